@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "cicada",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cicada", targets: ["CicadaCLI"]),
+        .library(name: "Cicada", targets: ["Cicada"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config and installed from Debian.
+        .systemLibrary(
+            name: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The C core: event loops, the HTTP/1.1 client and the simulated users. One public header.
+        .target(
+            name: "CCicadaCore",
+            dependencies: ["CLibUV", "COpenSSL"],
+            cSettings: [
+                .unsafeFlags(["-O2", "-fno-strict-aliasing"], .when(configuration: .debug)),
+                .define("_GNU_SOURCE"),
+            ],
+            linkerSettings: [.linkedLibrary("uv"), .linkedLibrary("pthread")]
+        ),
+        // The Swift layer: scenarios, load shapes, metrics and reports.
+        .target(
+            name: "Cicada",
+            dependencies: [
+                "CCicadaCore",
+                "CLibUV",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "CicadaCLI",
+            dependencies: [
+                "Cicada",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Real servers for the tests: an nginx fixture and a fault server that misbehaves on purpose.
+        .target(name: "CicadaTestSupport", path: "Tests/Support"),
+        .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore"]),
+        .testTarget(name: "CicadaTests", dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport"]),
+    ]
+)

@@ -1,0 +1,293 @@
+/* Compiling a plan: validation, and rendering each request once into the bytes sent on the wire. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int cc__plan_fail(char *error, size_t error_size, const char *format, ...) {
+    if (error != NULL && error_size > 0) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(error, error_size, format, args);
+        va_end(args);
+    }
+    return CC_EINVAL;
+}
+
+/* RFC 9110 5.6.2: tchar. */
+static int cc__is_tchar(unsigned char c) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return 1;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int cc__is_token(const char *s) {
+    if (s == NULL || *s == '\0') return 0;
+    for (; *s; s++)
+        if (!cc__is_tchar((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* RFC 9110 5.5: field values are VCHAR, obs-text, SP and HTAB; CR and LF would split the message. */
+static int cc__is_field_value(const char *s) {
+    if (s == NULL) return 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 && c != '\t') return 0;
+        if (c == 0x7f) return 0;
+    }
+    return 1;
+}
+
+/* RFC 9112 3.2.1: origin-form, "/" path [ "?" query ]; no SP, no CTL. "*" is allowed for OPTIONS. */
+static int cc__is_origin_form(const char *s) {
+    if (s == NULL) return 0;
+    if (strcmp(s, "*") == 0) return 1;
+    if (s[0] != '/') return 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= 0x20 || c == 0x7f) return 0;
+    }
+    return 1;
+}
+
+/* Appends to a growable buffer during compilation (not a hot path). */
+typedef struct cc__builder_s {
+    uint8_t *bytes;
+    size_t length;
+    size_t capacity;
+    int failed;
+} cc__builder_t;
+
+static void cc__append(cc__builder_t *b, const void *data, size_t length) {
+    if (b->failed) return;
+    if (b->length + length > b->capacity) {
+        size_t capacity = b->capacity ? b->capacity : 4096;
+        while (capacity < b->length + length) capacity *= 2;
+        uint8_t *grown = realloc(b->bytes, capacity);
+        if (grown == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->bytes = grown;
+        b->capacity = capacity;
+    }
+    memcpy(b->bytes + b->length, data, length);
+    b->length += length;
+}
+
+static void cc__append_str(cc__builder_t *b, const char *s) { cc__append(b, s, strlen(s)); }
+
+static int cc__request_has_header(const cc_request_spec_t *r, const char *name) {
+    for (uint32_t i = 0; i < r->header_count; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0) return 1;
+    return 0;
+}
+
+/* Does a Connection header value list the "close" option (RFC 9112 9.6)? */
+static int cc__lists_close(const char *value) {
+    const char *p = value;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        const char *start = p;
+        while (*p && *p != ',') p++;
+        const char *end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) end--;
+        if (end - start == 5 && strncasecmp(start, "close", 5) == 0) return 1;
+    }
+    return 0;
+}
+
+static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__builder_t *b,
+                              cc__request_t *out, char *error, size_t error_size) {
+    const cc_request_spec_t *r = &spec->requests[index];
+    if (!cc__is_token(r->method))
+        return cc__plan_fail(error, error_size, "request %u: method '%s' is not an HTTP token", index,
+                             r->method ? r->method : "(null)");
+    if (!cc__is_origin_form(r->target))
+        return cc__plan_fail(error, error_size,
+                             "request %u: target '%s' must start with '/' and contain no spaces or "
+                             "control characters",
+                             index, r->target ? r->target : "(null)");
+    if (r->header_count > 0 && r->headers == NULL)
+        return cc__plan_fail(error, error_size, "request %u: headers missing", index);
+    if (r->body_length > 0 && r->body == NULL)
+        return cc__plan_fail(error, error_size, "request %u: body missing", index);
+    int close_connection = r->close_connection != 0;
+    for (uint32_t h = 0; h < r->header_count; h++) {
+        const cc_header_spec_t *header = &r->headers[h];
+        if (!cc__is_token(header->name))
+            return cc__plan_fail(error, error_size, "request %u: header name '%s' is not a token", index,
+                                 header->name ? header->name : "(null)");
+        if (!cc__is_field_value(header->value))
+            return cc__plan_fail(error, error_size,
+                                 "request %u: the value of header '%s' contains a control character",
+                                 index, header->name);
+        /* The writer owns the message framing: a hand-set length could desynchronise the connection. */
+        if (strcasecmp(header->name, "Content-Length") == 0 ||
+            strcasecmp(header->name, "Transfer-Encoding") == 0)
+            return cc__plan_fail(error, error_size,
+                                 "request %u: header '%s' is set by Cicada from the body; remove it", index,
+                                 header->name);
+        if (strcasecmp(header->name, "Connection") == 0 && cc__lists_close(header->value))
+            close_connection = 1;
+    }
+
+    size_t start = b->length;
+    cc__append_str(b, r->method);
+    cc__append_str(b, " ");
+    cc__append_str(b, r->target);
+    cc__append_str(b, " HTTP/1.1\r\n");
+    if (!cc__request_has_header(r, "Host")) {
+        cc__append_str(b, "Host: ");
+        cc__append_str(b, spec->host_header);
+        cc__append_str(b, "\r\n");
+    }
+    if (!cc__request_has_header(r, "User-Agent")) cc__append_str(b, "User-Agent: cicada/" CC_VERSION "\r\n");
+    for (uint32_t h = 0; h < r->header_count; h++) {
+        cc__append_str(b, r->headers[h].name);
+        cc__append_str(b, ": ");
+        cc__append_str(b, r->headers[h].value);
+        cc__append_str(b, "\r\n");
+    }
+    /* RFC 9110 8.6: a user agent should send Content-Length for a body, and for POST/PUT without one. */
+    int wants_length = r->body_length > 0 || strcmp(r->method, "POST") == 0 ||
+                       strcmp(r->method, "PUT") == 0 || strcmp(r->method, "PATCH") == 0;
+    if (wants_length) {
+        char line[48];
+        snprintf(line, sizeof line, "Content-Length: %u\r\n", r->body_length);
+        cc__append_str(b, line);
+    }
+    if (close_connection && !cc__request_has_header(r, "Connection")) cc__append_str(b, "Connection: close\r\n");
+    cc__append_str(b, "\r\n");
+    if (r->body_length > 0) cc__append(b, r->body, r->body_length);
+    if (b->failed) return CC_ENOMEM;
+    if (b->length - start > UINT32_MAX)
+        return cc__plan_fail(error, error_size, "request %u: larger than 4 GiB", index);
+
+    out->offset = (uint32_t)start;
+    out->length = (uint32_t)(b->length - start);
+    out->endpoint = r->endpoint;
+    out->head = strcmp(r->method, "HEAD") == 0;
+    out->close_connection = (uint8_t)close_connection;
+    return 0;
+}
+
+static int cc__validate_shape(const cc_plan_spec_t *spec, char *error, size_t error_size) {
+    if (spec == NULL) return cc__plan_fail(error, error_size, "no plan");
+    if (spec->host_header == NULL || !cc__is_field_value(spec->host_header) || spec->host_header[0] == '\0')
+        return cc__plan_fail(error, error_size, "the Host header value is missing or has control characters");
+    if (spec->request_count == 0 || spec->requests == NULL)
+        return cc__plan_fail(error, error_size, "the plan has no requests");
+    if (spec->task_count == 0 || spec->tasks == NULL) return cc__plan_fail(error, error_size, "the plan has no tasks");
+    if (spec->class_count == 0 || spec->classes == NULL)
+        return cc__plan_fail(error, error_size, "the plan has no user classes");
+    for (uint32_t t = 0; t < spec->task_count; t++) {
+        const cc_task_spec_t *task = &spec->tasks[t];
+        if (task->request_count == 0)
+            return cc__plan_fail(error, error_size, "task %u has no requests", t);
+        if (task->first_request >= spec->request_count ||
+            task->request_count > spec->request_count - task->first_request)
+            return cc__plan_fail(error, error_size, "task %u names requests beyond the plan's %u", t,
+                                 spec->request_count);
+    }
+    for (uint32_t c = 0; c < spec->class_count; c++) {
+        const cc_user_class_spec_t *uc = &spec->classes[c];
+        if (uc->task_count == 0) return cc__plan_fail(error, error_size, "user class %u has no tasks", c);
+        if (uc->first_task >= spec->task_count || uc->task_count > spec->task_count - uc->first_task)
+            return cc__plan_fail(error, error_size, "user class %u names tasks beyond the plan's %u", c,
+                                 spec->task_count);
+        if (uc->on_start_task < -1 || uc->on_start_task >= (int32_t)spec->task_count)
+            return cc__plan_fail(error, error_size, "user class %u: on_start task %d does not exist", c,
+                                 uc->on_start_task);
+        uint64_t total = 0;
+        for (uint32_t t = 0; t < uc->task_count; t++) total += spec->tasks[uc->first_task + t].weight;
+        if (total == 0)
+            return cc__plan_fail(error, error_size, "user class %u: every task has weight 0", c);
+        if (uc->wait.kind != CC_WAIT_CONSTANT && uc->wait.kind != CC_WAIT_BETWEEN &&
+            uc->wait.kind != CC_WAIT_PACING)
+            return cc__plan_fail(error, error_size, "user class %u: unknown wait kind %d", c, (int)uc->wait.kind);
+        if (uc->wait.kind == CC_WAIT_BETWEEN && uc->wait.max_ns < uc->wait.min_ns)
+            return cc__plan_fail(error, error_size, "user class %u: wait between(a, b) needs a <= b", c);
+    }
+    return 0;
+}
+
+int cc_plan_compile(const cc_plan_spec_t *spec, cc_plan_t **out, char *error, size_t error_size) {
+    if (out == NULL) return CC_EINVAL;
+    *out = NULL;
+    int rc = cc__validate_shape(spec, error, error_size);
+    if (rc != 0) return rc;
+
+    cc_plan_t *plan = calloc(1, sizeof *plan);
+    if (plan == NULL) return CC_ENOMEM;
+    plan->requests = calloc(spec->request_count, sizeof *plan->requests);
+    plan->tasks = calloc(spec->task_count, sizeof *plan->tasks);
+    plan->classes = calloc(spec->class_count, sizeof *plan->classes);
+    uint64_t cumulative_count = 0;
+    for (uint32_t c = 0; c < spec->class_count; c++) cumulative_count += spec->classes[c].task_count;
+    plan->cumulative = calloc((size_t)cumulative_count, sizeof *plan->cumulative);
+    if (!plan->requests || !plan->tasks || !plan->classes || !plan->cumulative) {
+        cc_plan_free(plan);
+        return CC_ENOMEM;
+    }
+
+    cc__builder_t builder = {0};
+    for (uint32_t i = 0; i < spec->request_count; i++) {
+        rc = cc__render_request(spec, i, &builder, &plan->requests[i], error, error_size);
+        if (rc != 0) {
+            free(builder.bytes);
+            cc_plan_free(plan);
+            return rc;
+        }
+    }
+    plan->arena = builder.bytes;
+    plan->arena_length = builder.length;
+    plan->request_count = spec->request_count;
+
+    for (uint32_t t = 0; t < spec->task_count; t++) {
+        plan->tasks[t].first_request = spec->tasks[t].first_request;
+        plan->tasks[t].request_count = spec->tasks[t].request_count;
+        plan->tasks[t].weight = spec->tasks[t].weight;
+    }
+    plan->task_count = spec->task_count;
+
+    uint64_t *next = plan->cumulative;
+    for (uint32_t c = 0; c < spec->class_count; c++) {
+        const cc_user_class_spec_t *uc = &spec->classes[c];
+        cc__user_class_t *compiled = &plan->classes[c];
+        compiled->first_task = uc->first_task;
+        compiled->task_count = uc->task_count;
+        compiled->on_start_task = uc->on_start_task;
+        compiled->wait = uc->wait;
+        uint64_t total = 0;
+        for (uint32_t t = 0; t < uc->task_count; t++) {
+            total += spec->tasks[uc->first_task + t].weight;
+            next[t] = total;
+        }
+        compiled->total_weight = total;
+        compiled->cumulative = next;
+        next += uc->task_count;
+    }
+    plan->class_count = spec->class_count;
+    *out = plan;
+    return 0;
+}
+
+void cc_plan_free(cc_plan_t *plan) {
+    if (plan == NULL) return;
+    free(plan->arena);
+    free(plan->requests);
+    free(plan->tasks);
+    free(plan->classes);
+    free(plan->cumulative);
+    free(plan);
+}
+
+const uint8_t *cc_plan_request_bytes(const cc_plan_t *plan, uint32_t index, size_t *length) {
+    if (plan == NULL || index >= plan->request_count) return NULL;
+    if (length != NULL) *length = plan->requests[index].length;
+    return plan->arena + plan->requests[index].offset;
+}

@@ -1,0 +1,116 @@
+import CCicadaCore
+
+/// Where and how the engine connects.
+public struct EngineOptions: Sendable {
+    public var host: String
+    public var port: Int
+    public var threads: Int
+    public var maxUsers: Int
+    public var connectTimeout: Double
+    public var requestTimeout: Double
+    public var seed: UInt64
+
+    public init(host: String, port: Int, threads: Int = 0, maxUsers: Int, connectTimeout: Double = 5,
+                requestTimeout: Double = 60, seed: UInt64 = 0x5EED) {
+        self.host = host
+        self.port = port
+        self.threads = threads
+        self.maxUsers = maxUsers
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.seed = seed
+    }
+}
+
+/// The C engine's live counters, summed over the workers.
+public typealias EngineCounters = cc_engine_counters_t
+
+/// A thin owner of the C engine. Every method must be called from the thread that created it (the
+/// control thread); the engine's own worker threads never call into Swift.
+public final class LoadEngine {
+    public let plan: CompiledPlan
+    private let handle: OpaquePointer
+    private var drainBuffer: UnsafeMutableBufferPointer<cc_sample_t>
+
+    /// Resolves the host and prepares the workers.
+    /// - Throws: `CicadaError` when the host does not resolve or an option is out of range.
+    public init(plan: CompiledPlan, options: EngineOptions) throws {
+        guard (1...65535).contains(options.port) else { throw CicadaError("port \(options.port) is out of range 1-65535") }
+        var engine: OpaquePointer?
+        var error = [CChar](repeating: 0, count: 512)
+        var c = cc_engine_options_t()
+        c.port = UInt16(options.port)
+        c.threads = UInt32(max(0, options.threads))
+        c.max_users = UInt32(clamping: options.maxUsers)
+        c.connect_timeout_ns = UInt64(max(0, options.connectTimeout) * 1e9)
+        c.request_timeout_ns = UInt64(max(0, options.requestTimeout) * 1e9)
+        c.seed = options.seed
+        let rc = options.host.withCString { host in
+            c.host = host
+            return cc_engine_create(plan.handle, &c, &engine, &error, error.count)
+        }
+        guard rc == 0, let engine else {
+            throw CicadaError.core(rc, "cannot prepare the load engine", detail: stringFromBuffer(error))
+        }
+        self.plan = plan
+        self.handle = engine
+        self.drainBuffer = .allocate(capacity: 16384)
+    }
+
+    deinit {
+        cc_engine_destroy(handle)
+        drainBuffer.deallocate()
+    }
+
+    /// The number of worker threads.
+    public var workerCount: Int { Int(cc_engine_worker_count(handle)) }
+
+    /// The resolved address, as "127.0.0.1:8080".
+    public var targetDescription: String {
+        var buffer = [CChar](repeating: 0, count: 80)
+        cc_engine_describe_target(handle, &buffer, buffer.count)
+        return stringFromBuffer(buffer)
+    }
+
+    public func start() throws { try check(cc_engine_start(handle), "cannot start the workers") }
+
+    public func spawn(userClass: Int, count: Int) throws {
+        guard count > 0 else { return }
+        try check(cc_engine_spawn(handle, UInt32(userClass), UInt32(count)), "cannot add \(count) users")
+    }
+
+    public func retire(userClass: Int, count: Int) throws {
+        guard count > 0 else { return }
+        try check(cc_engine_retire(handle, UInt32(userClass), UInt32(count)), "cannot stop \(count) users")
+    }
+
+    /// No new request starts after this; users stop when their request in flight ends.
+    public func stop() { _ = cc_engine_stop(handle) }
+
+    /// Abandons the requests still in flight, each counted as cancelled.
+    public func cancel() { _ = cc_engine_cancel(handle) }
+
+    /// Closes everything and joins the worker threads.
+    public func join() { _ = cc_engine_join(handle) }
+
+    public func counters() -> EngineCounters {
+        var counters = cc_engine_counters_t()
+        cc_engine_counters(handle, &counters)
+        return counters
+    }
+
+    /// Hands every sample waiting in the workers' rings to `body`, in batches, without copying them
+    /// into Swift arrays.
+    public func drain(_ body: (UnsafeBufferPointer<cc_sample_t>) -> Void) {
+        while true {
+            let count = cc_engine_drain(handle, drainBuffer.baseAddress, drainBuffer.count)
+            if count == 0 { return }
+            body(UnsafeBufferPointer(rebasing: drainBuffer[0..<count]))
+            if count < drainBuffer.count { return }
+        }
+    }
+
+    private func check(_ rc: Int32, _ what: String) throws {
+        if rc != 0 { throw CicadaError.core(rc, what) }
+    }
+}

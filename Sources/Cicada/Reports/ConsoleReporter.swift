@@ -1,0 +1,88 @@
+import Foundation
+
+/// Prints live statistics while a run goes on: the full table redrawn in place on a terminal, one
+/// plain line per interval otherwise (logs, CI), so that files stay readable.
+public final class ConsoleReporter: RunObserver {
+    private let isTerminal: Bool
+    private var linesDrawn = 0
+    private let output: FileHandle
+
+    public init(output: FileHandle = .standardOutput) {
+        self.output = output
+        self.isTerminal = isatty(output.fileDescriptor) != 0
+    }
+
+    public func runStarted(target: String, threads: Int) {
+        write("cicada \(cicadaVersion): load on \(target) with \(threads) worker thread\(threads == 1 ? "" : "s")\n")
+    }
+
+    public func report(statistics: RunStatistics, usersActive: Int, elapsed: Double) {
+        let total = statistics.aggregated
+        if isTerminal {
+            let table = StatsTable.render(statistics, duration: elapsed, live: true)
+            let text = String(format: "[%.0fs] users: %d\n", elapsed, usersActive) + table + "\n"
+            if linesDrawn > 0 { write("\u{1B}[\(linesDrawn)A\u{1B}[J") }
+            write(text)
+            linesDrawn = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+        } else {
+            let latency = LatencySummary(total.responseTime)
+            write(String(format: "[%6.1fs] users=%d requests=%llu failures=%llu req/s=%.1f median=%@ms p95=%@ms p99=%@ms\n",
+                         elapsed, usersActive, total.requests, total.failures, statistics.currentRPS,
+                         StatsTable.ms(latency.median), StatsTable.ms(latency.p95), StatsTable.ms(latency.p99)))
+        }
+    }
+
+    public func stopping(reason: String) {
+        linesDrawn = 0
+        write("stopping: \(reason)\n")
+    }
+
+    /// The final report: the statistics table, the failures table and the totals.
+    public func finish(result: RunResult) {
+        let statistics = result.statistics
+        let total = statistics.aggregated
+        var text = "\n" + StatsTable.render(statistics, duration: result.duration, live: false) + "\n"
+        let failures = StatsTable.renderFailures(statistics)
+        if !failures.isEmpty { text += "\n" + failures + "\n" }
+        let intended = LatencySummary(total.fromIntendedStart)
+        text += String(format: "\nTotals: %llu requests in %.2fs (%.1f req/s): %llu succeeded, %llu failed, %llu cancelled\n",
+                       total.requests, result.duration, result.duration > 0 ? Double(total.requests) / result.duration : 0,
+                       total.successes, total.failures, total.cancelled)
+        text += "Latency from the intended start (coordinated omission corrected): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
+        let generator = result.generator
+        text += String(format: "Generator: %.1f%% of one core, peak RSS %.1f MiB, event-loop lag p99 %.1f ms\n",
+                       generator.cpuPercent(duration: result.duration), Double(generator.peakRSSBytes) / 1048576,
+                       generator.loopLagP99Milliseconds)
+        for warning in generatorWarnings(result) { text += "warning: \(warning)\n" }
+        write(text)
+    }
+
+    private func write(_ text: String) {
+        output.write(Data(text.utf8))
+    }
+}
+
+/// Signs that the generator, not the target, may have limited the result.
+public func generatorWarnings(_ result: RunResult) -> [String] {
+    var warnings: [String] = []
+    let generator = result.generator
+    if generator.samplesDropped > 0 {
+        warnings.append("\(generator.samplesDropped) samples were dropped because the statistics thread fell behind; totals undercount")
+    }
+    if generator.loopLagP99Milliseconds > 20 {
+        warnings.append(String(format: "event-loop lag p99 was %.1f ms: the generator was busy and latencies include its delay", generator.loopLagP99Milliseconds))
+    }
+    let cpu = generator.cpuPercent(duration: result.duration)
+    if cpu > Double(generator.threads) * 90 {
+        warnings.append(String(format: "the generator used %.0f%% CPU with %d threads: it may be the bottleneck", cpu, generator.threads))
+    }
+    let started = result.requestsStarted
+    let counted = result.statistics.aggregated.requests
+    if started != counted + generator.samplesDropped {
+        warnings.append("the core started \(started) requests but \(counted) were counted")
+    }
+    return warnings
+}
+
+/// The version printed by the CLI and written into summaries.
+public let cicadaVersion = "0.1.0"

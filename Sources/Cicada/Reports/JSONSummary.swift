@@ -1,0 +1,109 @@
+import Foundation
+
+/// The machine-readable summary written by `--json`. The schema is documented in docs/json-summary.md;
+/// keys are snake_case and times are milliseconds unless the key says otherwise.
+public struct JSONSummary: Codable, Sendable {
+    public struct Totals: Codable, Sendable {
+        public var requests: UInt64
+        public var successes: UInt64
+        public var failures: UInt64
+        public var cancelled: UInt64
+        public var durationS: Double
+        public var rps: Double
+        public var failureRatio: Double
+        public var responseTimeMs: LatencySummary
+        public var fromIntendedStartMs: LatencySummary
+    }
+
+    public struct EndpointSummary: Codable, Sendable {
+        public var method: String
+        public var name: String
+        public var requests: UInt64
+        public var successes: UInt64
+        public var failures: UInt64
+        public var cancelled: UInt64
+        public var rps: Double
+        public var avgSizeBytes: Double
+        public var responseTimeMs: LatencySummary
+        public var fromIntendedStartMs: LatencySummary
+        public var connectTimeMs: LatencySummary
+        public var failuresByKind: [String: UInt64]
+    }
+
+    public struct FailureRow: Codable, Sendable {
+        public var method: String
+        public var name: String
+        public var kind: String
+        public var detail: String
+        public var count: UInt64
+    }
+
+    public struct Generator: Codable, Sendable {
+        public var threads: Int
+        public var usersPeak: Int
+        public var cpuUserS: Double
+        public var cpuSystemS: Double
+        public var cpuPercent: Double
+        public var peakRssBytes: UInt64
+        public var loopLagP99Ms: Double
+        public var loopLagMaxMs: Double
+        public var connectionsOpened: UInt64
+        public var samplesDropped: UInt64
+        public var requestsStarted: UInt64
+    }
+
+    public var cicadaVersion: String
+    public var target: String
+    public var totals: Totals
+    public var endpoints: [EndpointSummary]
+    public var failures: [FailureRow]
+    public var generator: Generator
+
+    public init(result: RunResult, version: String) {
+        let statistics = result.statistics
+        let duration = result.duration
+        func rate(_ count: UInt64) -> Double { duration > 0 ? Double(count) / duration : 0 }
+        let total = statistics.aggregated
+        cicadaVersion = version
+        target = result.target
+        totals = Totals(
+            requests: total.requests, successes: total.successes, failures: total.failures,
+            cancelled: total.cancelled, durationS: duration, rps: rate(total.requests),
+            failureRatio: total.requests == 0 ? 0 : Double(total.failures) / Double(total.requests),
+            responseTimeMs: LatencySummary(total.responseTime),
+            fromIntendedStartMs: LatencySummary(total.fromIntendedStart))
+        var byKind: [Int: [String: UInt64]] = [:]
+        for (key, count) in statistics.failureCounts {
+            byKind[key.endpoint, default: [:]][failureKindKey(key.kind), default: 0] += count
+        }
+        endpoints = statistics.perEndpoint.enumerated().map { index, stats in
+            EndpointSummary(
+                method: stats.endpoint.method, name: stats.endpoint.name, requests: stats.requests,
+                successes: stats.successes, failures: stats.failures, cancelled: stats.cancelled,
+                rps: rate(stats.requests), avgSizeBytes: stats.averageSize,
+                responseTimeMs: LatencySummary(stats.responseTime),
+                fromIntendedStartMs: LatencySummary(stats.fromIntendedStart),
+                connectTimeMs: LatencySummary(stats.connectTime), failuresByKind: byKind[index] ?? [:])
+        }
+        failures = statistics.failureRows.map { key, count in
+            let endpoint = statistics.endpoints[key.endpoint]
+            return FailureRow(method: endpoint.method, name: endpoint.name, kind: failureKindKey(key.kind),
+                              detail: key.detail, count: count)
+        }
+        let usage = result.generator
+        generator = Generator(
+            threads: usage.threads, usersPeak: usage.usersPeak, cpuUserS: usage.cpuUserSeconds,
+            cpuSystemS: usage.cpuSystemSeconds, cpuPercent: usage.cpuPercent(duration: duration),
+            peakRssBytes: usage.peakRSSBytes, loopLagP99Ms: usage.loopLagP99Milliseconds,
+            loopLagMaxMs: usage.loopLagMaxMilliseconds, connectionsOpened: usage.connectionsOpened,
+            samplesDropped: usage.samplesDropped, requestsStarted: result.requestsStarted)
+    }
+
+    /// Encodes the summary as pretty-printed JSON with snake_case keys.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Locust-style text tables: the live statistics, the final percentiles and the failures.
+public enum StatsTable {
+    /// The statistics table: one row per endpoint and an aggregated row. Times in milliseconds.
+    public static func render(_ statistics: RunStatistics, duration: Double, live: Bool) -> String {
+        var lines: [String] = []
+        let header = pad("Type", 7) + " " + pad("Name", 32) + " " + lpad("# reqs", 9) + " " + lpad("# fails", 16)
+            + " |" + lpad("Avg", 8) + lpad("Min", 8) + lpad("Max", 9) + lpad("Med", 8) + lpad("p90", 8)
+            + lpad("p95", 8) + lpad("p99", 8) + lpad("p99.9", 9) + " |" + lpad("size B", 8) + lpad("req/s", 10)
+        lines.append(header)
+        lines.append(String(repeating: "-", count: header.count))
+        func row(_ stats: EndpointStatistics, type: String, rps: Double) -> String {
+            let latency = LatencySummary(stats.responseTime)
+            let failRatio = stats.requests == 0 ? 0 : Double(stats.failures) / Double(stats.requests) * 100
+            return pad(type, 7) + " " + pad(stats.endpoint.name, 32) + " " + lpad("\(stats.requests)", 9) + " "
+                + lpad("\(stats.failures)(\(fixed(failRatio, 2))%)", 16) + " |"
+                + lpad(ms(latency.avg), 8) + lpad(ms(latency.min), 8) + lpad(ms(latency.max), 9)
+                + lpad(ms(latency.median), 8) + lpad(ms(latency.p90), 8) + lpad(ms(latency.p95), 8)
+                + lpad(ms(latency.p99), 8) + lpad(ms(latency.p99_9), 9) + " |"
+                + lpad(fixed(stats.averageSize, 0), 8) + lpad(fixed(rps, 2), 10)
+        }
+        let total = statistics.aggregated
+        for stats in statistics.perEndpoint {
+            let rps = live ? 0 : (duration > 0 ? Double(stats.requests) / duration : 0)
+            lines.append(row(stats, type: stats.endpoint.method, rps: live ? rps : rps))
+        }
+        lines.append(String(repeating: "-", count: header.count))
+        let totalRPS = live ? statistics.currentRPS : (duration > 0 ? Double(total.requests) / duration : 0)
+        lines.append(row(total, type: "", rps: totalRPS))
+        return lines.joined(separator: "\n")
+    }
+
+    /// The failures table: endpoint, kind, detail and count, most frequent first.
+    public static func renderFailures(_ statistics: RunStatistics) -> String {
+        let rows = statistics.failureRows
+        guard !rows.isEmpty else { return "" }
+        var lines = ["Failures", pad("# occurrences", 14) + " " + pad("Type", 7) + " " + pad("Name", 32) + " Error"]
+        lines.append(String(repeating: "-", count: 100))
+        for (key, count) in rows {
+            let endpoint = statistics.endpoints[key.endpoint]
+            var error = failureKindText(key.kind)
+            if !key.detail.isEmpty { error += ": \(key.detail)" }
+            lines.append(lpad("\(count)", 14) + " " + pad(endpoint.method, 7) + " " + pad(endpoint.name, 32) + " " + error)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func ms(_ value: Double) -> String {
+        value >= 100 ? fixed(value, 0) : value >= 10 ? fixed(value, 1) : fixed(value, 2)
+    }
+
+    static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+
+    static func lpad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,240 @@
+/// A load test described as Locust describes one: weighted classes of simulated users, each running
+/// weighted tasks with a wait between them.
+///
+/// A `Scenario` is a plain value. It comes from a YAML file (``Scenario/load(path:)``), from one URL
+/// (``Scenario/oneEndpoint(url:method:headers:body:wait:)``) or from code; ``validate()`` checks one built in
+/// code by the same rules the YAML loader applies, so every path into a run rejects the same mistakes.
+///
+/// ```swift
+/// let scenario = try Scenario.load(path: "examples/audio-api.yaml")
+/// for userClass in scenario.userClasses {
+///     print(userClass.name, userClass.weight, userClass.wait)
+/// }
+/// ```
+public struct Scenario: Sendable, Equatable {
+    /// A label for reports; `nil` when the file has no `name:`.
+    public var name: String?
+    /// The target, as a URL such as `http://127.0.0.1:8080`; `nil` when the command line must give it.
+    /// Parse it with ``TargetURL/init(_:)``. A path in it is put before every request path, as Locust does.
+    public var host: String?
+    /// The kinds of simulated user. Each new user is one of these, chosen by ``UserClass/weight``.
+    public var userClasses: [UserClass]
+    /// Defaults for the command line's `--users`, `--spawn-rate`, `--run-time` and timeouts.
+    public var run: RunDefaults
+
+    /// Creates a scenario. Call ``validate()`` before running one built in code.
+    public init(name: String? = nil, host: String? = nil, userClasses: [UserClass], run: RunDefaults = RunDefaults()) {
+        self.name = name
+        self.host = host
+        self.userClasses = userClasses
+        self.run = run
+    }
+}
+
+/// Defaults that a scenario file gives for the run; the command line overrides each. `nil` means unset.
+public struct RunDefaults: Sendable, Equatable {
+    /// The number of concurrent users to reach (`users:`, at least 1).
+    public var users: Int?
+    /// Users started per second until ``users`` is reached (`spawn_rate:`, greater than 0).
+    public var spawnRate: Double?
+    /// How long the run lasts, in seconds (`run_time:`, greater than 0).
+    public var runTime: Double?
+    /// How long one request may take, in seconds, before it is counted as a timeout (`timeout:`).
+    public var timeout: Double?
+    /// How long a TCP (and TLS) connect may take, in seconds (`connect_timeout:`).
+    public var connectTimeout: Double?
+
+    /// Creates run defaults; every value is optional.
+    public init(users: Int? = nil, spawnRate: Double? = nil, runTime: Double? = nil,
+                timeout: Double? = nil, connectTimeout: Double? = nil) {
+        self.users = users
+        self.spawnRate = spawnRate
+        self.runTime = runTime
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+    }
+}
+
+/// One kind of simulated user, like a Locust `User` class.
+///
+/// A run with three classes of weight 5, 3 and 1 makes 5/9 of its users the first kind, 3/9 the second
+/// and 1/9 the third. A user first runs ``onStart`` once, if there is one, then loops forever: pick a task
+/// by ``Task/weight``, run its requests in order, wait as ``wait`` says.
+public struct UserClass: Sendable, Equatable {
+    /// The class name, unique in its scenario; reports group users by it.
+    public var name: String
+    /// The relative share of users of this class; 0 means none are started. Default 1.
+    public var weight: Int
+    /// The wait after each task. Default `.constant(0)`.
+    public var wait: WaitTime
+    /// Requests a user makes once, when it starts (a log-in), before its first task.
+    public var onStart: Task?
+    /// The tasks a user chooses among; at least one has a weight above 0.
+    public var tasks: [Task]
+
+    /// Creates a user class.
+    public init(name: String, weight: Int = 1, wait: WaitTime = .constant(0), onStart: Task? = nil, tasks: [Task]) {
+        self.name = name
+        self.weight = weight
+        self.wait = wait
+        self.onStart = onStart
+        self.tasks = tasks
+    }
+}
+
+/// A unit of work a user repeats: one request or several in order (a page and its assets, a flow).
+///
+/// The name shadows Swift's concurrency `Task` for code that imports this module; spell that one
+/// `_Concurrency.Task` there.
+public struct Task: Sendable, Equatable {
+    /// The task name. In YAML it defaults to the endpoint name of the task's first request.
+    public var name: String
+    /// The relative chance that a user picks this task; 0 means never. Default 1.
+    public var weight: Int
+    /// The requests, sent one after the other on the user's connection; at least one.
+    public var requests: [RequestTemplate]
+
+    /// Creates a task.
+    public init(name: String, weight: Int = 1, requests: [RequestTemplate]) {
+        self.name = name
+        self.weight = weight
+        self.requests = requests
+    }
+}
+
+/// One HTTP/1.1 request, as the user will send it.
+///
+/// The request writer adds `Host` (from the target, unless ``headers`` has one), `Content-Length` when
+/// there is a body (or the method usually has one), and `Connection: close` when ``closeConnection`` is set;
+/// ``headers`` therefore never holds `Content-Length`, `Transfer-Encoding` or `Connection`.
+public struct RequestTemplate: Sendable, Equatable {
+    /// The endpoint name that statistics group this request under; `nil` means ``endpointName``'s default,
+    /// the path without its query. Set it to group `/files/1` and `/files/2` as `/files/:id`.
+    public var name: String?
+    /// The method token, such as `GET` (RFC 9110 §9; case-sensitive).
+    public var method: String
+    /// The request target in origin form, path and query (RFC 9112 §3.2.1): starts with `/`.
+    public var path: String
+    /// Header fields in the order they are sent.
+    public var headers: [Header]
+    /// The body bytes; empty for none.
+    public var body: [UInt8]
+    /// Whether to send `Connection: close` and open a new connection for the user's next request.
+    public var closeConnection: Bool
+
+    /// Creates a request.
+    public init(name: String? = nil, method: String = "GET", path: String, headers: [Header] = [],
+                body: [UInt8] = [], closeConnection: Bool = false) {
+        self.name = name
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.closeConnection = closeConnection
+    }
+
+    /// The name statistics use: ``name`` if set, else ``path`` without its query.
+    public var endpointName: String {
+        if let name { return name }
+        if let question = path.firstIndex(of: "?") { return String(path[..<question]) }
+        return path
+    }
+}
+
+/// One header field, a name and a value, sent as `name: value`.
+public struct Header: Sendable, Equatable {
+    /// The field name, a token (RFC 9110 §5.1); compared without regard to case.
+    public var name: String
+    /// The field value, with no CR, LF or NUL (RFC 9110 §5.5).
+    public var value: String
+
+    /// Creates a header field.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// How long a user waits after each task, as Locust's `wait_time` functions.
+public enum WaitTime: Sendable, Equatable {
+    /// Wait this many seconds after every task (Locust's `constant`).
+    case constant(Double)
+    /// Wait a uniformly random time between the two bounds, in seconds (Locust's `between`).
+    case between(Double, Double)
+    /// Start a task every this many seconds: the wait is that period less the time the task took, and
+    /// zero when the task took longer (Locust's `constant_pacing`).
+    case constantPacing(Double)
+    /// Run this many tasks per second at most: `constantPacing(1 / rate)` (Locust's `constant_throughput`).
+    case constantThroughput(Double)
+}
+
+extension WaitTime: CustomStringConvertible {
+    /// The YAML spelling, such as `between(1, 5)`, which ``parseWait(_:)`` reads back.
+    public var description: String {
+        switch self {
+        case .constant(let s): return "constant(\(formatNumber(s)))"
+        case .between(let a, let b): return "between(\(formatNumber(a)), \(formatNumber(b)))"
+        case .constantPacing(let s): return "constant_pacing(\(formatNumber(s)))"
+        case .constantThroughput(let r): return "constant_throughput(\(formatNumber(r)))"
+        }
+    }
+}
+
+extension Scenario {
+    /// The scenario of `cicada run URL`: one user class, `User`, with one task that sends one request.
+    ///
+    /// The task and the endpoint are named by the URL's path without its query. ``host`` is the URL's
+    /// origin, so the request target is the URL's own path. Call ``validate()`` on the result to check the
+    /// method and the headers that came from the command line.
+    public static func oneEndpoint(url: TargetURL, method: String, headers: [Header], body: [UInt8],
+                                   wait: WaitTime) -> Scenario {
+        let request = RequestTemplate(method: method, path: url.path, headers: headers, body: body)
+        let task = Task(name: request.endpointName, weight: 1, requests: [request])
+        let user = UserClass(name: "User", weight: 1, wait: wait, onStart: nil, tasks: [task])
+        return Scenario(name: nil, host: url.origin, userClasses: [user], run: RunDefaults())
+    }
+
+    /// Checks a scenario built in code by the rules that ``parse(yaml:file:)`` applies to a file.
+    ///
+    /// - Throws: ``InputError`` whose message says where (user class, task, request) and what was expected.
+    public func validate() throws {
+        if let host { _ = try TargetURL(host) }
+        try ScenarioRules.checkRun(run)
+        guard !userClasses.isEmpty else {
+            throw InputError("expected at least one user class")
+        }
+        var seen = Set<String>()
+        for userClass in userClasses {
+            let at = "user class '\(userClass.name)'"
+            try ScenarioRules.checkLabel(userClass.name, what: "user class name")
+            guard seen.insert(userClass.name).inserted else {
+                throw InputError("\(at): another user class has this name; expected unique names")
+            }
+            try located(at) {
+                try ScenarioRules.checkWeight(userClass.weight)
+                try ScenarioRules.checkWait(userClass.wait)
+            }
+            if let onStart = userClass.onStart {
+                try located("\(at), on_start") { try ScenarioRules.checkTask(onStart) }
+            }
+            guard !userClass.tasks.isEmpty else { throw InputError("\(at): expected at least one task") }
+            for task in userClass.tasks {
+                try located("\(at), task '\(task.name)'") {
+                    try ScenarioRules.checkWeight(task.weight)
+                    try ScenarioRules.checkTask(task)
+                }
+            }
+            guard userClass.tasks.contains(where: { $0.weight > 0 }) else {
+                throw InputError("\(at): all task weights are 0; expected at least one task with weight ≥ 1")
+            }
+        }
+        guard userClasses.contains(where: { $0.weight > 0 }) else {
+            throw InputError("all user class weights are 0; expected at least one user class with weight ≥ 1")
+        }
+    }
+}
+
+/// Runs `body`, putting `location` in front of the message of an ``InputError`` it throws.
+private func located(_ location: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let error as InputError { throw InputError("\(location): \(error.message)") }
+}

@@ -1,0 +1,497 @@
+import Foundation
+import Yams
+
+extension Scenario {
+    /// Reads and validates a scenario file; see `docs/scenario.md` for the format.
+    ///
+    /// `body_file:` paths are read relative to the directory of `path`.
+    ///
+    /// - Throws: ``ScenarioError`` with `path`, the line and column of the offending node and the form
+    ///   expected there. Everything a run needs is checked here, so a run never starts on a bad file.
+    public static func load(path: String) throws -> Scenario {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch let error as InputError {
+            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the scenario file: \(error.message)")
+        }
+        switch decodeUTF8(bytes) {
+        case .success(let text):
+            return try parse(yaml: text, file: path)
+        case .failure(let place):
+            throw ScenarioError(file: path, line: place.line, column: place.column,
+                                message: "the file is not UTF-8 text; expected a UTF-8 YAML file")
+        }
+    }
+
+    /// Parses and validates a scenario from YAML text.
+    ///
+    /// - Parameters:
+    ///   - yaml: The YAML document.
+    ///   - file: The name errors carry; `body_file:` paths are read relative to its directory.
+    /// - Throws: ``ScenarioError``, as ``load(path:)``.
+    public static func parse(yaml: String, file: String) throws -> Scenario {
+        let directory = (file as NSString).deletingLastPathComponent
+        let reader = ScenarioReader(file: file, directory: directory.isEmpty ? "." : directory)
+        return try reader.read(yaml: yaml)
+    }
+}
+
+/// Turns a composed YAML tree into a ``Scenario``, checking each node where it stands so that an error
+/// carries that node's line and column. Yams' `Node` keeps those marks; Codable would lose them.
+struct ScenarioReader {
+    let file: String
+    let directory: String
+
+    static let rootKeys = ["name", "host", "run", "users"]
+    static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout"]
+    static let classKeys = ["name", "weight", "wait", "headers", "on_start", "tasks"]
+    static let requestKeys = ["method", "path", "headers", "body", "json", "body_file", "close"]
+    static let taskKeys = ["name", "weight", "endpoint"] + requestKeys + ["steps"]
+    static let onStartKeys = ["name", "endpoint"] + requestKeys + ["steps"]
+    static let stepKeys = ["name", "endpoint"] + requestKeys
+
+    // MARK: Errors
+
+    func error(_ node: Node?, _ message: String) -> ScenarioError {
+        let mark = node?.mark
+        return ScenarioError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message)
+    }
+
+    /// Runs `body`, turning an ``InputError`` into a ``ScenarioError`` at `node`.
+    func at<T>(_ node: Node, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let inputError as InputError {
+            throw error(node, inputError.message)
+        }
+    }
+
+    /// How a node looks, for "got ..." in a message.
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.string.isEmpty && scalar.style == .plain { return "nothing" }
+            let text = scalar.string.escapedForMessage
+            return "'\(text.count > 60 ? text.prefix(57) + "..." : text)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        }
+    }
+
+    /// Maps Yams' errors, which carry libyaml's marks, to a ``ScenarioError``.
+    func syntaxError(_ error: Error, yaml: String) -> ScenarioError {
+        func located(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> ScenarioError {
+            var message = "invalid YAML: \(problem)"
+            if let context {
+                message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
+            return ScenarioError(file: file, line: mark.line, column: mark.column, message: message)
+        }
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return located(context, problem, mark)
+        case .reader(let problem, let offset, _, _):
+            let place = offset.map { lineAndColumn(ofCharacter: $0, in: yaml) } ?? (line: 1, column: 1)
+            return ScenarioError(file: file, line: place.line, column: place.column, message: "invalid YAML: \(problem)")
+        default:
+            return ScenarioError(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
+        }
+    }
+
+    // MARK: Mappings
+
+    /// The entries of a mapping node, with `<<` merge keys (YAML 1.1) expanded: keys written in the mapping
+    /// win over merged ones, and earlier merged mappings over later ones. A key written twice is an error.
+    func entries(of node: Node, what: String) throws -> [(key: String, keyNode: Node, value: Node)] {
+        guard case .mapping(let mapping) = node else {
+            throw error(node, "expected \(what) as a mapping of keys to values, got \(describe(node))")
+        }
+        var written: [(key: String, keyNode: Node, value: Node)] = []
+        var merged: [(key: String, keyNode: Node, value: Node)] = []
+        var seen: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                throw error(keyNode, "expected a key name in \(what), got \(describe(keyNode))")
+            }
+            if yamlTag(keyNode) == .merge {
+                let sources: [Node]
+                switch value {
+                case .mapping: sources = [value]
+                case .sequence(let list): sources = Array(list)
+                default: sources = []
+                }
+                guard !sources.isEmpty else {
+                    throw error(value, "expected a mapping or a list of mappings to merge with '<<', got \(describe(value))")
+                }
+                for source in sources {
+                    for entry in try entries(of: source, what: "a merged mapping")
+                    where !merged.contains(where: { $0.key == entry.key }) {
+                        merged.append(entry)
+                    }
+                }
+                continue
+            }
+            let key = keyScalar.string
+            if let first = seen[key] {
+                let place = first.mark.map { " (first at line \($0.line), column \($0.column))" } ?? ""
+                throw error(keyNode, "duplicate key '\(key.escapedForMessage)' in \(what)\(place); expected each key once")
+            }
+            seen[key] = keyNode
+            written.append((key, keyNode, value))
+        }
+        return written + merged.filter { seen[$0.key] == nil }
+    }
+
+    /// Checked access to the keys of a mapping node.
+    struct Fields {
+        let node: Node
+        let what: String
+        private var byKey: [String: (keyNode: Node, value: Node)] = [:]
+
+        /// Reads `node` as a mapping whose keys all belong to `allowed`.
+        init(_ node: Node, what: String, allowed: [String], reader: ScenarioReader) throws {
+            self.node = node
+            self.what = what
+            for entry in try reader.entries(of: node, what: what) {
+                guard allowed.contains(entry.key) else {
+                    let hint = closestName(to: entry.key, in: allowed).map { " did you mean '\($0)'?" } ?? ""
+                    throw reader.error(entry.keyNode, "unknown key '\(entry.key.escapedForMessage)' in \(what);"
+                        + "\(hint) Allowed: \(allowed.joined(separator: ", "))")
+                }
+                byKey[entry.key] = (entry.keyNode, entry.value)
+            }
+        }
+
+        subscript(key: String) -> Node? { byKey[key]?.value }
+        func keyNode(_ key: String) -> Node? { byKey[key]?.keyNode }
+        func has(_ key: String) -> Bool { byKey[key] != nil }
+    }
+
+    func missing(_ key: String, in fields: Fields, expected: String) -> ScenarioError {
+        error(fields.node, "missing key '\(key)' in \(fields.what): expected \(expected)")
+    }
+
+    // MARK: Scalars
+
+    func scalarText(_ node: Node, expected: String) throws -> String {
+        guard case .scalar(let scalar) = node, !(scalar.string.isEmpty && scalar.style == .plain) else {
+            throw error(node, "expected \(expected), got \(describe(node))")
+        }
+        return scalar.string
+    }
+
+    func integer(_ node: Node, expected: String, range: ClosedRange<Int>) throws -> Int {
+        let text = try scalarText(node, expected: expected)
+        guard let value = Int(text), range.contains(value) else {
+            throw error(node, "expected \(expected), got \(describe(node))")
+        }
+        return value
+    }
+
+    func weight(_ fields: Fields) throws -> Int {
+        guard let node = fields["weight"] else { return 1 }
+        return try integer(node, expected: "an integer weight ≥ 0", range: 0...ScenarioRules.maximumWeight)
+    }
+
+    func label(_ node: Node, what: String, example: String) throws -> String {
+        let text = try scalarText(node, expected: "a \(what) such as \(example)")
+        try at(node) { try ScenarioRules.checkLabel(text, what: what) }
+        return text
+    }
+
+    /// A positive duration such as `run_time: 1m`; a plain YAML number is seconds.
+    func duration(_ node: Node, key: String) throws -> Double {
+        let text = try scalarText(node, expected: "a \(key) duration; \(durationForms)")
+        let seconds = try at(node) { try parseDuration(text) }
+        guard seconds > 0 else {
+            throw error(node, "expected a \(key) above 0, got \(describe(node)); \(durationForms)")
+        }
+        return seconds
+    }
+
+    // MARK: The scenario
+
+    func read(yaml: String) throws -> Scenario {
+        let composed: Node?
+        do {
+            composed = try Yams.compose(yaml: yaml)
+        } catch {
+            throw syntaxError(error, yaml: yaml)
+        }
+        guard let root = composed else {
+            throw ScenarioError(file: file, line: 1, column: 1,
+                                message: "the file is empty; expected a mapping with a 'users:' list of user classes")
+        }
+        let fields = try Fields(root, what: "the scenario", allowed: Self.rootKeys, reader: self)
+
+        var scenario = Scenario(userClasses: [])
+        if let node = fields["name"] {
+            scenario.name = try label(node, what: "scenario name", example: "audio-api")
+        }
+        if let node = fields["host"] {
+            let text = try scalarText(node, expected: "a URL such as http://127.0.0.1:8080")
+            _ = try at(node) { try TargetURL(text) }
+            scenario.host = text
+        }
+        if let node = fields["run"] {
+            scenario.run = try readRun(node)
+        }
+        guard let usersNode = fields["users"] else {
+            throw missing("users", in: fields, expected: "a list of user classes, each with a name and tasks")
+        }
+        guard case .sequence(let list) = usersNode, !list.isEmpty else {
+            throw error(usersNode, "expected 'users' to be a list of user classes with at least one, got \(describe(usersNode))")
+        }
+        var names: [String: Node] = [:]
+        for classNode in list {
+            let (userClass, nameNode) = try readUserClass(classNode)
+            if let first = names[userClass.name], let mark = first.mark {
+                throw error(nameNode, "another user class is named '\(userClass.name)' (line \(mark.line)); "
+                    + "expected unique user class names")
+            }
+            names[userClass.name] = nameNode
+            scenario.userClasses.append(userClass)
+        }
+        guard scenario.userClasses.contains(where: { $0.weight > 0 }) else {
+            throw error(usersNode, "all user class weights are 0; expected at least one user class with weight ≥ 1")
+        }
+        // Every rule was checked at its node above; this re-check of the whole value guards the loader
+        // and `validate()` against drifting apart.
+        try at(root) { try scenario.validate() }
+        return scenario
+    }
+
+    func readRun(_ node: Node) throws -> RunDefaults {
+        let fields = try Fields(node, what: "'run'", allowed: Self.runKeys, reader: self)
+        var run = RunDefaults()
+        if let node = fields["users"] {
+            run.users = try integer(node, expected: "an integer number of users ≥ 1", range: 1...Int.max)
+        }
+        if let node = fields["spawn_rate"] {
+            let expected = "a spawn rate above 0 users per second, such as 10 or 0.5"
+            let text = try scalarText(node, expected: expected)
+            guard let rate = parseDecimal(text), rate > 0, rate.isFinite else {
+                throw error(node, "expected \(expected), got \(describe(node))")
+            }
+            run.spawnRate = rate
+        }
+        if let node = fields["run_time"] { run.runTime = try duration(node, key: "run_time") }
+        if let node = fields["timeout"] { run.timeout = try duration(node, key: "timeout") }
+        if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, key: "connect_timeout") }
+        return run
+    }
+
+    func readUserClass(_ node: Node) throws -> (UserClass, nameNode: Node) {
+        let fields = try Fields(node, what: "a user class", allowed: Self.classKeys, reader: self)
+        guard let nameNode = fields["name"] else {
+            throw missing("name", in: fields, expected: "the user class's name, such as AudioAnalysisUser")
+        }
+        let name = try label(nameNode, what: "user class name", example: "AudioAnalysisUser")
+        var userClass = UserClass(name: name, weight: try weight(fields), tasks: [])
+        if let node = fields["wait"] {
+            let text = try scalarText(node, expected: "a wait time; \(waitForms)")
+            userClass.wait = try at(node) { try parseWait(text) }
+        }
+        let headers = try fields["headers"].map(readHeaders) ?? []
+        if let node = fields["on_start"] {
+            userClass.onStart = try readTask(node, onStart: true, classHeaders: headers)
+        }
+        guard let tasksNode = fields["tasks"] else {
+            throw missing("tasks", in: fields, expected: "a list of tasks for user class '\(name)'; a class with no tasks has nothing to do")
+        }
+        guard case .sequence(let list) = tasksNode, !list.isEmpty else {
+            throw error(tasksNode, "user class '\(name)' has no tasks; expected a list of at least one task, "
+                + "got \(describe(tasksNode))")
+        }
+        userClass.tasks = try list.map { try readTask($0, onStart: false, classHeaders: headers) }
+        guard userClass.tasks.contains(where: { $0.weight > 0 }) else {
+            throw error(tasksNode, "all task weights of user class '\(name)' are 0; expected at least one task with weight ≥ 1")
+        }
+        return (userClass, nameNode)
+    }
+
+    // MARK: Tasks and requests
+
+    func readTask(_ node: Node, onStart: Bool, classHeaders: [Header]) throws -> Task {
+        let what = onStart ? "'on_start'" : "a task"
+        let fields = try Fields(node, what: what, allowed: onStart ? Self.onStartKeys : Self.taskKeys, reader: self)
+        var requests: [RequestTemplate]
+        if let stepsNode = fields["steps"] {
+            for key in ["endpoint"] + Self.requestKeys {
+                if let keyNode = fields.keyNode(key) {
+                    throw error(keyNode, "\(what) with 'steps' takes its requests from the steps; "
+                        + "move '\(key)' into a step, or remove 'steps'")
+                }
+            }
+            guard case .sequence(let list) = stepsNode, !list.isEmpty else {
+                throw error(stepsNode, "expected 'steps' to be a list of at least one request, got \(describe(stepsNode))")
+            }
+            requests = try list.map { step in
+                let stepFields = try Fields(step, what: "a step", allowed: Self.stepKeys, reader: self)
+                return try readRequest(stepFields, nameKeys: ["name", "endpoint"], classHeaders: classHeaders)
+            }
+        } else {
+            requests = [try readRequest(fields, nameKeys: ["endpoint"], classHeaders: classHeaders)]
+        }
+        let name = try fields["name"].map { try label($0, what: "task name", example: "analyze_audio") }
+            ?? (onStart ? "on_start" : requests[0].endpointName)
+        let taskWeight = try onStart ? 1 : weight(fields)
+        return Task(name: name, weight: taskWeight, requests: requests)
+    }
+
+    /// Reads the request keys of a task or a step. `nameKeys` are the keys that name the endpoint: a
+    /// step's `name` is its endpoint name, while a task's `name` is the task's.
+    func readRequest(_ fields: Fields, nameKeys: [String], classHeaders: [Header]) throws -> RequestTemplate {
+        let given = nameKeys.filter(fields.has)
+        if given.count > 1, let second = fields.keyNode(given[1]) {
+            throw error(second, "'\(given[0])' and '\(given[1])' both name the endpoint; expected one of them")
+        }
+        var request = RequestTemplate(path: "/")
+        if let key = given.first, let node = fields[key] {
+            request.name = try label(node, what: "endpoint name", example: "/api/v1/files/:id")
+        }
+        if let node = fields["method"] {
+            let method = try scalarText(node, expected: "a method such as GET or POST")
+            try at(node) { try ScenarioRules.checkMethod(method) }
+            request.method = method
+        }
+        guard let pathNode = fields["path"] else {
+            throw missing("path", in: fields, expected: "the request path, such as /api/v1/files")
+        }
+        let path = try scalarText(pathNode, expected: "a path starting with '/', such as /api/v1/files")
+        try at(pathNode) { try ScenarioRules.checkPath(path) }
+        request.path = path
+
+        let own = try fields["headers"].map(readHeaders) ?? []
+        request.headers = classHeaders.filter { header in
+            !own.contains(where: { $0.name.lowercased() == header.name.lowercased() })
+        } + own
+
+        let bodyKeys = ["body", "json", "body_file"].filter(fields.has)
+        if bodyKeys.count > 1, let second = fields.keyNode(bodyKeys[1]) {
+            throw error(second, "'\(bodyKeys[0])' and '\(bodyKeys[1])' both give the body; expected one of body, json, body_file")
+        }
+        if let node = fields["body"] {
+            guard case .scalar(let scalar) = node else {
+                throw error(node, "expected the body as text, got \(describe(node)); for a JSON body use 'json:'")
+            }
+            request.body = Array(scalar.string.utf8)
+        }
+        if let node = fields["json"] {
+            request.body = Array(try renderJSON(node).utf8)
+            if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+                request.headers.append(Header(name: "Content-Type", value: "application/json"))
+            }
+        }
+        if let node = fields["body_file"] {
+            let name = try scalarText(node, expected: "a file path, relative to the scenario file")
+            let path = name.hasPrefix("/") ? name : (directory as NSString).appendingPathComponent(name)
+            request.body = try at(node) {
+                do {
+                    return try readFile(path)
+                } catch let inputError as InputError {
+                    throw InputError("cannot read body_file '\(path)': \(inputError.message)")
+                }
+            }
+        }
+        if let node = fields["close"] {
+            guard case .scalar = node, yamlTag(node) == .bool, let close = node.bool else {
+                throw error(node, "expected true or false for 'close', got \(describe(node))")
+            }
+            request.closeConnection = close
+        }
+        return request
+    }
+
+    /// Headers as a mapping (`Accept: text/html`) or as a list of `{name, value}`, which allows a name
+    /// twice.
+    func readHeaders(_ node: Node) throws -> [Header] {
+        func header(name: String, nameNode: Node, valueNode: Node) throws -> Header {
+            try at(nameNode) { try ScenarioRules.checkHeaderName(name) }
+            guard case .scalar(let scalar) = valueNode else {
+                throw error(valueNode, "expected the value of header '\(name)' as text, got \(describe(valueNode))")
+            }
+            try at(valueNode) { try ScenarioRules.checkHeaderValue(scalar.string, name: name) }
+            return Header(name: name, value: scalar.string)
+        }
+        switch node {
+        case .mapping:
+            return try entries(of: node, what: "'headers'").map {
+                try header(name: $0.key, nameNode: $0.keyNode, valueNode: $0.value)
+            }
+        case .sequence(let list):
+            return try list.map { item in
+                let fields = try Fields(item, what: "a header", allowed: ["name", "value"], reader: self)
+                guard let nameNode = fields["name"] else {
+                    throw missing("name", in: fields, expected: "the header name, such as Accept")
+                }
+                guard let valueNode = fields["value"] else {
+                    throw missing("value", in: fields, expected: "the header value")
+                }
+                let name = try scalarText(nameNode, expected: "a header name such as Accept")
+                return try header(name: name, nameNode: nameNode, valueNode: valueNode)
+            }
+        case .scalar:
+            throw error(node, "expected headers as a mapping (Name: value) or a list of {name, value}, got \(describe(node))")
+        }
+    }
+}
+
+/// Reads a whole file; the error says why in words (`no such file`, `it is a directory`).
+func readFile(_ path: String) throws -> [UInt8] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw InputError("no such file")
+    }
+    guard !isDirectory.boolValue else { throw InputError("it is a directory") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw InputError("it cannot be read (permissions?)")
+    }
+    return [UInt8](data)
+}
+
+/// Decodes UTF-8, or gives the 1-based line and column (in Unicode scalars) of the first invalid byte.
+func decodeUTF8(_ bytes: [UInt8]) -> Result<String, UTF8Place> {
+    var parser = Unicode.UTF8.ForwardParser()
+    var iterator = bytes.makeIterator()
+    var place = UTF8Place(line: 1, column: 1)
+    while true {
+        switch parser.parseScalar(from: &iterator) {
+        case .valid(let encoded):
+            if encoded.count == 1 && encoded.first == UInt8(ascii: "\n") {
+                place.line += 1
+                place.column = 1
+            } else {
+                place.column += 1
+            }
+        case .error:
+            return .failure(place)
+        case .emptyInput:
+            return .success(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}
+
+/// A place in a text file, for ``decodeUTF8(_:)``.
+struct UTF8Place: Error {
+    var line: Int
+    var column: Int
+}
+
+/// The 1-based line and column of the character at `offset` (counted in Characters, as Yams counts).
+func lineAndColumn(ofCharacter offset: Int, in text: String) -> (line: Int, column: Int) {
+    var line = 1
+    var column = 1
+    for c in text.prefix(offset) {
+        if c == "\n" || c == "\r\n" {
+            line += 1
+            column = 1
+        } else {
+            column += 1
+        }
+    }
+    return (line, column)
+}

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Cicada
+import Dispatch
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario file, or load one URL.",
+        discussion: """
+            TARGET is a scenario file (YAML, see docs/scenario.md) or a URL. A URL runs one endpoint \
+            like wrk: every user sends its next request as soon as the previous one completes, unless \
+            --wait says otherwise.
+            Options given here override the scenario's `run:` defaults.
+            """)
+
+    @Argument(help: "A scenario file or an http:// URL.")
+    var target: String
+
+    @Option(name: [.customShort("u"), .customLong("users")], help: "Peak number of concurrent users (default: the scenario's, or 1).")
+    var users: Int?
+
+    @Option(name: [.customShort("r"), .customLong("spawn-rate")], help: "Users started per second (default: the scenario's, or all users within the first second).")
+    var spawnRate: Double?
+
+    @Option(name: [.customShort("t"), .customLong("run-time")], help: "Stop after this long, e.g. 30s, 5m, 1h30m (default: the scenario's, or run until Ctrl-C).")
+    var runTime: String?
+
+    @Option(help: "Target base URL; overrides the scenario's host.")
+    var host: String?
+
+    @Flag(help: "Run without the web UI (the only mode for now).")
+    var headless = false
+
+    @Option(help: "Worker threads, each with its own event loop (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Seconds a request may take from its first byte written to its last byte read (default 60).")
+    var timeout: String?
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds a connect may take (default 5).")
+    var connectTimeout: String?
+
+    @Option(name: .customLong("stop-timeout"), help: "Seconds requests in flight may take to finish when the run ends, before they are cancelled (default 10).")
+    var stopTimeout: String?
+
+    @Option(help: "Write a JSON summary to this file (schema: docs/json-summary.md).")
+    var json: String?
+
+    @Option(help: "URL runs: wait between requests, seconds: '2' (constant) or '1-5' (between).")
+    var wait: String?
+
+    @Option(name: [.customShort("X"), .customLong("method")], help: "URL runs: the request method (default GET, or POST with a body).")
+    var method: String?
+
+    @Option(name: [.customShort("H"), .customLong("header")], help: "URL runs: a request header, 'Name: value'; repeatable.")
+    var headers: [String] = []
+
+    @Option(name: [.customShort("d"), .customLong("body")], help: "URL runs: the request body; @FILE reads it from a file.")
+    var body: String?
+
+    @Option(help: "Seed for the users' random choices (task picks, wait jitter).")
+    var seed: UInt64 = 0x5EED
+
+    func validate() throws {
+        if let users, users < 1 { throw ValidationError("--users must be at least 1, got \(users)") }
+        if let spawnRate, spawnRate < 0 { throw ValidationError("--spawn-rate must be 0 or more, got \(spawnRate)") }
+        if let threads, !(1...255).contains(threads) { throw ValidationError("--threads must be 1-255, got \(threads)") }
+    }
+
+    func run() throws {
+        let scenario: Scenario
+        let isURL = target.contains("://")
+        do {
+            scenario = try isURL ? urlScenario() : Scenario.load(path: target)
+        } catch let error as ScenarioError {
+            throw ValidationError(error.description)
+        } catch let error as CicadaError {
+            throw ValidationError(error.description)
+        }
+        if !isURL, wait != nil || method != nil || !headers.isEmpty || body != nil {
+            throw ValidationError("--wait, -X, -H and -d apply to URL runs; a scenario file sets them per request")
+        }
+
+        let baseURL = try url(host ?? scenario.host, what: "host")
+        let defaults = scenario.run
+        let users = self.users ?? defaults.users ?? 1
+        let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
+        let runTime = try runTime.map { try seconds($0, option: "--run-time") } ?? defaults.runTime
+        let requestTimeout = try timeout.map { try seconds($0, option: "--timeout") } ?? defaults.timeout ?? 60
+        let connectTimeout = try connectTimeout.map { try seconds($0, option: "--connect-timeout") } ?? defaults.connectTimeout ?? 5
+        let stopTimeout = try stopTimeout.map { try seconds($0, option: "--stop-timeout") } ?? 10
+        if baseURL.scheme != .http {
+            throw ValidationError("\(baseURL.scheme.rawValue):// targets are not supported yet; use http://")
+        }
+
+        let rebased = scenario.rebased(onto: baseURL)
+        let plan: CompiledPlan
+        let engine: LoadEngine
+        do {
+            plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
+            engine = try LoadEngine(plan: plan, options: EngineOptions(
+                host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
+                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed))
+        } catch let error as CicadaError {
+            throw ValidationError(error.description)
+        }
+
+        raiseOpenFileLimit(users: users)
+        installInterruptHandler()
+        let reporter = ConsoleReporter()
+        let runner = LoadRunner(engine: engine, configuration: RunConfiguration(
+            users: users, spawnRate: spawnRate, runTime: runTime, stopTimeout: stopTimeout), observer: reporter)
+        let result = try runner.run()
+        reporter.finish(result: result)
+        if let json {
+            let data = try JSONSummary(result: result, version: cicadaVersion).encoded()
+            do {
+                try data.write(to: URL(fileURLWithPath: json))
+            } catch {
+                FileHandle.standardError.write(Data("cicada: cannot write \(json): \(error.localizedDescription)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        if result.statistics.aggregated.failures > 0 { throw ExitCode(1) }
+    }
+
+    private func urlScenario() throws -> Scenario {
+        let parsed = try url(target, what: "target")
+        var headerList: [Header] = []
+        for line in headers {
+            guard let colon = line.firstIndex(of: ":") else {
+                throw ValidationError("-H '\(line)': expected 'Name: value'")
+            }
+            headerList.append(Header(name: String(line[..<colon]).trimmingCharacters(in: .whitespaces),
+                                     value: String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+        }
+        var bodyBytes: [UInt8] = []
+        if let body {
+            if body.hasPrefix("@") {
+                let path = String(body.dropFirst())
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("-d @\(path): cannot read that file")
+                }
+                bodyBytes = Array(data)
+            } else {
+                bodyBytes = Array(body.utf8)
+            }
+        }
+        let waitTime = try wait.map { text in
+            do { return try parseWait(text) } catch { throw ValidationError("--wait '\(text)': expected seconds like '2' or a range like '1-5'") }
+        } ?? .constant(0)
+        return Scenario.oneEndpoint(url: parsed, method: method ?? (body == nil ? "GET" : "POST"),
+                                    headers: headerList, body: bodyBytes, wait: waitTime)
+    }
+
+    private func url(_ text: String?, what: String) throws -> TargetURL {
+        guard let text else {
+            throw ValidationError("no host: give --host http://HOST:PORT or set `host:` in the scenario")
+        }
+        do { return try TargetURL(text) } catch { throw ValidationError("\(what) '\(text)': \(error)") }
+    }
+
+    private func seconds(_ text: String, option: String) throws -> Double {
+        do { return try parseDuration(text) } catch { throw ValidationError("\(option) '\(text)': \(error)") }
+    }
+}
+
+/// Each user holds one socket; the soft limit (often 1024) would fail connects long before the box is
+/// busy, so raise it towards the hard limit.
+func raiseOpenFileLimit(users: Int) {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    let wanted = rlim_t(users + 256)
+    if limit.rlim_cur < wanted {
+        limit.rlim_cur = min(limit.rlim_max, max(wanted, limit.rlim_cur))
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+    if limit.rlim_cur < wanted {
+        FileHandle.standardError.write(Data("warning: the open-files limit is \(limit.rlim_cur), below \(users) users; raise it with ulimit -n\n".utf8))
+    }
+}
+
+/// The first Ctrl-C stops the run gracefully, like the run time ending; a second one exits at once.
+func installInterruptHandler() {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let queue = DispatchQueue(label: "cicada.signals")
+    for signalNumber in [SIGINT, SIGTERM] {
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+        source.setEventHandler {
+            if stopRequested.exchange(true, ordering: .relaxed) { exit(130) }
+        }
+        source.resume()
+        interruptSources.append(source)
+    }
+}
+
+nonisolated(unsafe) var interruptSources: [DispatchSourceSignal] = []

@@ -59,7 +59,7 @@ public struct RunDefaults: Sendable, Equatable {
 ///
 /// A run with three classes of weight 5, 3 and 1 makes 5/9 of its users the first kind, 3/9 the second
 /// and 1/9 the third. A user first runs ``onStart`` once, if there is one, then loops forever: pick a task
-/// by ``Task/weight``, run its requests in order, wait as ``wait`` says.
+/// by ``UserTask/weight``, run its requests in order, wait as ``wait`` says.
 public struct UserClass: Sendable, Equatable {
     /// The class name, unique in its scenario; reports group users by it.
     public var name: String
@@ -68,12 +68,12 @@ public struct UserClass: Sendable, Equatable {
     /// The wait after each task. Default `.constant(0)`.
     public var wait: WaitTime
     /// Requests a user makes once, when it starts (a log-in), before its first task.
-    public var onStart: Task?
+    public var onStart: UserTask?
     /// The tasks a user chooses among; at least one has a weight above 0.
-    public var tasks: [Task]
+    public var tasks: [UserTask]
 
     /// Creates a user class.
-    public init(name: String, weight: Int = 1, wait: WaitTime = .constant(0), onStart: Task? = nil, tasks: [Task]) {
+    public init(name: String, weight: Int = 1, wait: WaitTime = .constant(0), onStart: UserTask? = nil, tasks: [UserTask]) {
         self.name = name
         self.weight = weight
         self.wait = wait
@@ -83,10 +83,8 @@ public struct UserClass: Sendable, Equatable {
 }
 
 /// A unit of work a user repeats: one request or several in order (a page and its assets, a flow).
-///
-/// The name shadows Swift's concurrency `Task` for code that imports this module; spell that one
-/// `_Concurrency.Task` there.
-public struct Task: Sendable, Equatable {
+/// Locust calls it a task; the Swift name avoids shadowing Swift's concurrency `Task`.
+public struct UserTask: Sendable, Equatable {
     /// The task name. In YAML it defaults to the endpoint name of the task's first request.
     public var name: String
     /// The relative chance that a user picks this task; 0 means never. Default 1.
@@ -104,9 +102,10 @@ public struct Task: Sendable, Equatable {
 
 /// One HTTP/1.1 request, as the user will send it.
 ///
-/// The request writer adds `Host` (from the target, unless ``headers`` has one), `Content-Length` when
-/// there is a body (or the method usually has one), and `Connection: close` when ``closeConnection`` is set;
-/// ``headers`` therefore never holds `Content-Length`, `Transfer-Encoding` or `Connection`.
+/// ``headers`` never holds `Content-Length`, `Transfer-Encoding` or `Connection` (the loader and
+/// ``Scenario/validate()`` refuse them): the request writer frames the body and manages the connection,
+/// and sends `Connection: close` when ``closeConnection`` is set. It also sends `Host` from the target
+/// unless ``headers`` has one, which is how a scenario addresses a virtual host.
 public struct RequestTemplate: Sendable, Equatable {
     /// The endpoint name that statistics group this request under; `nil` means ``endpointName``'s default,
     /// the path without its query. Set it to group `/files/1` and `/files/2` as `/files/:id`.
@@ -189,7 +188,7 @@ extension Scenario {
     public static func oneEndpoint(url: TargetURL, method: String, headers: [Header], body: [UInt8],
                                    wait: WaitTime) -> Scenario {
         let request = RequestTemplate(method: method, path: url.path, headers: headers, body: body)
-        let task = Task(name: request.endpointName, weight: 1, requests: [request])
+        let task = UserTask(name: request.endpointName, weight: 1, requests: [request])
         let user = UserClass(name: "User", weight: 1, wait: wait, onStart: nil, tasks: [task])
         return Scenario(name: nil, host: url.origin, userClasses: [user], run: RunDefaults())
     }

@@ -31,8 +31,15 @@ extension Scenario {
     ///   - file: The name errors carry; `body_file:` paths are read relative to its directory.
     /// - Throws: ``ScenarioError``, as ``load(path:)``.
     public static func parse(yaml: String, file: String) throws -> Scenario {
-        let directory = (file as NSString).deletingLastPathComponent
-        let reader = ScenarioReader(file: file, directory: directory.isEmpty ? "." : directory)
+        // The directory by hand: NSString.deletingLastPathComponent traps on one-character names in
+        // swift-corelibs-foundation 6.3.
+        let directory: String
+        if let slash = file.lastIndex(of: "/") {
+            directory = slash == file.startIndex ? "/" : String(file[..<slash])
+        } else {
+            directory = "."
+        }
+        let reader = ScenarioReader(file: file, directory: directory)
         return try reader.read(yaml: yaml)
     }
 }
@@ -74,8 +81,8 @@ struct ScenarioReader {
             if scalar.string.isEmpty && scalar.style == .plain { return "nothing" }
             let text = scalar.string.escapedForMessage
             return "'\(text.count > 60 ? text.prefix(57) + "..." : text)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
+        case .mapping(let mapping): return mapping.isEmpty ? "an empty mapping" : "a mapping"
+        case .sequence(let list): return list.isEmpty ? "an empty list" : "a list"
         }
     }
 
@@ -85,6 +92,10 @@ struct ScenarioReader {
             var message = "invalid YAML: \(problem)"
             if let context {
                 message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line <= lines.count, lines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1).first == "\t" {
+                message += "; YAML indents with spaces, not tabs"
             }
             return ScenarioError(file: file, line: mark.line, column: mark.column, message: message)
         }
@@ -151,13 +162,19 @@ struct ScenarioReader {
         let what: String
         private var byKey: [String: (keyNode: Node, value: Node)] = [:]
 
-        /// Reads `node` as a mapping whose keys all belong to `allowed`.
-        init(_ node: Node, what: String, allowed: [String], reader: ScenarioReader) throws {
+        /// Reads `node` as a mapping whose keys all belong to `allowed`, or start with `x-` when
+        /// `extensions` is set: such keys are skipped, to hold YAML anchors for reuse.
+        init(_ node: Node, what: String, allowed: [String], extensions: Bool = false, reader: ScenarioReader) throws {
             self.node = node
             self.what = what
             for entry in try reader.entries(of: node, what: what) {
+                if extensions && entry.key.hasPrefix("x-") { continue }
                 guard allowed.contains(entry.key) else {
-                    let hint = closestName(to: entry.key, in: allowed).map { " did you mean '\($0)'?" } ?? ""
+                    var hint = closestName(to: entry.key, in: allowed).map { " did you mean '\($0)'?" } ?? ""
+                    if entry.key.hasSuffix(")") {
+                        // `{wait: between(1, 5)}` splits at the comma, leaving a key `5)`.
+                        hint += " A comma ends a value inside { }: quote it, as in wait: \"between(1, 5)\"."
+                    }
                     throw reader.error(entry.keyNode, "unknown key '\(entry.key.escapedForMessage)' in \(what);"
                         + "\(hint) Allowed: \(allowed.joined(separator: ", "))")
                 }
@@ -193,7 +210,9 @@ struct ScenarioReader {
 
     func weight(_ fields: Fields) throws -> Int {
         guard let node = fields["weight"] else { return 1 }
-        return try integer(node, expected: "an integer weight ≥ 0", range: 0...ScenarioRules.maximumWeight)
+        let weight = try integer(node, expected: "an integer weight ≥ 0", range: 0...Int.max)
+        try at(node) { try ScenarioRules.checkWeight(weight) }
+        return weight
     }
 
     func label(_ node: Node, what: String, example: String) throws -> String {
@@ -225,7 +244,7 @@ struct ScenarioReader {
             throw ScenarioError(file: file, line: 1, column: 1,
                                 message: "the file is empty; expected a mapping with a 'users:' list of user classes")
         }
-        let fields = try Fields(root, what: "the scenario", allowed: Self.rootKeys, reader: self)
+        let fields = try Fields(root, what: "the scenario", allowed: Self.rootKeys, extensions: true, reader: self)
 
         var scenario = Scenario(userClasses: [])
         if let node = fields["name"] {
@@ -243,7 +262,7 @@ struct ScenarioReader {
             throw missing("users", in: fields, expected: "a list of user classes, each with a name and tasks")
         }
         guard case .sequence(let list) = usersNode, !list.isEmpty else {
-            throw error(usersNode, "expected 'users' to be a list of user classes with at least one, got \(describe(usersNode))")
+            throw error(usersNode, "expected 'users' to be a list of at least one user class, got \(describe(usersNode))")
         }
         var names: [String: Node] = [:]
         for classNode in list {
@@ -315,7 +334,7 @@ struct ScenarioReader {
 
     // MARK: Tasks and requests
 
-    func readTask(_ node: Node, onStart: Bool, classHeaders: [Header]) throws -> Task {
+    func readTask(_ node: Node, onStart: Bool, classHeaders: [Header]) throws -> UserTask {
         let what = onStart ? "'on_start'" : "a task"
         let fields = try Fields(node, what: what, allowed: onStart ? Self.onStartKeys : Self.taskKeys, reader: self)
         var requests: [RequestTemplate]
@@ -339,7 +358,7 @@ struct ScenarioReader {
         let name = try fields["name"].map { try label($0, what: "task name", example: "analyze_audio") }
             ?? (onStart ? "on_start" : requests[0].endpointName)
         let taskWeight = try onStart ? 1 : weight(fields)
-        return Task(name: name, weight: taskWeight, requests: requests)
+        return UserTask(name: name, weight: taskWeight, requests: requests)
     }
 
     /// Reads the request keys of a task or a step. `nameKeys` are the keys that name the endpoint: a
@@ -388,7 +407,7 @@ struct ScenarioReader {
         }
         if let node = fields["body_file"] {
             let name = try scalarText(node, expected: "a file path, relative to the scenario file")
-            let path = name.hasPrefix("/") ? name : (directory as NSString).appendingPathComponent(name)
+            let path = name.hasPrefix("/") ? name : directory + (directory.hasSuffix("/") ? "" : "/") + name
             request.body = try at(node) {
                 do {
                     return try readFile(path)

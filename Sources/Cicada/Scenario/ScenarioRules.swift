@@ -126,7 +126,7 @@ enum ScenarioRules {
         }
     }
 
-    static func checkTask(_ task: Task) throws {
+    static func checkTask(_ task: UserTask) throws {
         try checkLabel(task.name, what: "task name")
         guard !task.requests.isEmpty else { throw InputError("expected at least one request in task '\(task.name)'") }
         for (index, request) in task.requests.enumerated() {

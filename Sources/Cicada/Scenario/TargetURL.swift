@@ -76,6 +76,9 @@ public struct TargetURL: Sendable, Equatable, CustomStringConvertible {
                 portText = after.dropFirst()
             }
         } else {
+            guard authority.filter({ $0 == ":" }).count <= 1 else {
+                throw fail("an IPv6 address must be in brackets, as in http://[::1]:8080/")
+            }
             if let colon = authority.lastIndex(of: ":") {
                 host = String(authority[..<colon])
                 portText = authority[authority.index(after: colon)...]

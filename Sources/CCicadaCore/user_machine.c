@@ -146,7 +146,9 @@ void cc_user_machine_handle(cc_user_machine_t *m, const cc_plan_t *plan, const c
 
     case CC_EVENT_REQUEST_DONE:
         if (m->state != CC_USER_IN_FLIGHT && m->state != CC_USER_CONNECTING) return;
-        if (event->failed || !event->keep_alive) {
+        /* An HTTP error status leaves a usable connection; the engine says keep_alive = 0 when the
+         * failure was the connection's. */
+        if (!event->keep_alive) {
             action->close_connection = m->connected;
             m->connected = 0;
         }

@@ -97,6 +97,19 @@ final class UserMachineTests: XCTestCase {
         XCTAssertEqual(a.kind, CC_ACTION_CONNECT, "the next task reconnects")
     }
 
+    func testAnHTTPErrorEndsTheTaskButKeepsTheConnection() {
+        var m = cc_user_machine_t()
+        cc_user_machine_init(&m, 0, 5)
+        _ = handle(&m, CC_EVENT_START, at: 0)
+        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
+        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 1, failed: true, keepAlive: true)
+        XCTAssertEqual(a.kind, CC_ACTION_WAIT)
+        XCTAssertEqual(a.close_connection, 0)
+        XCTAssertEqual(m.connected, 1)
+        a = handle(&m, CC_EVENT_TIMER, at: 1 + a.wait_ns)
+        XCTAssertEqual(a.kind, CC_ACTION_SEND)
+    }
+
     func testFailedFirstStepSkipsTheRestOfTheTask() {
         var m = cc_user_machine_t()
         cc_user_machine_init(&m, 0, 11)

@@ -21,6 +21,9 @@ struct CicadaCommand: ParsableCommand {
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch let error as SetupError {
+            FileHandle.standardError.write(Data("cicada: error: \(error)\n".utf8))
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

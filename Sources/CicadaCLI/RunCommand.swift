@@ -74,12 +74,12 @@ struct RunCommand: ParsableCommand {
         do {
             scenario = try isURL ? urlScenario() : Scenario.load(path: target)
         } catch let error as ScenarioError {
-            throw ValidationError(error.description)
+            throw SetupError(error.description)
         } catch let error as CicadaError {
-            throw ValidationError(error.description)
+            throw SetupError(error.description)
         }
         if !isURL, wait != nil || method != nil || !headers.isEmpty || body != nil {
-            throw ValidationError("--wait, -X, -H and -d apply to URL runs; a scenario file sets them per request")
+            throw SetupError("--wait, -X, -H and -d apply to URL runs; a scenario file sets them per request")
         }
 
         let baseURL = try url(host ?? scenario.host, what: "host")
@@ -91,7 +91,7 @@ struct RunCommand: ParsableCommand {
         let connectTimeout = try connectTimeout.map { try seconds($0, option: "--connect-timeout") } ?? defaults.connectTimeout ?? 5
         let stopTimeout = try stopTimeout.map { try seconds($0, option: "--stop-timeout") } ?? 10
         if baseURL.scheme != .http {
-            throw ValidationError("\(baseURL.scheme.rawValue):// targets are not supported yet; use http://")
+            throw SetupError("\(baseURL.scheme.rawValue):// targets are not supported yet; use http://")
         }
 
         let rebased = scenario.rebased(onto: baseURL)
@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
                 host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
                 connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed))
         } catch let error as CicadaError {
-            throw ValidationError(error.description)
+            throw SetupError(error.description)
         }
 
         raiseOpenFileLimit(users: users)
@@ -130,7 +130,7 @@ struct RunCommand: ParsableCommand {
         var headerList: [Header] = []
         for line in headers {
             guard let colon = line.firstIndex(of: ":") else {
-                throw ValidationError("-H '\(line)': expected 'Name: value'")
+                throw SetupError("-H '\(line)': expected 'Name: value'")
             }
             headerList.append(Header(name: String(line[..<colon]).trimmingCharacters(in: .whitespaces),
                                      value: String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
@@ -140,7 +140,7 @@ struct RunCommand: ParsableCommand {
             if body.hasPrefix("@") {
                 let path = String(body.dropFirst())
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ValidationError("-d @\(path): cannot read that file")
+                    throw SetupError("-d @\(path): cannot read that file")
                 }
                 bodyBytes = Array(data)
             } else {
@@ -148,21 +148,23 @@ struct RunCommand: ParsableCommand {
             }
         }
         let waitTime = try wait.map { text in
-            do { return try parseWait(text) } catch { throw ValidationError("--wait '\(text)': expected seconds like '2' or a range like '1-5'") }
+            do { return try parseWait(text) } catch { throw SetupError("--wait: \(error)") }
         } ?? .constant(0)
-        return Scenario.oneEndpoint(url: parsed, method: method ?? (body == nil ? "GET" : "POST"),
-                                    headers: headerList, body: bodyBytes, wait: waitTime)
+        let scenario = Scenario.oneEndpoint(url: parsed, method: method ?? (body == nil ? "GET" : "POST"),
+                                            headers: headerList, body: bodyBytes, wait: waitTime)
+        do { try scenario.validate() } catch { throw SetupError("\(error)") }
+        return scenario
     }
 
     private func url(_ text: String?, what: String) throws -> TargetURL {
         guard let text else {
-            throw ValidationError("no host: give --host http://HOST:PORT or set `host:` in the scenario")
+            throw SetupError("no host: give --host http://HOST:PORT or set `host:` in the scenario")
         }
-        do { return try TargetURL(text) } catch { throw ValidationError("\(what) '\(text)': \(error)") }
+        do { return try TargetURL(text) } catch { throw SetupError("\(what) '\(text)': \(error)") }
     }
 
     private func seconds(_ text: String, option: String) throws -> Double {
-        do { return try parseDuration(text) } catch { throw ValidationError("\(option) '\(text)': \(error)") }
+        do { return try parseDuration(text) } catch { throw SetupError("\(option) '\(text)': \(error)") }
     }
 }
 
@@ -197,3 +199,10 @@ func installInterruptHandler() {
 }
 
 nonisolated(unsafe) var interruptSources: [DispatchSourceSignal] = []
+
+/// A problem with the scenario, the target or the environment, found before any load is sent: printed
+/// as one line naming what is wrong, without the usage text, and the exit code is 2.
+struct SetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

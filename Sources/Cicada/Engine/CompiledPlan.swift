@@ -57,7 +57,7 @@ public final class CompiledPlan: @unchecked Sendable {
             requestSpecs.append(spec)
         }
 
-        func addTask(_ task: Task, weight: UInt32) {
+        func addTask(_ task: UserTask, weight: UInt32) {
             var spec = cc_task_spec_t()
             spec.first_request = UInt32(requestSpecs.count)
             spec.request_count = UInt32(task.requests.count)

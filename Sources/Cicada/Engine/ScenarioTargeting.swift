@@ -7,7 +7,7 @@ extension Scenario {
         while basePath.hasSuffix("/") { basePath.removeLast() }
         guard !basePath.isEmpty else { return self }
         var copy = self
-        func rebase(_ task: inout Task) {
+        func rebase(_ task: inout UserTask) {
             for index in task.requests.indices where task.requests[index].path.hasPrefix("/") {
                 // Keep the endpoint's name as the scenario wrote it.
                 if task.requests[index].name == nil { task.requests[index].name = task.requests[index].endpointName }

@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+
+/// Runs the built `cicada` executable, as a user would, and collects what it printed and wrote.
+struct CicadaRun {
+    var exitCode: Int32
+    var stdout: String
+    var stderr: String
+    /// The `--json` summary, when the run wrote one.
+    var summary: [String: Any]?
+
+    var totals: [String: Any] { summary?["totals"] as? [String: Any] ?? [:] }
+    func total(_ key: String) -> Int { (totals[key] as? NSNumber)?.intValue ?? -1 }
+
+    /// The count of failures of `kind` (a key such as "timeout") summed over the endpoints.
+    func failures(_ kind: String) -> Int {
+        let endpoints = summary?["endpoints"] as? [[String: Any]] ?? []
+        return endpoints.reduce(0) { sum, endpoint in
+            sum + (((endpoint["failures_by_kind"] as? [String: Any])?[kind] as? NSNumber)?.intValue ?? 0)
+        }
+    }
+
+    /// Every failure kind seen, with its count.
+    var failureKinds: [String: Int] {
+        var kinds: [String: Int] = [:]
+        for row in summary?["failures"] as? [[String: Any]] ?? [] {
+            kinds[row["kind"] as! String, default: 0] += (row["count"] as! NSNumber).intValue
+        }
+        return kinds
+    }
+}
+
+enum CicadaBinary {
+    /// The `cicada` built beside the test bundle (both live in the build products folder).
+    static var path: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundle, bundle.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("cicada").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return bundle.appendingPathComponent("cicada").path
+    }
+
+    /// Runs `cicada ARGS` with `--json` added, waits at most `timeout` seconds, and returns the outcome.
+    static func run(_ arguments: [String], json: Bool = true, timeout: TimeInterval = 120,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> CicadaRun {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let summaryPath = directory.appendingPathComponent("summary.json").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["run"] + arguments + (json ? ["--json", summaryPath] : [])
+        let out = directory.appendingPathComponent("stdout")
+        let err = directory.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            XCTFail("cicada \(arguments.joined(separator: " ")) did not finish within \(timeout) s", file: file, line: line)
+        }
+        process.waitUntilExit()
+        var summary: [String: Any]?
+        if let data = FileManager.default.contents(atPath: summaryPath) {
+            summary = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        }
+        return CicadaRun(exitCode: process.terminationStatus,
+                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                         summary: summary)
+    }
+
+    /// Writes `yaml` to a temporary scenario file and returns its path.
+    static func scenarioFile(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}

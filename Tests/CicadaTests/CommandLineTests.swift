@@ -1,0 +1,59 @@
+import CicadaTestSupport
+import XCTest
+
+/// The command line as a user meets it: exit codes and messages for bad input.
+final class CommandLineTests: XCTestCase {
+    func testScenarioErrorNamesFileLineAndExpectedFormAndExitsTwo() throws {
+        let path = try CicadaBinary.scenarioFile("""
+            users:
+              - name: A
+                wait: sometimes
+                tasks: [{path: /}]
+            """)
+        let run = try CicadaBinary.run([path, "-t", "1s"], json: false)
+        XCTAssertEqual(run.exitCode, 2)
+        XCTAssertTrue(run.stderr.contains("\(path):3:11:"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("between(1, 5)"), "the message shows the accepted forms: \(run.stderr)")
+    }
+
+    func testMissingScenarioFileExitsTwo() throws {
+        let run = try CicadaBinary.run(["/nonexistent/scenario.yaml"], json: false)
+        XCTAssertEqual(run.exitCode, 2)
+        XCTAssertTrue(run.stderr.contains("/nonexistent/scenario.yaml"), run.stderr)
+    }
+
+    func testBadOptionValuesExitTwo() throws {
+        for arguments in [["http://127.0.0.1:1/", "-u", "0"], ["http://127.0.0.1:1/", "-t", "soon"],
+                          ["http://127.0.0.1:1/", "--wait", "5-1"], ["http://127.0.0.1:1/", "-H", "NoColon"],
+                          ["ftp://127.0.0.1/"], ["http://127.0.0.1:1/", "-X", "G T"]] {
+            let run = try CicadaBinary.run(arguments, json: false)
+            XCTAssertEqual(run.exitCode, 2, "\(arguments): \(run.stderr)")
+            XCTAssertFalse(run.stderr.isEmpty, "\(arguments) explains itself")
+        }
+    }
+
+    func testUnresolvableHostIsAnErrorBeforeTheRun() throws {
+        let run = try CicadaBinary.run(["http://host.invalid/", "-t", "1s"], json: false)
+        XCTAssertEqual(run.exitCode, 2)
+        XCTAssertTrue(run.stderr.contains("could not resolve 'host.invalid'"), run.stderr)
+    }
+
+    func testIPv6LoopbackTarget() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        // The fault server listens on 127.0.0.1 only, so ::1 is refused: what matters is that the
+        // bracketed address parses, resolves and is dialled.
+        let run = try CicadaBinary.run(["http://[::1]:\(server.port)/ok", "-u", "1", "-t", "500ms", "--wait", "0.05"])
+        XCTAssertNotEqual(run.exitCode, 2, run.stderr)
+        XCTAssertTrue(run.stdout.contains("[::1]:\(server.port)"), run.stdout)
+    }
+
+    func testHelpListsTheOptionsAndExitsZero() throws {
+        let run = try CicadaBinary.run(["--help"], json: false)
+        XCTAssertEqual(run.exitCode, 0)
+        for option in ["--users", "--spawn-rate", "--run-time", "--host", "--threads", "--timeout", "--stop-timeout", "--json"] {
+            XCTAssertTrue(run.stdout.contains(option), "help mentions \(option)")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import CicadaTestSupport
+import XCTest
+
+/// Every way a server can misbehave ends as the right failure kind; nothing hangs, nothing is lost.
+final class FaultServerRunTests: XCTestCase {
+    private var server: FaultServer!
+
+    override func setUpWithError() throws {
+        server = FaultServer()
+        try server.start()
+    }
+
+    override func tearDown() {
+        server?.stop()
+    }
+
+    /// Runs two users against one fault path for about 1.5 s and checks the accounting.
+    private func run(_ path: String, extra: [String] = []) throws -> CicadaRun {
+        let run = try CicadaBinary.run([server.baseURL + path, "-u", "2", "-r", "100", "-t", "1500ms", "--wait", "0.01",
+                                        "--timeout", "1", "--stop-timeout", "0.2"] + extra, timeout: 30)
+        XCTAssertNotNil(run.summary, "\(path): \(run.stderr)")
+        let requests = run.total("requests")
+        XCTAssertEqual(requests, run.total("successes") + run.total("failures") + run.total("cancelled"),
+                       "\(path): every request is accounted for")
+        XCTAssertEqual(requests, server.count(path: path), "\(path): Cicada counted what the server received")
+        return run
+    }
+
+    func testWellFormedResponsesSucceed() throws {
+        for path in ["/ok", "/chunked", "/http10", "/close-after"] {
+            let run = try run(path)
+            XCTAssertEqual(run.exitCode, 0, "\(path): \(run.stdout)")
+            XCTAssertGreaterThan(run.total("successes"), 10, path)
+            XCTAssertEqual(run.total("failures"), 0, path)
+        }
+    }
+
+    func testEachFaultIsClassified() throws {
+        let expected: [(String, String, String)] = [
+            ("/close-mid-body", "closed", "connection closed before the response was complete"),
+            ("/garbage-status", "malformed", "bad HTTP version"),
+            ("/oversized-header", "malformed", "header section too large"),
+            ("/bad-chunk", "malformed", "bad chunk size"),
+            ("/reset", "reset", "ECONNRESET"),
+            ("/status/500", "http_5xx", "HTTP 500"),
+        ]
+        for (path, kind, text) in expected {
+            let run = try run(path)
+            XCTAssertEqual(run.exitCode, 1, path)
+            XCTAssertGreaterThan(run.failures(kind), 5, "\(path) → \(kind): \(run.failureKinds)")
+            XCTAssertEqual(run.total("failures"), run.failures(kind), "\(path): only \(kind): \(run.failureKinds)")
+            XCTAssertTrue(run.stdout.contains(text), "\(path): the failures table says '\(text)':\n\(run.stdout)")
+        }
+    }
+
+    func testAnHTTPErrorStatusKeepsTheConnection() throws {
+        let run = try run("/status/500")
+        XCTAssertGreaterThan(run.total("requests"), 20)
+        XCTAssertEqual(server.connectionsAccepted, 2, "one connection per user, kept across 5xx responses")
+    }
+
+    func testStallsEndInTimeoutsAndCancellation() throws {
+        for path in ["/stall", "/stall-mid-body"] {
+            let run = try run(path)
+            XCTAssertEqual(run.exitCode, 1, path)
+            XCTAssertEqual(run.failures("timeout"), 2, "\(path): each user times out once at 1 s: \(run.failureKinds)")
+            XCTAssertEqual(run.total("cancelled"), 2, "\(path): the second request of each user is cancelled at stop")
+        }
+    }
+
+    func testAMixOfFaultsDoesNotStopTheGoodRequests() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            users:
+              - name: Mixed
+                wait: constant(0.005)
+                tasks:
+                  - {path: /ok, weight: 4}
+                  - {path: /reset}
+                  - {path: /garbage-status}
+                  - {path: /close-mid-body}
+                  - {path: /bad-chunk}
+            """)
+        let run = try CicadaBinary.run([scenario, "--host", server.baseURL, "-u", "4", "-t", "2s", "--timeout", "1"], timeout: 30)
+        XCTAssertEqual(run.exitCode, 1)
+        XCTAssertGreaterThan(run.total("successes"), 50)
+        XCTAssertEqual(run.total("successes"), server.count(path: "/ok"))
+        XCTAssertEqual(run.total("requests"), server.totalRequests)
+        XCTAssertEqual(Set(run.failureKinds.keys), ["reset", "malformed", "closed"])
+    }
+}

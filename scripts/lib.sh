@@ -1,0 +1,37 @@
+# Shared by the scripts: installing what is missing, and finding the repository.
+# shellcheck shell=bash
+
+repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
+
+# Installs the Debian packages that are not installed yet; runs apt-get update once, only when needed.
+ensure_packages() {
+    local missing=()
+    local package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# What building Cicada needs: the C libraries the core links and pkg-config to find them.
+ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config; }
+
+# nginx for the integration tests and the demo, unless some nginx is already installed.
+ensure_nginx() {
+    if [ -x /usr/sbin/nginx ]; then return 0; fi
+    ensure_packages nginx-light
+    # Debian starts the packaged nginx on port 80; Cicada starts its own, so stop that one.
+    if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
+    [ -f /run/nginx.pid ] && kill "$(cat /run/nginx.pid)" 2>/dev/null || true
+}
+
+# Each simulated user holds a socket: raise the open-files limit as far as the hard limit allows.
+raise_open_files() { ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; }
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

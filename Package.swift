@@ -40,7 +40,6 @@ let package = Package(
             name: "Cicada",
             dependencies: [
                 "CCicadaCore",
-                "CLibUV",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

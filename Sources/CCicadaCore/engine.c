@@ -20,10 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 #include <uv.h>
 
 #define CC__READ_BUFFER_SIZE (64u * 1024u)
+#define CC__TLS_BUFFER_SIZE (32u * 1024u)
 #define CC__COMMAND_CAPACITY 1024u /* power of two */
 #define CC__LAG_PERIOD_MS 50u
 #define CC__CACHE_LINE 64
@@ -67,7 +71,7 @@ typedef struct cc__command_ring_s {
 
 typedef enum cc__slot_e { CC__SLOT_FREE, CC__SLOT_ACTIVE, CC__SLOT_RELEASING } cc__slot_t;
 typedef enum cc__tcp_e { CC__TCP_NONE, CC__TCP_OPEN, CC__TCP_CLOSING } cc__tcp_t;
-typedef enum cc__io_e { CC__IO_IDLE, CC__IO_CONNECTING, CC__IO_REQUEST } cc__io_t;
+typedef enum cc__io_e { CC__IO_IDLE, CC__IO_CONNECTING, CC__IO_HANDSHAKE, CC__IO_REQUEST } cc__io_t;
 typedef enum cc__timer_e { CC__TIMER_NONE, CC__TIMER_WAIT, CC__TIMER_CONNECT, CC__TIMER_REQUEST } cc__timer_t;
 
 struct cc__worker_s;
@@ -84,8 +88,13 @@ typedef struct cc__user_s {
     cc_user_machine_t machine;
     cc_response_parser_t parser;
     struct cc__worker_s *worker;
+    SSL *ssl;                 /* the connection's TLS state, or NULL */
+    SSL_SESSION *tls_session; /* the last session, offered again on reconnect */
+    uint8_t *tls_pending;     /* ciphertext a partial write left over (rare; kept for reuse) */
+    size_t tls_pending_capacity;
     uint64_t start_ns;
     uint64_t connected_ns;
+    uint64_t handshake_ns;
     uint64_t first_byte_ns;
     uint64_t bytes_received;
     uint32_t index;
@@ -98,6 +107,7 @@ typedef struct cc__user_s {
     uint8_t timer_ready;
     uint8_t write_pending;
     uint8_t connect_after_close;
+    uint8_t tls_resumed;
 } cc__user_t;
 
 typedef struct cc__worker_s {
@@ -116,6 +126,8 @@ typedef struct cc__worker_s {
     uint64_t spawn_serial;
     uint64_t lag_last_ns;
     uint8_t *read_buffer;
+    uint8_t *tls_buffer; /* ciphertext on its way out */
+    SSL_CTX *tls_context;
     uint8_t stopping;
     uint8_t shutting_down;
     uint8_t thread_started;
@@ -127,6 +139,8 @@ typedef struct cc__worker_s {
     _Atomic uint64_t requests_started;
     _Atomic uint64_t requests_in_flight;
     _Atomic uint64_t connections_opened;
+    _Atomic uint64_t tls_handshakes;
+    _Atomic uint64_t tls_resumed;
     _Atomic uint64_t samples_dropped;
     _Atomic uint64_t loop_lag_max_ns;
 } cc__worker_t;
@@ -136,6 +150,8 @@ struct cc_engine_s {
     cc_engine_options_t options;
     struct sockaddr_storage address;
     char target_text[INET6_ADDRSTRLEN + 16];
+    char *tls_name; /* SNI and the name the certificate must match */
+    int tls_name_is_ip;
     cc__worker_t *workers;
     uint32_t worker_count;
     uint32_t *alive_by_worker_class; /* the control thread's view: [worker * class_count + class] */
@@ -201,6 +217,10 @@ static void cc__user_close_tcp(cc__user_t *u) {
         u->tcp_connected = 0;
         cc__counter_add(&u->worker->connections_open, -1);
     }
+    if (u->ssl != NULL) {
+        cc__tls_connection_free(u->ssl);
+        u->ssl = NULL;
+    }
     u->tcp_state = CC__TCP_CLOSING;
     uv_close((uv_handle_t *)&u->tcp, cc__on_tcp_close);
 }
@@ -221,6 +241,7 @@ static void cc__user_finish(cc__user_t *u, cc_failure_t failure, int32_t detail,
         .intended_ns = u->machine.intended_ns < u->start_ns ? u->machine.intended_ns : u->start_ns,
         .start_ns = u->start_ns,
         .connected_ns = u->connected_ns,
+        .handshake_ns = u->handshake_ns,
         .first_byte_ns = u->first_byte_ns,
         .end_ns = now,
         .bytes_received = u->bytes_received,
@@ -229,6 +250,7 @@ static void cc__user_finish(cc__user_t *u, cc_failure_t failure, int32_t detail,
         .status = u->parser.status,
         .failure = (uint8_t)failure,
         .worker = (uint8_t)w->index,
+        .flags = u->handshake_ns != 0 && u->tls_resumed ? CC_SAMPLE_TLS_RESUMED : 0,
         .user = u->index,
     };
     cc__ring_push(w, &sample);
@@ -237,6 +259,13 @@ static void cc__user_finish(cc__user_t *u, cc_failure_t failure, int32_t detail,
     int failed = failure != CC_FAIL_NONE;
     /* A transport failure leaves the connection in an unknown state; an HTTP error status does not. */
     int transport_failure = failed && failure != CC_FAIL_HTTP_4XX && failure != CC_FAIL_HTTP_5XX;
+    if (failure == CC_FAIL_TLS_VERIFY || failure == CC_FAIL_TLS_HANDSHAKE) {
+        /* A session from a failed handshake is not worth offering again. */
+        if (u->tls_session != NULL) {
+            SSL_SESSION_free(u->tls_session);
+            u->tls_session = NULL;
+        }
+    }
     if (transport_failure || !keep_alive) cc__user_close_tcp(u);
     cc__user_event(u, CC_EVENT_REQUEST_DONE, failed, keep_alive && !transport_failure);
 }
@@ -269,43 +298,45 @@ static void cc__on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
     buf->len = CC__READ_BUFFER_SIZE;
 }
 
-static void cc__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
-    cc__user_t *u = stream->data;
-    if (nread == 0 || u->tcp_state != CC__TCP_OPEN) return;
-    if (nread > 0) {
-        if (u->io != CC__IO_REQUEST) {
-            /* Bytes nobody asked for: the connection can no longer be trusted to frame responses. */
-            cc__user_close_tcp(u);
-            cc__user_event(u, CC_EVENT_PEER_CLOSED, 0, 0);
-            return;
-        }
-        if (u->first_byte_ns == 0) u->first_byte_ns = cc_clock_now_ns();
-        u->bytes_received += (uint64_t)nread;
-        long consumed = cc_response_parser_feed(&u->parser, (const uint8_t *)buf->base, (size_t)nread);
-        if (consumed < 0) {
-            cc__user_finish(u, CC_FAIL_MALFORMED, u->parser.error, 0);
-            return;
-        }
-        if (u->parser.complete) {
-            const cc__request_t *request = &u->worker->plan->requests[u->request];
-            /* Leftover bytes after a complete response, with one request in flight, mean the server
-             * sent more than it framed: do not reuse such a connection. */
-            int keep_alive = u->parser.keep_alive && !request->close_connection && !u->write_pending &&
-                             consumed == nread;
-            cc__user_finish(u, cc__status_failure(u->parser.status), 0, keep_alive);
-        }
+/* Hands response bytes (plaintext) to the parser. Returns 1 when that ended the request or the
+ * connection, after which the caller must not touch the connection again. */
+static int cc__user_consume(cc__user_t *u, const uint8_t *data, size_t length) {
+    if (u->io != CC__IO_REQUEST) {
+        /* Bytes nobody asked for: the connection can no longer be trusted to frame responses. */
+        cc__user_close_tcp(u);
+        cc__user_event(u, CC_EVENT_PEER_CLOSED, 0, 0);
+        return 1;
+    }
+    if (u->first_byte_ns == 0) u->first_byte_ns = cc_clock_now_ns();
+    long consumed = cc_response_parser_feed(&u->parser, data, length);
+    if (consumed < 0) {
+        cc__user_finish(u, CC_FAIL_MALFORMED, u->parser.error, 0);
+        return 1;
+    }
+    if (!u->parser.complete) return 0;
+    const cc__request_t *request = &u->worker->plan->requests[u->request];
+    /* Leftover bytes after a complete response, with one request in flight, mean the server sent
+     * more than it framed: do not reuse such a connection. */
+    int keep_alive = u->parser.keep_alive && !request->close_connection && !u->write_pending &&
+                     (size_t)consumed == length;
+    cc__user_finish(u, cc__status_failure(u->parser.status), 0, keep_alive);
+    return 1;
+}
+
+/* The stream ended (UV_EOF, or close_notify under TLS) or failed with a libuv error. */
+static void cc__user_on_stream_end(cc__user_t *u, int error) {
+    if (u->io == CC__IO_HANDSHAKE) {
+        cc__user_finish(u, CC_FAIL_TLS_HANDSHAKE, error == UV_EOF ? cc__tls_unexpected_eof() : error, 0);
         return;
     }
-    /* nread < 0: the end of the stream or an error. */
     if (u->io == CC__IO_REQUEST) {
-        if (nread == UV_EOF) {
-            int finished = cc_response_parser_finish(&u->parser);
-            if (finished == 1)
+        if (error == UV_EOF) {
+            if (cc_response_parser_finish(&u->parser) == 1)
                 cc__user_finish(u, cc__status_failure(u->parser.status), 0, 0);
             else
-                cc__user_finish(u, CC_FAIL_CLOSED, (int32_t)nread, 0);
+                cc__user_finish(u, CC_FAIL_CLOSED, error, 0);
         } else {
-            cc__user_finish(u, cc__transport_failure((int)nread, CC_FAIL_READ), (int32_t)nread, 0);
+            cc__user_finish(u, cc__transport_failure(error, CC_FAIL_READ), error, 0);
         }
         return;
     }
@@ -313,12 +344,144 @@ static void cc__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     cc__user_event(u, CC_EVENT_PEER_CLOSED, 0, 0);
 }
 
+static int cc__tls_flush(cc__user_t *u);
+static void cc__tls_handshake(cc__user_t *u);
+
+/* Ciphertext arrived: hand it to OpenSSL, then either continue the handshake or decrypt into the
+ * worker's receive buffer (free again, since OpenSSL copied the ciphertext) and parse. */
+static void cc__tls_on_ciphertext(cc__user_t *u, const uint8_t *data, size_t length) {
+    if (u->io == CC__IO_REQUEST) u->bytes_received += length;
+    BIO_write(SSL_get_rbio(u->ssl), data, (int)length); /* a memory BIO takes everything */
+    if (u->io == CC__IO_HANDSHAKE) {
+        cc__tls_handshake(u);
+        return;
+    }
+    uint8_t *plain = u->worker->read_buffer;
+    for (;;) {
+        int n = SSL_read(u->ssl, plain, CC__READ_BUFFER_SIZE);
+        if (n > 0) {
+            if (cc__user_consume(u, plain, (size_t)n)) return;
+            continue;
+        }
+        int e = SSL_get_error(u->ssl, n);
+        if (e == SSL_ERROR_WANT_READ) break;
+        if (e == SSL_ERROR_ZERO_RETURN) {
+            ERR_clear_error();
+            cc__user_on_stream_end(u, UV_EOF);
+            return;
+        }
+        int32_t detail = cc__tls_take_error();
+        if (u->io == CC__IO_REQUEST) {
+            cc__user_finish(u, CC_FAIL_TLS, detail, 0);
+        } else {
+            cc__user_close_tcp(u);
+            cc__user_event(u, CC_EVENT_PEER_CLOSED, 0, 0);
+        }
+        return;
+    }
+    /* Reading may have produced records to send (a key update's answer). */
+    int rc = cc__tls_flush(u);
+    if (rc < 0 && u->io == CC__IO_REQUEST) cc__user_finish(u, cc__transport_failure(rc, CC_FAIL_WRITE), rc, 0);
+}
+
+static void cc__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+    cc__user_t *u = stream->data;
+    if (nread == 0 || u->tcp_state != CC__TCP_OPEN) return;
+    if (nread < 0) {
+        cc__user_on_stream_end(u, (int)nread);
+        return;
+    }
+    if (u->ssl != NULL) {
+        cc__tls_on_ciphertext(u, (const uint8_t *)buf->base, (size_t)nread);
+        return;
+    }
+    if (u->io == CC__IO_REQUEST) u->bytes_received += (uint64_t)nread;
+    cc__user_consume(u, (const uint8_t *)buf->base, (size_t)nread);
+}
+
 static void cc__on_write(uv_write_t *req, int status) {
     cc__user_t *u = req->data;
     u->write_pending = 0;
-    if (status == 0 || status == UV_ECANCELED) return;
-    if (u->io == CC__IO_REQUEST && u->tcp_state == CC__TCP_OPEN)
+    if (status == UV_ECANCELED || u->tcp_state != CC__TCP_OPEN) return;
+    /* Under TLS, records produced while this write was pending wait in the BIO: send them now. */
+    if (status == 0 && u->ssl != NULL) status = cc__tls_flush(u);
+    if (status == 0) return;
+    if (u->io == CC__IO_REQUEST)
         cc__user_finish(u, cc__transport_failure(status, CC_FAIL_WRITE), status, 0);
+    else if (u->io == CC__IO_HANDSHAKE)
+        cc__user_finish(u, CC_FAIL_TLS_HANDSHAKE, status, 0);
+}
+
+/* Sends what OpenSSL wrote into the connection's outgoing memory BIO: at once with uv_try_write, the
+ * rest (rarely any) with uv_write from the user's own buffer. Returns 0 or a libuv error. */
+static int cc__tls_flush(cc__user_t *u) {
+    if (u->write_pending) return 0; /* the write callback flushes again */
+    cc__worker_t *w = u->worker;
+    BIO *out = SSL_get_wbio(u->ssl);
+    while (BIO_ctrl_pending(out) > 0) {
+        int n = BIO_read(out, w->tls_buffer, CC__TLS_BUFFER_SIZE);
+        if (n <= 0) break;
+        uv_buf_t buf = uv_buf_init((char *)w->tls_buffer, (unsigned)n);
+        int written = uv_try_write((uv_stream_t *)&u->tcp, &buf, 1);
+        if (written == n) continue;
+        if (written < 0 && written != UV_EAGAIN) return written;
+        if (written < 0) written = 0;
+        size_t rest = (size_t)(n - written);
+        size_t more = BIO_ctrl_pending(out);
+        if (rest + more > u->tls_pending_capacity) {
+            uint8_t *grown = realloc(u->tls_pending, rest + more);
+            if (grown == NULL) return UV_ENOMEM;
+            u->tls_pending = grown;
+            u->tls_pending_capacity = rest + more;
+        }
+        memcpy(u->tls_pending, w->tls_buffer + written, rest);
+        if (more > 0) BIO_read(out, u->tls_pending + rest, (int)more);
+        buf = uv_buf_init((char *)u->tls_pending, (unsigned)(rest + more));
+        u->req.write.data = u;
+        int rc = uv_write(&u->req.write, (uv_stream_t *)&u->tcp, &buf, 1, cc__on_write);
+        if (rc < 0) return rc;
+        u->write_pending = 1;
+        return 0;
+    }
+    return 0;
+}
+
+static void cc__stop_connect_timer(cc__user_t *u) {
+    if (u->timer_purpose == CC__TIMER_CONNECT) {
+        uv_timer_stop(&u->timer);
+        u->timer_purpose = CC__TIMER_NONE;
+    }
+}
+
+static void cc__tls_handshake(cc__user_t *u) {
+    int r = SSL_do_handshake(u->ssl);
+    int rc = cc__tls_flush(u);
+    if (rc < 0) {
+        ERR_clear_error();
+        cc__user_finish(u, CC_FAIL_TLS_HANDSHAKE, rc, 0);
+        return;
+    }
+    if (r == 1) {
+        cc__worker_t *w = u->worker;
+        u->handshake_ns = cc_clock_now_ns();
+        u->tls_resumed = (uint8_t)SSL_session_reused(u->ssl);
+        cc__counter_add(&w->tls_handshakes, 1);
+        if (u->tls_resumed) cc__counter_add(&w->tls_resumed, 1);
+        cc__stop_connect_timer(u);
+        u->io = CC__IO_CONNECTING;
+        cc__user_event(u, CC_EVENT_CONNECTED, 0, 1);
+        return;
+    }
+    int e = SSL_get_error(u->ssl, r);
+    if (e == SSL_ERROR_WANT_READ) return;
+    long verify = SSL_get_verify_result(u->ssl);
+    if (verify != X509_V_OK) {
+        ERR_clear_error();
+        cc__user_finish(u, CC_FAIL_TLS_VERIFY, (int32_t)verify, 0);
+        return;
+    }
+    int32_t detail = cc__tls_take_error();
+    cc__user_finish(u, CC_FAIL_TLS_HANDSHAKE, detail != 0 ? detail : cc__tls_unexpected_eof(), 0);
 }
 
 static void cc__user_send(cc__user_t *u) {
@@ -329,6 +492,17 @@ static void cc__user_send(cc__user_t *u) {
     u->first_byte_ns = 0;
     u->bytes_received = 0;
     cc__arm_timer(u, CC__TIMER_REQUEST, w->engine->options.request_timeout_ns);
+
+    if (u->ssl != NULL) {
+        /* Into the memory BIO, which takes it all, then out to the socket. */
+        if (SSL_write(u->ssl, w->plan->arena + request->offset, (int)request->length) <= 0) {
+            cc__user_finish(u, CC_FAIL_TLS, cc__tls_take_error(), 0);
+            return;
+        }
+        int rc = cc__tls_flush(u);
+        if (rc < 0) cc__user_finish(u, cc__transport_failure(rc, CC_FAIL_WRITE), rc, 0);
+        return;
+    }
 
     /* Write at once: uv_try_write is one send() and, unlike waiting for a writable event, costs no
      * epoll_ctl (DESIGN.md: the syscalls per request decide the CPU cost on loopback). */
@@ -359,18 +533,29 @@ static void cc__on_connect(uv_connect_t *req, int status) {
         cc__user_finish(u, cc__transport_failure(status, CC_FAIL_CONNECT), status, 0);
         return;
     }
+    cc__worker_t *w = u->worker;
     u->tcp_connected = 1;
-    cc__counter_add(&u->worker->connections_open, 1);
+    cc__counter_add(&w->connections_open, 1);
     u->connected_ns = cc_clock_now_ns();
     int rc = uv_read_start((uv_stream_t *)&u->tcp, cc__on_alloc, cc__on_read);
     if (rc < 0) {
         cc__user_finish(u, CC_FAIL_CONNECT, rc, 0);
         return;
     }
-    if (u->timer_purpose == CC__TIMER_CONNECT) {
-        uv_timer_stop(&u->timer);
-        u->timer_purpose = CC__TIMER_NONE;
+    if (w->tls_context != NULL) {
+        /* The handshake is part of connecting: the connect timeout keeps running through it. */
+        cc_engine_t *e = w->engine;
+        u->ssl = cc__tls_connection_new(w->tls_context, e->tls_name, e->tls_name_is_ip, e->options.tls.verify,
+                                        e->options.tls.resume ? &u->tls_session : NULL);
+        if (u->ssl == NULL) {
+            cc__user_finish(u, CC_FAIL_TLS_HANDSHAKE, cc__tls_take_error(), 0);
+            return;
+        }
+        u->io = CC__IO_HANDSHAKE;
+        cc__tls_handshake(u);
+        return;
     }
+    cc__stop_connect_timer(u);
     cc__user_event(u, CC_EVENT_CONNECTED, 0, 1);
 }
 
@@ -413,7 +598,10 @@ static void cc__on_timer(uv_timer_t *timer) {
         cc__user_event(u, CC_EVENT_TIMER, 0, 0);
         break;
     case CC__TIMER_CONNECT:
-        if (u->io == CC__IO_CONNECTING) cc__user_finish(u, CC_FAIL_CONNECT_TIMEOUT, UV_ETIMEDOUT, 0);
+        if (u->io == CC__IO_CONNECTING)
+            cc__user_finish(u, CC_FAIL_CONNECT_TIMEOUT, UV_ETIMEDOUT, 0);
+        else if (u->io == CC__IO_HANDSHAKE)
+            cc__user_finish(u, CC_FAIL_TLS_HANDSHAKE, UV_ETIMEDOUT, 0);
         break;
     case CC__TIMER_REQUEST:
         if (u->io == CC__IO_REQUEST) cc__user_finish(u, CC_FAIL_TIMEOUT, UV_ETIMEDOUT, 0);
@@ -442,6 +630,7 @@ static void cc__start_request(cc__user_t *u, uint32_t request) {
     u->request = request;
     u->start_ns = cc_clock_now_ns();
     u->connected_ns = 0;
+    u->handshake_ns = 0;
     u->first_byte_ns = 0;
     u->bytes_received = 0;
     u->parser.status = 0;
@@ -489,6 +678,10 @@ static void cc__user_release_slot(cc__user_t *u) {
     cc__worker_t *w = u->worker;
     u->slot = CC__SLOT_FREE;
     u->connect_after_close = 0;
+    if (u->tls_session != NULL) {
+        SSL_SESSION_free(u->tls_session); /* the next user of this slot starts afresh */
+        u->tls_session = NULL;
+    }
     w->free_slots[w->free_count++] = u->index;
 }
 
@@ -660,6 +853,13 @@ static int cc__resolve(cc_engine_t *e, const char *name, char *error, size_t err
 }
 
 static void cc__worker_free(cc__worker_t *w) {
+    for (uint32_t i = 0; w->users != NULL && i < w->high_water; i++) {
+        if (w->users[i].ssl != NULL) SSL_free(w->users[i].ssl);
+        if (w->users[i].tls_session != NULL) SSL_SESSION_free(w->users[i].tls_session);
+        free(w->users[i].tls_pending);
+    }
+    if (w->tls_context != NULL) SSL_CTX_free(w->tls_context);
+    free(w->tls_buffer);
     free(w->users);
     free(w->free_slots);
     free(w->read_buffer);
@@ -686,11 +886,21 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     if (e == NULL) return CC_ENOMEM;
     e->plan = plan;
     e->options = *options;
-    e->options.host = NULL; /* the caller's string need not outlive this call */
+    /* The caller's strings need not outlive this call. */
+    e->options.host = NULL;
+    e->options.tls.server_name = e->options.tls.ca_file = e->options.tls.cert_file = e->options.tls.key_file = NULL;
     int rc = cc__resolve(e, options->host, error, error_size);
     if (rc != 0) {
         free(e);
         return rc;
+    }
+    if (options->tls.enabled) {
+        e->tls_name = strdup(options->tls.server_name ? options->tls.server_name : options->host);
+        if (e->tls_name == NULL) {
+            free(e);
+            return CC_ENOMEM;
+        }
+        e->tls_name_is_ip = cc__tls_name_is_ip(e->tls_name);
     }
     uint32_t threads = options->threads;
     if (threads == 0) {
@@ -724,15 +934,20 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
         w->read_buffer = malloc(CC__READ_BUFFER_SIZE);
         w->samples.slots = calloc(ring_capacity, sizeof(cc_sample_t));
         w->samples.mask = ring_capacity - 1;
-        int failed = !w->users || !w->free_slots || !w->read_buffer || !w->samples.slots;
-        if (!failed && uv_loop_init(&w->loop) != 0) failed = 1;
+        int failed = !w->users || !w->free_slots || !w->read_buffer || !w->samples.slots ? CC_ENOMEM : 0;
+        if (!failed && options->tls.enabled) {
+            w->tls_buffer = malloc(CC__TLS_BUFFER_SIZE);
+            failed = w->tls_buffer == NULL ? CC_ENOMEM : cc__tls_context_new(&options->tls, &w->tls_context, error, error_size);
+        }
+        if (!failed && uv_loop_init(&w->loop) != 0) failed = CC_ESYSTEM;
         if (failed) {
             for (uint32_t j = 0; j <= i; j++) cc__worker_free(&e->workers[j]);
             for (uint32_t j = 0; j < i; j++) uv_loop_close(&e->workers[j].loop);
             free(e->workers);
             free(e->alive_by_worker_class);
+            free(e->tls_name);
             free(e);
-            return CC_ENOMEM;
+            return failed;
         }
         uv_async_init(&w->loop, &w->wakeup, cc__on_wakeup);
         w->wakeup.data = w;
@@ -874,6 +1089,7 @@ void cc_engine_destroy(cc_engine_t *e) {
     for (uint32_t w = 0; w < e->worker_count; w++) cc__worker_free(&e->workers[w]);
     free(e->workers);
     free(e->alive_by_worker_class);
+    free(e->tls_name);
     free(e);
 }
 
@@ -900,6 +1116,8 @@ void cc_engine_counters(cc_engine_t *e, cc_engine_counters_t *out) {
         out->requests_started += atomic_load_explicit(&w->requests_started, memory_order_relaxed);
         out->requests_in_flight += atomic_load_explicit(&w->requests_in_flight, memory_order_relaxed);
         out->connections_opened += atomic_load_explicit(&w->connections_opened, memory_order_relaxed);
+        out->tls_handshakes += atomic_load_explicit(&w->tls_handshakes, memory_order_relaxed);
+        out->tls_resumed += atomic_load_explicit(&w->tls_resumed, memory_order_relaxed);
         out->samples_dropped += atomic_load_explicit(&w->samples_dropped, memory_order_relaxed);
         uint64_t lag = atomic_exchange_explicit(&w->loop_lag_max_ns, 0, memory_order_relaxed);
         if (lag > out->loop_lag_max_ns) out->loop_lag_max_ns = lag;

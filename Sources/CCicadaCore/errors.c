@@ -1,5 +1,8 @@
 /* The tables behind the core's error, failure and parser codes: one X-macro list each, in the header. */
-#include "cicada_core.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <uv.h>
 
 const char *cc_strerror(int code) {
     switch (code) {
@@ -48,5 +51,25 @@ const char *cc_parse_error_text(int code) {
 #undef CC__PARSE_TEXT
     default:
         return "unknown parse error";
+    }
+}
+
+size_t cc_failure_detail_text(int failure, int32_t detail, char *buffer, size_t size) {
+    if (buffer == NULL || size == 0) return 0;
+    buffer[0] = '\0';
+    switch (failure) {
+    case CC_FAIL_NONE:
+    case CC_FAIL_CANCELLED:
+    case CC_FAIL_HTTP_4XX:
+    case CC_FAIL_HTTP_5XX:
+        return 0;
+    case CC_FAIL_MALFORMED:
+        return (size_t)snprintf(buffer, size, "%s", cc_parse_error_text(detail));
+    case CC_FAIL_TLS_VERIFY:
+    case CC_FAIL_TLS_HANDSHAKE:
+    case CC_FAIL_TLS:
+        return cc__tls_detail_text(failure, detail, buffer, size);
+    default:
+        return detail < 0 ? (size_t)snprintf(buffer, size, "%s", uv_err_name(detail)) : 0;
     }
 }

@@ -41,4 +41,17 @@ struct cc_plan_s {
     uint64_t *cumulative; /* storage for the classes' cumulative weights */
 };
 
+/* TLS (tls.c). OpenSSL's types are opaque here so that only tls.c and engine.c include its headers. */
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+typedef struct ssl_session_st SSL_SESSION;
+
+int cc__tls_context_new(const cc_tls_options_t *options, SSL_CTX **out, char *error, size_t size);
+int cc__tls_name_is_ip(const char *name);
+SSL *cc__tls_connection_new(SSL_CTX *ctx, const char *name, int name_is_ip, int verify, SSL_SESSION **session_slot);
+void cc__tls_connection_free(SSL *ssl);
+int32_t cc__tls_take_error(void);
+int32_t cc__tls_unexpected_eof(void);
+size_t cc__tls_detail_text(int failure, int32_t detail, char *buffer, size_t size);
+
 #endif

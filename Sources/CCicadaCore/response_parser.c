@@ -81,6 +81,7 @@ enum {
     CC__F_CLOSE = 1u << 3,
     CC__F_KEEP_ALIVE = 1u << 4,
     CC__F_TRAILERS = 1u << 5, /* the field lines being read are the trailer section */
+    CC__F_REUSABLE = 1u << 6, /* the connection may carry another request once the body has ended */
 };
 
 /* The words matched case-insensitively: field names, then list elements. The lowercase text is what
@@ -294,32 +295,35 @@ static cc__state_t cc__begin_body(cc_response_parser_t *parser) {
     }
     if (status == 101) {
         /* RFC 9110 15.2.2: the connection speaks another protocol right after the empty line. */
-        parser->keep_alive = 0;
         return CC__S_DONE;
     }
-    parser->keep_alive = (uint8_t)keep_alive;
-    /* RFC 9112 6.3 item 1: no body after HEAD, 1xx (101 above), 204 or 304, whatever the fields say. */
+
+    cc__state_t next;
     if (parser->head_request || status == 204 || status == 304) {
-        return CC__S_DONE;
-    }
-    if (flags & CC__F_TRANSFER_ENCODING) {
+        /* RFC 9112 6.3 item 1: no body after HEAD, 1xx (101 above), 204 or 304, whatever the fields
+         * say. */
+        next = CC__S_DONE;
+    } else if (flags & CC__F_TRANSFER_ENCODING) {
         /* RFC 9112 6.3 item 4: chunked when it is the final coding; otherwise a response's body runs to
          * the close. Transfer-Encoding overrides Content-Length (item 3). */
-        if (flags & CC__F_CHUNKED) {
-            return CC__S_CHUNK_SIZE_START;
-        }
+        next = (flags & CC__F_CHUNKED) ? CC__S_CHUNK_SIZE_START : CC__S_BODY_UNTIL_CLOSE;
     } else if (flags & CC__F_CONTENT_LENGTH) {
         /* RFC 9112 6.3 item 6. */
-        if (content_length == 0) {
-            return CC__S_DONE;
-        }
         parser->remaining_ = content_length;
-        return CC__S_BODY_FIXED;
+        next = content_length == 0 ? CC__S_DONE : CC__S_BODY_FIXED;
+    } else {
+        /* RFC 9112 6.3 item 8. */
+        next = CC__S_BODY_UNTIL_CLOSE;
     }
-    /* RFC 9112 6.3 items 4 and 8: delimited by the close, so the connection cannot be reused. */
-    parser->until_close = 1;
-    parser->keep_alive = 0;
-    return CC__S_BODY_UNTIL_CLOSE;
+    if (next == CC__S_BODY_UNTIL_CLOSE) {
+        /* Delimited by the close, so the connection cannot be reused. */
+        parser->until_close = 1;
+        keep_alive = 0;
+    }
+    if (keep_alive) {
+        parser->flags_ |= CC__F_REUSABLE; /* published in keep_alive when the response completes */
+    }
+    return next;
 }
 
 void cc_response_parser_reset(cc_response_parser_t *parser, int head_request) {
@@ -828,6 +832,7 @@ long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, 
 
 complete:
     parser->complete = 1;
+    parser->keep_alive = (parser->flags_ & CC__F_REUSABLE) != 0;
     parser->state_ = CC__S_DONE;
     parser->line_length_ = 0;
     return (long)(p - data);

@@ -59,6 +59,30 @@ struct RunCommand: ParsableCommand {
     @Option(name: [.customShort("d"), .customLong("body")], help: "URL runs: the request body; @FILE reads it from a file.")
     var body: String?
 
+    @Flag(name: [.customShort("k"), .customLong("insecure")], help: "HTTPS: do not verify the server's certificate (the run says so).")
+    var insecure = false
+
+    @Option(name: .customLong("ca-file"), help: "HTTPS: also trust this CA certificate (PEM).")
+    var caFile: String?
+
+    @Option(name: .customLong("cert"), help: "HTTPS: present this client certificate (PEM), for mutual TLS.")
+    var certFile: String?
+
+    @Option(name: .customLong("key"), help: "HTTPS: the client certificate's private key (PEM), when not in --cert.")
+    var keyFile: String?
+
+    @Option(name: .customLong("tls-min"), help: "HTTPS: the lowest TLS version to offer: 1.2 or 1.3 (default 1.2).")
+    var tlsMin: String?
+
+    @Option(name: .customLong("tls-max"), help: "HTTPS: the highest TLS version to offer: 1.2 or 1.3 (default 1.3).")
+    var tlsMax: String?
+
+    @Flag(name: .customLong("no-tls-resume"), help: "HTTPS: never resume TLS sessions, so every connection does a full handshake.")
+    var noTLSResume = false
+
+    @Option(name: .customLong("tls-server-name"), help: "HTTPS: the name sent as SNI and checked in the certificate (default: the target's host).")
+    var tlsServerName: String?
+
     @Option(help: "Seed for the users' random choices (task picks, wait jitter).")
     var seed: UInt64 = 0x5EED
 
@@ -90,8 +114,10 @@ struct RunCommand: ParsableCommand {
         let requestTimeout = try timeout.map { try seconds($0, option: "--timeout") } ?? defaults.timeout ?? 60
         let connectTimeout = try connectTimeout.map { try seconds($0, option: "--connect-timeout") } ?? defaults.connectTimeout ?? 5
         let stopTimeout = try stopTimeout.map { try seconds($0, option: "--stop-timeout") } ?? 10
-        if baseURL.scheme != .http {
-            throw SetupError("\(baseURL.scheme.rawValue):// targets are not supported yet; use http://")
+        let tls = try baseURL.scheme == .https ? tlsOptions(scenario.tls) : nil
+        if baseURL.scheme == .http, insecure || caFile != nil || certFile != nil || keyFile != nil || tlsMin != nil
+            || tlsMax != nil || noTLSResume || tlsServerName != nil {
+            throw SetupError("TLS options were given but the target \(baseURL) is plain http://")
         }
 
         let rebased = scenario.rebased(onto: baseURL)
@@ -101,11 +127,14 @@ struct RunCommand: ParsableCommand {
             plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
             engine = try LoadEngine(plan: plan, options: EngineOptions(
                 host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
-                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed))
+                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         }
 
+        if let tls, !tls.verify {
+            FileHandle.standardError.write(Data("warning: TLS certificate verification is OFF: any certificate is accepted\n".utf8))
+        }
         raiseOpenFileLimit(users: users)
         installInterruptHandler()
         let reporter = ConsoleReporter()
@@ -123,6 +152,33 @@ struct RunCommand: ParsableCommand {
             }
         }
         if result.statistics.aggregated.failures > 0 { throw ExitCode(1) }
+    }
+
+    /// The scenario's `tls:` block with the command line's options over it.
+    private func tlsOptions(_ file: TLSSettings) throws -> TLSOptions {
+        func version(_ text: String?, _ option: String) throws -> TLSVersion? {
+            guard let text else { return nil }
+            do { return try parseTLSVersion(text) } catch { throw SetupError("\(option): \(error)") }
+        }
+        let options = TLSOptions(
+            verify: insecure ? false : (file.verify ?? true),
+            resume: noTLSResume ? false : (file.resume ?? true),
+            minVersion: try version(tlsMin, "--tls-min") ?? file.minVersion,
+            maxVersion: try version(tlsMax, "--tls-max") ?? file.maxVersion,
+            serverName: tlsServerName ?? file.serverName,
+            caFile: caFile ?? file.caFile,
+            certFile: certFile ?? file.certFile,
+            keyFile: keyFile ?? (certFile == nil ? file.keyFile : nil))
+        if keyFile != nil && options.certFile == nil { throw SetupError("--key needs --cert") }
+        for (path, what) in [(options.caFile, "--ca-file"), (options.certFile, "--cert"), (options.keyFile, "--key")] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw SetupError("\(what) '\(path)': no readable file there")
+            }
+        }
+        if let min = options.minVersion, let max = options.maxVersion, min == .tls1_3, max == .tls1_2 {
+            throw SetupError("the TLS minimum version (1.3) is above the maximum (1.2)")
+        }
+        return options
     }
 
     private func urlScenario() throws -> Scenario {

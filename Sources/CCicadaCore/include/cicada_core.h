@@ -64,7 +64,10 @@ const char *cc_strerror(int code);
     X(CC_FAIL_MALFORMED, 9, "malformed", "malformed response")                                    \
     X(CC_FAIL_HTTP_4XX, 10, "http_4xx", "HTTP 4xx")                                               \
     X(CC_FAIL_HTTP_5XX, 11, "http_5xx", "HTTP 5xx")                                               \
-    X(CC_FAIL_CANCELLED, 12, "cancelled", "cancelled at stop")
+    X(CC_FAIL_CANCELLED, 12, "cancelled", "cancelled at stop")                                   \
+    X(CC_FAIL_TLS_VERIFY, 13, "tls_verify", "tls: certificate verify failed")                     \
+    X(CC_FAIL_TLS_HANDSHAKE, 14, "tls_handshake", "tls: handshake failure")                       \
+    X(CC_FAIL_TLS, 15, "tls_error", "tls: error")
 
 typedef enum cc_failure_e {
 #define CC__FAILURE_ENUM(name, value, key, text) name = value,
@@ -77,6 +80,13 @@ typedef enum cc_failure_e {
 const char *cc_failure_key(int failure);
 /* Returns a short human description of a failure kind; never NULL. Any thread. */
 const char *cc_failure_text(int failure);
+
+/* Writes the words for a sample's `detail` into `buffer` (at most `size` bytes, NUL-terminated): the
+ * parser's reason for MALFORMED ("bad chunk size"), OpenSSL's reason for the TLS kinds ("self-signed
+ * certificate", "sslv3 alert handshake failure", "unexpected eof while reading"), the system error's
+ * name otherwise ("ECONNRESET"); an empty string when there is nothing to add. Returns the length
+ * written. Any thread. */
+size_t cc_failure_detail_text(int failure, int32_t detail, char *buffer, size_t size);
 
 /* ---------------------------------------------------------------------------------------------------
  * The response parser: an incremental HTTP/1.1 response parser (RFC 9112). It keeps no pointer into
@@ -302,26 +312,53 @@ void cc_user_machine_handle(cc_user_machine_t *machine, const cc_plan_t *plan,
 
 /* ---------------------------------------------------------------------------------------------------
  * Samples: one fixed-size record per request, success or failure. Times are monotonic nanoseconds
- * (cc_clock_now_ns). 64 bytes.
+ * (cc_clock_now_ns). 80 bytes.
  */
+#define CC_SAMPLE_TLS_RESUMED 0x01u /* the request's connection resumed a TLS session */
+
 typedef struct cc_sample_s {
     uint64_t intended_ns;    /* when the request should have started (after its wait) */
     uint64_t start_ns;       /* when it started: the connect, or the first write on a reused connection */
-    uint64_t connected_ns;   /* when the connection opened, or 0 when an open one was reused */
+    uint64_t connected_ns;   /* when the TCP connection opened, or 0 when an open one was reused */
+    uint64_t handshake_ns;   /* when the TLS handshake completed, or 0 (no TLS, or a reused connection) */
     uint64_t first_byte_ns;  /* first response byte, or 0 */
     uint64_t end_ns;         /* when it completed or failed */
     uint64_t bytes_received; /* response bytes on the wire, headers and framing included */
     uint32_t endpoint;       /* the request's endpoint (cc_request_spec_t.endpoint) */
-    int32_t detail;          /* failure detail: a cc_parse_error_t for MALFORMED, a libuv error otherwise */
+    int32_t detail;          /* failure detail, for cc_failure_detail_text */
+    uint32_t user;           /* the user's index within its worker */
     uint16_t status;         /* HTTP status, 0 when no status line arrived */
     uint8_t failure;         /* a cc_failure_t */
     uint8_t worker;          /* the worker that ran it */
-    uint32_t user;           /* the user's index within its worker */
+    uint8_t flags;           /* CC_SAMPLE_* bits */
+    uint8_t reserved_[7];
 } cc_sample_t;
 
 /* ---------------------------------------------------------------------------------------------------
  * The engine: worker threads, each with its own libuv loop and a contiguous array of users.
  */
+typedef enum cc_tls_version_e {
+    CC_TLS_VERSION_ANY = 0, /* OpenSSL's default bound */
+    CC_TLS_VERSION_1_2 = 12,
+    CC_TLS_VERSION_1_3 = 13,
+} cc_tls_version_t;
+
+/* TLS towards the target (OpenSSL). Each worker builds one SSL_CTX from these at cc_engine_create and
+ * shares it among its connections. Files are PEM; they are read at create time. */
+typedef struct cc_tls_options_s {
+    uint8_t enabled;         /* 1: https */
+    uint8_t verify;          /* 1: verify the certificate chain and the host name (the default a caller
+                                should choose); 0: accept any certificate */
+    uint8_t resume;          /* 1: resume the user's last session when it reconnects */
+    uint8_t min_version;     /* a cc_tls_version_t */
+    uint8_t max_version;     /* a cc_tls_version_t */
+    const char *server_name; /* SNI and the name the certificate must match; NULL: the target host.
+                                SNI is not sent for IP addresses (RFC 6066 3), which are matched as IPs. */
+    const char *ca_file;     /* a CA to trust besides the system's store, or NULL */
+    const char *cert_file;   /* a client certificate (mutual TLS), or NULL */
+    const char *key_file;    /* its private key; NULL: the key is in cert_file */
+} cc_tls_options_t;
+
 typedef struct cc_engine_options_s {
     const char *host;            /* name or address to connect to, resolved once by cc_engine_create */
     uint16_t port;
@@ -331,6 +368,7 @@ typedef struct cc_engine_options_s {
     uint64_t request_timeout_ns; /* from the start of a request to its last byte; 0: none */
     uint32_t ring_capacity;      /* samples per worker ring, rounded up to a power of two; 0: 65536 */
     uint64_t seed;               /* for the users' random choices */
+    cc_tls_options_t tls;        /* TLS, when tls.enabled */
 } cc_engine_options_t;
 
 typedef struct cc_engine_s cc_engine_t; /* opaque */
@@ -388,6 +426,8 @@ typedef struct cc_engine_counters_s {
     uint64_t requests_started;  /* each yields exactly one sample */
     uint64_t requests_in_flight;
     uint64_t connections_opened; /* total connects attempted */
+    uint64_t tls_handshakes;     /* TLS handshakes completed */
+    uint64_t tls_resumed;        /* of which resumed a session */
     uint64_t samples_dropped;   /* samples lost to a full ring (should stay 0) */
     uint64_t loop_lag_max_ns;   /* the largest event-loop lag since the last call (reset by reading) */
 } cc_engine_counters_t;

@@ -1,5 +1,29 @@
 import CCicadaCore
 
+/// TLS towards the target. Verification is on unless `verify` is false.
+public struct TLSOptions: Sendable, Equatable {
+    public var verify: Bool
+    public var resume: Bool
+    public var minVersion: TLSVersion?
+    public var maxVersion: TLSVersion?
+    public var serverName: String?
+    public var caFile: String?
+    public var certFile: String?
+    public var keyFile: String?
+
+    public init(verify: Bool = true, resume: Bool = true, minVersion: TLSVersion? = nil, maxVersion: TLSVersion? = nil,
+                serverName: String? = nil, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
+        self.verify = verify
+        self.resume = resume
+        self.minVersion = minVersion
+        self.maxVersion = maxVersion
+        self.serverName = serverName
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+    }
+}
+
 /// Where and how the engine connects.
 public struct EngineOptions: Sendable {
     public var host: String
@@ -9,9 +33,12 @@ public struct EngineOptions: Sendable {
     public var connectTimeout: Double
     public var requestTimeout: Double
     public var seed: UInt64
+    /// TLS settings; nil for plain HTTP.
+    public var tls: TLSOptions?
 
     public init(host: String, port: Int, threads: Int = 0, maxUsers: Int, connectTimeout: Double = 5,
-                requestTimeout: Double = 60, seed: UInt64 = 0x5EED) {
+                requestTimeout: Double = 60, seed: UInt64 = 0x5EED, tls: TLSOptions? = nil) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.threads = threads
@@ -45,10 +72,27 @@ public final class LoadEngine {
         c.connect_timeout_ns = UInt64(max(0, options.connectTimeout) * 1e9)
         c.request_timeout_ns = UInt64(max(0, options.requestTimeout) * 1e9)
         c.seed = options.seed
-        let rc = options.host.withCString { host in
-            c.host = host
-            return cc_engine_create(plan.handle, &c, &engine, &error, error.count)
+        let strings = CStringArena()
+        c.host = strings.copy(options.host)
+        if let tls = options.tls {
+            func version(_ v: TLSVersion?) -> UInt8 {
+                switch v {
+                case .tls1_2: UInt8(CC_TLS_VERSION_1_2.rawValue)
+                case .tls1_3: UInt8(CC_TLS_VERSION_1_3.rawValue)
+                case nil: UInt8(CC_TLS_VERSION_ANY.rawValue)
+                }
+            }
+            c.tls.enabled = 1
+            c.tls.verify = tls.verify ? 1 : 0
+            c.tls.resume = tls.resume ? 1 : 0
+            c.tls.min_version = version(tls.minVersion)
+            c.tls.max_version = version(tls.maxVersion)
+            c.tls.server_name = tls.serverName.map(strings.copy)
+            c.tls.ca_file = tls.caFile.map(strings.copy)
+            c.tls.cert_file = tls.certFile.map(strings.copy)
+            c.tls.key_file = tls.keyFile.map(strings.copy)
         }
+        let rc = cc_engine_create(plan.handle, &c, &engine, &error, error.count)
         guard rc == 0, let engine else {
             throw CicadaError.core(rc, "cannot prepare the load engine", detail: stringFromBuffer(error))
         }

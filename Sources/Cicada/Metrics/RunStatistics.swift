@@ -1,5 +1,4 @@
 import CCicadaCore
-import CLibUV
 import Histogram
 
 /// Response-time figures in milliseconds, read from an HDR histogram of microseconds.
@@ -68,6 +67,11 @@ public struct EndpointStatistics: Sendable {
     public internal(set) var fromIntendedStart = makeLatencyHistogram()
     /// Connect times of the requests that opened a connection, in microseconds.
     public internal(set) var connectTime = makeLatencyHistogram()
+    /// TLS handshake times (from the TCP connection to the end of the handshake), in microseconds.
+    public internal(set) var tlsHandshakeTime = makeLatencyHistogram()
+    /// TLS handshakes completed by this endpoint's requests, and how many of them resumed a session.
+    public internal(set) var tlsHandshakes: UInt64 = 0
+    public internal(set) var tlsResumed: UInt64 = 0
 
     public var successes: UInt64 { requests - failures - cancelled }
     public var averageSize: Double { responses == 0 ? 0 : Double(bytesReceived) / Double(responses) }
@@ -85,6 +89,9 @@ public struct EndpointStatistics: Sendable {
         responseTime.add(other.responseTime)
         fromIntendedStart.add(other.fromIntendedStart)
         connectTime.add(other.connectTime)
+        tlsHandshakeTime.add(other.tlsHandshakeTime)
+        tlsHandshakes += other.tlsHandshakes
+        tlsResumed += other.tlsResumed
     }
 }
 
@@ -129,6 +136,11 @@ public struct RunStatistics: Sendable {
         }
         if sample.connected_ns != 0 {
             perEndpoint[index].connectTime.record(max(1, (sample.connected_ns - sample.start_ns) / 1000))
+            if sample.handshake_ns != 0 {
+                perEndpoint[index].tlsHandshakeTime.record(max(1, (sample.handshake_ns - sample.connected_ns) / 1000))
+                perEndpoint[index].tlsHandshakes += 1
+                if sample.flags & UInt8(CC_SAMPLE_TLS_RESUMED) != 0 { perEndpoint[index].tlsResumed += 1 }
+            }
         }
         let failure = Int(sample.failure)
         if failure == Int(CC_FAIL_NONE.rawValue) {
@@ -172,18 +184,18 @@ public struct RunStatistics: Sendable {
         }
     }
 
-    /// A failure's detail in words: the status for HTTP errors, the parser's reason for malformed
-    /// responses, the system error's name otherwise.
+    /// A failure's detail in words: the status for HTTP errors; otherwise the core's words for the
+    /// detail (the parser's reason, OpenSSL's reason, the system error's name).
     static func detail(of sample: cc_sample_t) -> String {
         switch Int(sample.failure) {
         case Int(CC_FAIL_HTTP_4XX.rawValue), Int(CC_FAIL_HTTP_5XX.rawValue):
             return "HTTP \(sample.status)"
-        case Int(CC_FAIL_MALFORMED.rawValue):
-            return String(cString: cc_parse_error_text(sample.detail))
         case Int(CC_FAIL_CANCELLED.rawValue):
             return "in flight at stop"
         default:
-            return sample.detail < 0 ? String(cString: uv_err_name(sample.detail)) : ""
+            var buffer = [CChar](repeating: 0, count: 160)
+            cc_failure_detail_text(Int32(sample.failure), sample.detail, &buffer, buffer.count)
+            return stringFromBuffer(buffer)
         }
     }
 }
@@ -191,3 +203,16 @@ public struct RunStatistics: Sendable {
 /// The name and description of a failure kind, from the core's table.
 public func failureKindKey(_ kind: Int) -> String { String(cString: cc_failure_key(Int32(kind))) }
 public func failureKindText(_ kind: Int) -> String { String(cString: cc_failure_text(Int32(kind))) }
+
+/// A failure row in words: "connection refused: ECONNREFUSED", and for TLS, as OpenSSL users read it,
+/// "tls: certificate verify failed (self-signed certificate)".
+public func failureDescription(kind: Int, detail: String) -> String {
+    let text = failureKindText(kind)
+    guard !detail.isEmpty else { return text }
+    switch kind {
+    case Int(CC_FAIL_TLS_VERIFY.rawValue), Int(CC_FAIL_TLS_HANDSHAKE.rawValue), Int(CC_FAIL_TLS.rawValue):
+        return kind == Int(CC_FAIL_TLS.rawValue) ? "tls: \(detail)" : "\(text) (\(detail))"
+    default:
+        return "\(text): \(detail)"
+    }
+}

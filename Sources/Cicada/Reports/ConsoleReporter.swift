@@ -49,6 +49,10 @@ public final class ConsoleReporter: RunObserver {
                        total.requests, result.duration, result.duration > 0 ? Double(total.requests) / result.duration : 0,
                        total.successes, total.failures, total.cancelled)
         text += "Latency from the intended start (coordinated omission corrected): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
+        if total.tlsHandshakes > 0 {
+            let handshake = LatencySummary(total.tlsHandshakeTime)
+            text += "TLS: \(total.tlsHandshakes) handshakes, \(total.tlsResumed) resumed; handshake median \(StatsTable.ms(handshake.median)) ms, p99 \(StatsTable.ms(handshake.p99)) ms\n"
+        }
         let generator = result.generator
         text += String(format: "Generator: %.1f%% of one core, peak RSS %.1f MiB, event-loop lag p99 %.1f ms\n",
                        generator.cpuPercent(duration: result.duration), Double(generator.peakRSSBytes) / 1048576,

@@ -13,6 +13,8 @@ public struct JSONSummary: Codable, Sendable {
         public var failureRatio: Double
         public var responseTimeMs: LatencySummary
         public var fromIntendedStartMs: LatencySummary
+        public var tlsHandshakes: UInt64
+        public var tlsResumed: UInt64
     }
 
     public struct EndpointSummary: Codable, Sendable {
@@ -27,6 +29,9 @@ public struct JSONSummary: Codable, Sendable {
         public var responseTimeMs: LatencySummary
         public var fromIntendedStartMs: LatencySummary
         public var connectTimeMs: LatencySummary
+        public var tlsHandshakeTimeMs: LatencySummary
+        public var tlsHandshakes: UInt64
+        public var tlsResumed: UInt64
         public var failuresByKind: [String: UInt64]
     }
 
@@ -35,6 +40,7 @@ public struct JSONSummary: Codable, Sendable {
         public var name: String
         public var kind: String
         public var detail: String
+        public var message: String
         public var count: UInt64
     }
 
@@ -71,7 +77,8 @@ public struct JSONSummary: Codable, Sendable {
             cancelled: total.cancelled, durationS: duration, rps: rate(total.requests),
             failureRatio: total.requests == 0 ? 0 : Double(total.failures) / Double(total.requests),
             responseTimeMs: LatencySummary(total.responseTime),
-            fromIntendedStartMs: LatencySummary(total.fromIntendedStart))
+            fromIntendedStartMs: LatencySummary(total.fromIntendedStart),
+            tlsHandshakes: total.tlsHandshakes, tlsResumed: total.tlsResumed)
         var byKind: [Int: [String: UInt64]] = [:]
         for (key, count) in statistics.failureCounts {
             byKind[key.endpoint, default: [:]][failureKindKey(key.kind), default: 0] += count
@@ -83,12 +90,15 @@ public struct JSONSummary: Codable, Sendable {
                 rps: rate(stats.requests), avgSizeBytes: stats.averageSize,
                 responseTimeMs: LatencySummary(stats.responseTime),
                 fromIntendedStartMs: LatencySummary(stats.fromIntendedStart),
-                connectTimeMs: LatencySummary(stats.connectTime), failuresByKind: byKind[index] ?? [:])
+                connectTimeMs: LatencySummary(stats.connectTime),
+                tlsHandshakeTimeMs: LatencySummary(stats.tlsHandshakeTime), tlsHandshakes: stats.tlsHandshakes,
+                tlsResumed: stats.tlsResumed, failuresByKind: byKind[index] ?? [:])
         }
         failures = statistics.failureRows.map { key, count in
             let endpoint = statistics.endpoints[key.endpoint]
             return FailureRow(method: endpoint.method, name: endpoint.name, kind: failureKindKey(key.kind),
-                              detail: key.detail, count: count)
+                              detail: key.detail, message: failureDescription(kind: key.kind, detail: key.detail),
+                              count: count)
         }
         let usage = result.generator
         generator = Generator(

@@ -39,8 +39,7 @@ public enum StatsTable {
         lines.append(String(repeating: "-", count: 100))
         for (key, count) in rows {
             let endpoint = statistics.endpoints[key.endpoint]
-            var error = failureKindText(key.kind)
-            if !key.detail.isEmpty { error += ": \(key.detail)" }
+            let error = failureDescription(kind: key.kind, detail: key.detail)
             lines.append(lpad("\(count)", 14) + " " + pad(endpoint.method, 7) + " " + pad(endpoint.name, 32) + " " + error)
         }
         return lines.joined(separator: "\n")

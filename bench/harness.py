@@ -1,0 +1,1299 @@
+#!/usr/bin/env python3
+"""The generator-overhead benchmark: Cicada side by side with wrk, h2load, hey, ab and Locust.
+
+Run it through bench/run (see bench/README.md). It starts its own nginx on 127.0.0.1 pinned to one
+CPU, runs every generator pinned to the other, and measures what each generator costs: CPU time
+(user + sys, from the child's rusage) per request, peak RSS, and nginx's CPU over the same interval
+so that a reader sees which side was the limit. Results are medians over repetitions, with ratios to
+a reference generator (wrk) computed within each repetition.
+
+A case is a declarative entry in build_cases(): a duration and a list of Generator rows, each with a
+command builder and an output parser. To add a case, add an entry there; to add a peer, write an
+argv builder and a parser for its output.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = BENCH / ".work"  # git-ignored scratch space: build outputs, per-run files
+VENV = BENCH / ".venv"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# The Debian package that provides each binary the harness runs.
+DEBIAN_PACKAGES = {
+    "wrk": "wrk",
+    "h2load": "nghttp2-client",
+    "hey": "hey",
+    "ab": "apache2-utils",
+    "nginx": "nginx-light",
+    "taskset": "util-linux",
+    "cc": "gcc",
+}
+
+# nginx answers every request with this body: 99 characters and a newline, 100 bytes.
+BODY_TEXT = "x" * 99
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# What one run needs and what it yields
+
+
+@dataclass
+class Job:
+    """Everything a command builder may use for one run."""
+
+    base: str  # http://127.0.0.1:PORT
+    path: str  # "/" or "/close"
+    duration: int  # seconds
+    users: int  # connections / users
+    rate: int  # spawn rate for user-based tools
+    depth: int  # pipelining depth
+    out: Path  # a file the tool may write a machine-readable summary to
+    cicada: str
+
+    @property
+    def url(self) -> str:
+        return self.base + self.path
+
+
+@dataclass
+class Parsed:
+    """What a parser extracts from a tool's own output."""
+
+    requests: int
+    failures: int = 0
+    seconds: Optional[float] = None  # the tool's own measured duration, if it reports one
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Generator:
+    """One row of a case: a tool in one configuration."""
+
+    tool: str  # wrk, h2load, hey, ab, locust, cicada: selects with --gen, decides what to install
+    label: str
+    argv: Callable[[Job], list]
+    parse: Callable[[str, Job], Parsed]
+    users: int = 50
+    depth: int = 1
+    path: str = "/"
+    rate: Optional[int] = None  # default: users (all at once)
+    needs: Optional[str] = None  # a Cicada capability, e.g. "--pipeline"; the row is skipped without it
+    note: str = ""
+
+
+@dataclass
+class Case:
+    key: str
+    title: str
+    about: str
+    duration: int
+    kind: str  # "throughput": CPU per request; "capacity": users held, CPU %, RSS per user
+    generators: list
+    reference: Optional[str] = None  # the label that ratios are computed against
+    baseline: bool = False  # capacity cases: also run each generator with 1 user for the marginal RSS
+    targets: Optional[Callable] = None  # (case, summaries) -> list of (what, measured, met)
+
+
+@dataclass
+class Measurement:
+    case: str
+    label: str
+    tool: str
+    rep: int
+    users: int
+    wall_s: float = 0.0
+    user_s: float = 0.0
+    sys_s: float = 0.0
+    maxrss_kib: int = 0
+    nginx_cpu_s: float = 0.0
+    other_cpu_s: float = 0.0
+    exit_code: Optional[int] = None
+    requests: Optional[int] = None
+    failures: Optional[int] = None
+    tool_seconds: Optional[float] = None
+    extra: dict = field(default_factory=dict)
+    steady_cpu_pct: Optional[float] = None  # capacity cases: CPU % without start-up and shutdown
+    time_wait: int = 0  # sockets in TIME-WAIT when the run started
+    irq_cpu_s: float = 0.0  # interrupt and softirq time of the whole machine during the run
+    error: Optional[str] = None  # the run produced no usable figure
+    skipped: Optional[str] = None  # the run was not attempted, and why
+
+    @property
+    def cpu_s(self) -> float:
+        return self.user_s + self.sys_s
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.skipped is None and bool(self.requests)
+
+    @property
+    def rps(self) -> Optional[float]:
+        if not self.requests:
+            return None
+        secs = self.tool_seconds or self.wall_s
+        return self.requests / secs if secs > 0 else None
+
+    @property
+    def cpu_us_per_req(self) -> Optional[float]:
+        return self.cpu_s * 1e6 / self.requests if self.requests else None
+
+    @property
+    def gen_cpu_pct(self) -> float:
+        return 100.0 * self.cpu_s / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def nginx_cpu_pct(self) -> float:
+        return 100.0 * self.nginx_cpu_s / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def other_cpu_pct(self) -> float:
+        return 100.0 * self.other_cpu_s / self.wall_s if self.wall_s else 0.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Output parsers: each reads the tool's own summary. A parser raises ValueError when the summary is
+# not there (the tool crashed or changed its format); the run is then reported as an error.
+
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _need(pattern: str, text: str, what: str) -> re.Match:
+    m = re.search(pattern, text, re.M)
+    if not m:
+        raise ValueError(f"no {what} in the output")
+    return m
+
+
+def parse_wrk(out: str, job: Job) -> Parsed:
+    m = _need(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h),", out, "'N requests in T' line")
+    failures = 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        failures += sum(int(x) for x in sock.groups())
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        failures += int(non2xx.group(1))
+    return Parsed(int(m.group(1)), failures, float(m.group(2)) * _UNITS[m.group(3)])
+
+
+def parse_h2load(out: str, job: Job) -> Parsed:
+    m = _need(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed",
+              out, "'requests:' line")
+    fin = re.search(r"^finished in ([\d.]+)(us|ms|s|m|h),", out, re.M)
+    secs = float(fin.group(1)) * _UNITS[fin.group(2)] if fin else None
+    # "failed" counts HTTP-level failures as well as errors and time-outs (h2load(1)).
+    return Parsed(int(m.group(3)), int(m.group(5)), secs)
+
+
+def parse_hey(out: str, job: Job) -> Parsed:
+    total = _need(r"^\s*Total:\s+([\d.]+) secs", out, "'Total:' line")
+    statuses = re.findall(r"^\s*\[(\d{3})\]\s+(\d+) responses", out, re.M)
+    if not statuses and "Status code distribution" not in out:
+        raise ValueError("no status code distribution in the output")
+    responses = sum(int(n) for _, n in statuses)
+    non2xx = sum(int(n) for code, n in statuses if not code.startswith("2"))
+    errors = 0
+    if "Error distribution:" in out:
+        tail = out.split("Error distribution:", 1)[1]
+        errors = sum(int(n) for n in re.findall(r"^\s*\[(\d+)\]\s", tail, re.M))
+    return Parsed(responses, non2xx + errors, float(total.group(1)))
+
+
+def parse_ab(out: str, job: Job) -> Parsed:
+    done = _need(r"^Complete requests:\s+(\d+)", out, "'Complete requests:' line")
+    failed = _need(r"^Failed requests:\s+(\d+)", out, "'Failed requests:' line")
+    non2xx = re.search(r"^Non-2xx responses:\s+(\d+)", out, re.M)
+    taken = re.search(r"^Time taken for tests:\s+([\d.]+) seconds", out, re.M)
+    return Parsed(int(done.group(1)), int(failed.group(1)) + (int(non2xx.group(1)) if non2xx else 0),
+                  float(taken.group(1)) if taken else None)
+
+
+def parse_locust(out: str, job: Job) -> Parsed:
+    try:
+        entries = json.loads(job.out.read_text())
+    except (OSError, ValueError) as e:
+        raise ValueError(f"no Locust JSON summary ({e})")
+    requests = sum(e["num_requests"] for e in entries)
+    failures = sum(e["num_failures"] for e in entries)
+    secs = None
+    if entries:
+        secs = max(e["last_request_timestamp"] or 0 for e in entries) - min(e["start_time"] for e in entries)
+    return Parsed(requests, failures, secs if secs and secs > 0 else None)
+
+
+def parse_cicada(out: str, job: Job) -> Parsed:
+    try:
+        doc = json.loads(job.out.read_text())
+    except (OSError, ValueError) as e:
+        raise ValueError(f"no Cicada JSON summary ({e})")
+    totals = doc.get("totals") or {}
+    if "requests" not in totals:
+        raise ValueError("Cicada JSON summary has no totals.requests")
+    gen = doc.get("generator") or {}
+    extra = {}
+    if gen.get("loop_lag_p99_ms") is not None:
+        extra["loop_lag_p99_ms"] = float(gen["loop_lag_p99_ms"])
+    if totals.get("cancelled"):
+        extra["cancelled"] = int(totals["cancelled"])
+    return Parsed(int(totals["requests"]), int(totals.get("failures") or 0),
+                  float(totals["duration_s"]) if totals.get("duration_s") else None, extra)
+
+
+# --------------------------------------------------------------------------------------------------
+# Command builders
+
+
+def wrk_argv(*extra: str) -> Callable[[Job], list]:
+    return lambda j: ["wrk", "-t1", f"-c{j.users}", f"-d{j.duration}s", *extra, j.url]
+
+
+def wrk_pipeline_argv(j: Job) -> list:
+    return ["wrk", "-t1", f"-c{j.users}", f"-d{j.duration}s", "-s", str(BENCH / "lua" / "pipeline.lua"),
+            j.url, "--", str(j.depth)]
+
+
+def h2load_argv(j: Job) -> list:
+    return ["h2load", "--h1", "-t1", f"-c{j.users}", f"-m{j.depth}", "-D", str(j.duration), j.url]
+
+
+# With Connection: close, nghttp2 1.52's h2load never ends a timing-based (-D) run: its clients stop
+# reconnecting when the main duration ends but the run waits for them. A request count works, so
+# case 4 gives it one that takes about the case's duration here.
+H2LOAD_CLOSE_RPS = 15000
+
+
+def h2load_count_argv(j: Job) -> list:
+    return ["h2load", "--h1", "-t1", f"-c{j.users}", "-n", str(H2LOAD_CLOSE_RPS * j.duration), j.url]
+
+
+def hey_argv(*extra: str) -> Callable[[Job], list]:
+    # -cpus 1: the affinity mask already limits Go to one CPU; saying so keeps it explicit.
+    return lambda j: ["hey", "-c", str(j.users), "-z", f"{j.duration}s", "-cpus", "1", *extra, j.url]
+
+
+def ab_argv(*extra: str) -> Callable[[Job], list]:
+    # -t alone implies -n 50000, which a fast run reaches before the time limit: -n must come after -t.
+    return lambda j: ["ab", *extra, "-c", str(j.users), "-t", str(j.duration), "-n", "100000000", j.url]
+
+
+def locust_argv(locustfile: str) -> Callable[[Job], list]:
+    return lambda j: [str(VENV / "bin" / "locust"), "-f", str(BENCH / "locust" / locustfile), "--headless",
+                      "-u", str(j.users), "-r", str(j.rate), "-t", f"{j.duration}s", "--host", j.base,
+                      "--only-summary", "--loglevel", "WARNING", "--json-file", str(j.out.with_suffix(""))]
+
+
+def cicada_argv(target: str = "url", pipeline: bool = False) -> Callable[[Job], list]:
+    """target: "url" for a plain URL run, else a scenario file under bench/scenarios/."""
+    def build(j: Job) -> list:
+        if target == "url":
+            head = [j.cicada, "run", j.url]
+        else:
+            head = [j.cicada, "run", str(BENCH / "scenarios" / target), "--host", j.base]
+        pipe = ["--pipeline", str(j.depth)] if pipeline else []
+        return [*head, "-u", str(j.users), "-r", str(j.rate), "-t", f"{j.duration}s", "--threads", "1",
+                "--headless", *pipe, "--json", str(j.out)]
+    return build
+
+
+# --------------------------------------------------------------------------------------------------
+# The cases
+
+
+def build_cases(opts) -> list:
+    smoke = opts.smoke
+    locust = not smoke  # Locust needs a venv and a minute of CPU per case: not in the CI smoke run
+
+    def dur(normal: int) -> int:
+        return opts.duration or (3 if smoke else normal)
+
+    cases = []
+
+    rows = [
+        Generator("wrk", "wrk", wrk_argv(), parse_wrk),
+        Generator("h2load", "h2load", h2load_argv, parse_h2load),
+        Generator("hey", "hey", hey_argv(), parse_hey),
+        Generator("ab", "ab -k", ab_argv("-k"), parse_ab),
+    ]
+    if locust:
+        rows += [
+            Generator("locust", "Locust HttpUser", locust_argv("http_user.py"), parse_locust),
+            Generator("locust", "Locust FastHttpUser", locust_argv("fast_http_user.py"), parse_locust),
+        ]
+    rows.append(Generator("cicada", "Cicada", cicada_argv("url"), parse_cicada))
+    cases.append(Case(
+        "1", "Keep-alive, 50 connections, no wait",
+        "50 connections (users), each sending GET / as soon as the previous response is in, over keep-alive.",
+        dur(10), "throughput", rows, reference="wrk", targets=targets_case1))
+
+    users2 = opts.users2 or (200 if smoke else 2000)
+    rows = [Generator("cicada", "Cicada", cicada_argv("between.yaml"), parse_cicada, users=users2)]
+    if locust:
+        rows.insert(0, Generator("locust", "Locust FastHttpUser", locust_argv("fast_http_user_between.py"),
+                                 parse_locust, users=users2))
+    cases.append(Case(
+        "2", f"{users2} users, wait between(1, 5)",
+        f"{users2} users started at once, each doing GET / and then waiting 1 to 5 s "
+        "(bench/scenarios/between.yaml, bench/locust/fast_http_user_between.py).",
+        dur(30), "capacity", rows, baseline=True, targets=targets_case2))
+
+    rows = [Generator("cicada", f"Cicada {n} users", cicada_argv("between.yaml"), parse_cicada, users=n)
+            for n in opts.users3]
+    cases.append(Case(
+        "3", "The most users one process holds, wait between(1, 5)",
+        "Cicada alone, users started at once, each doing GET / and waiting 1 to 5 s; the open-files "
+        "limit bounds the connections.",
+        dur(30), "capacity", rows, baseline=True, targets=targets_case3))
+
+    rows = [
+        Generator("wrk", "wrk", wrk_argv(), parse_wrk, path="/close"),
+        Generator("h2load", "h2load (-n)", h2load_count_argv, parse_h2load, path="/close",
+                  note=f"count-based: -n {H2LOAD_CLOSE_RPS}×duration (see README)"),
+        Generator("hey", "hey -disable-keepalive", hey_argv("-disable-keepalive"), parse_hey, path="/close"),
+        Generator("ab", "ab (no -k)", ab_argv(), parse_ab, path="/close"),
+    ]
+    if locust:
+        rows.append(Generator("locust", "Locust FastHttpUser", locust_argv("fast_http_user.py"), parse_locust,
+                              path="/close"))
+    rows.append(Generator("cicada", "Cicada", cicada_argv("url"), parse_cicada, path="/close"))
+    cases.append(Case(
+        "4", "A new connection per request",
+        "50 concurrent clients against /close, where nginx answers with `Connection: close` "
+        "(keepalive_timeout 0), so every generator opens a new connection per request on equal terms.",
+        dur(10), "throughput", rows, reference="wrk"))
+
+    # The reference is plain wrk, without a script: wrk calls a Lua request() for every request, which
+    # costs more than its built-in request, so "wrk depth 1" through the script would flatter the others.
+    rows = [Generator("wrk", "wrk (no script)", wrk_argv(), parse_wrk)]
+    for d in (4, 16):
+        rows.append(Generator("wrk", f"wrk depth {d}", wrk_pipeline_argv, parse_wrk, depth=d))
+    for d in (4, 16):
+        rows.append(Generator("h2load", f"h2load -m{d}", h2load_argv, parse_h2load, depth=d))
+    for d in (1, 4, 16):
+        rows.append(Generator("cicada", f"Cicada --pipeline {d}", cicada_argv("url", pipeline=True), parse_cicada,
+                              depth=d, needs="--pipeline"))
+    cases.append(Case(
+        "5", "HTTP/1.1 pipelining, depth 1, 4, 16",
+        "50 connections, each with up to N requests in flight (wrk with bench/lua/pipeline.lua, h2load's "
+        "-m, Cicada's --pipeline). Ratios are to plain wrk, without pipelining or a script.",
+        dur(10), "throughput", rows, reference="wrk (no script)", targets=targets_case5))
+
+    return cases
+
+
+# Targets from issue 4. They are reported, never tuned for: a missed one is written down as missed.
+
+def targets_case1(case, summaries):
+    out = []
+    for s in summaries:
+        if s["tool"] == "cicada" and s.get("ratio") is not None:
+            out.append(("Cicada CPU per request ≤ wrk's in the same repetition (ratio ≤ 1.00)",
+                        f"{s['ratio']:.2f}", s["ratio"] <= 1.00))
+    return out
+
+
+def targets_case2(case, summaries):
+    out = []
+    for s in summaries:
+        if s["tool"] == "cicada" and s.get("cpu_pct") is not None:
+            out.append(("Cicada under 3 % of one core (whole run)", f"{s['cpu_pct']:.2f} %", s["cpu_pct"] < 3.0))
+            if s.get("steady_cpu_pct") is not None:
+                out.append(("Cicada under 3 % of one core (steady state)", f"{s['steady_cpu_pct']:.2f} %",
+                            s["steady_cpu_pct"] < 3.0))
+            out.append(("Cicada under 40 MiB peak RSS", f"{s['rss_mib']:.1f} MiB", s["rss_mib"] < 40.0))
+    return out
+
+
+def targets_case3(case, summaries):
+    out = []
+    for s in summaries:
+        if s["tool"] != "cicada":
+            continue
+        if s.get("marginal_kib") is not None:
+            out.append((f"{s['label']}: under 4 KiB RSS per additional user", f"{s['marginal_kib']:.2f} KiB",
+                        s["marginal_kib"] < 4.0))
+        lag = s.get("loop_lag_p99_ms")
+        out.append((f"{s['label']}: loop-lag p99 under 5 ms", "n/a" if lag is None else f"{lag:.2f} ms",
+                    None if lag is None else lag < 5.0))
+    return out
+
+
+def targets_case5(case, summaries):
+    out = []
+    for s in summaries:
+        if s["label"] == "Cicada --pipeline 16" and s.get("ratio") is not None:
+            out.append(("Cicada at depth 16: ≤ 1/3 of wrk's non-pipelined CPU per request (ratio ≤ 0.33)",
+                        f"{s['ratio']:.2f}", s["ratio"] <= 1 / 3))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The target: nginx on loopback
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_cpu_ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (proc(5): fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    rest = stat[stat.rfind(")") + 2:].split()
+    return int(rest[11]) + int(rest[12])
+
+
+def system_ticks() -> tuple:
+    """(task time, interrupt time) of all CPUs together, from /proc/stat.
+
+    Interrupt time is kept apart: with IRQ time accounting (CONFIG_IRQ_TIME_ACCOUNTING) the softirq
+    work of loopback TCP is charged to no process, so it belongs to neither "other processes" nor the
+    generator's rusage; the raw table shows it per run."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + steal, irq + softirq
+
+
+def tcp_time_wait() -> int:
+    """Sockets in TIME-WAIT in this network namespace (/proc/net/sockstat)."""
+    with open("/proc/net/sockstat") as f:
+        for line in f:
+            if line.startswith("TCP:"):
+                parts = line.split()
+                return int(parts[parts.index("tw") + 1])
+    return 0
+
+
+# Each TIME-WAIT socket from an earlier run holds a local port for 60 s (net.ipv4.tcp_fin_timeout does
+# not shorten it), and the loopback ephemeral range holds about 28000 ports: after a run of 18000 users,
+# a second one finds few free ports and the kernel's search for one makes every connect() slow (wrk
+# -c18000 completed no request at all with 23000 sockets in TIME-WAIT). Runs of many users therefore
+# wait, a bounded time, for the count to fall.
+TIME_WAIT_USERS = 1000  # runs with at least this many users wait
+TIME_WAIT_QUIET = 2000  # until fewer sockets than this are in TIME-WAIT
+TIME_WAIT_MAX_WAIT = 65  # seconds
+
+
+def wait_for_time_wait(users: int) -> int:
+    tw = tcp_time_wait()
+    if users < TIME_WAIT_USERS or tw < TIME_WAIT_QUIET:
+        return tw
+    log(f"    waiting for {tw} TIME-WAIT sockets to expire (at most {TIME_WAIT_MAX_WAIT} s)")
+    deadline = time.monotonic() + TIME_WAIT_MAX_WAIT
+    while tw >= TIME_WAIT_QUIET and time.monotonic() < deadline:
+        time.sleep(1)
+        tw = tcp_time_wait()
+    return tw
+
+
+class Nginx:
+    def __init__(self, cpu: Optional[int]):
+        self.cpu = cpu
+        self.dir = Path(tempfile.mkdtemp(prefix="cicada-bench-nginx-"))
+        self.port = free_port()
+        self.proc: Optional[subprocess.Popen] = None
+        self.worker_pid: Optional[int] = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        conf = (BENCH / "nginx.conf.template").read_text()
+        conf = conf.replace("@DIR@", str(self.dir)).replace("@PORT@", str(self.port)).replace("@BODY@", BODY_TEXT)
+        (self.dir / "nginx.conf").write_text(conf)
+        argv = ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")]
+        if self.cpu is not None:
+            argv = ["taskset", "-c", str(self.cpu)] + argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(self.dir / "stderr", "w"),
+                                     start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited at start:\n" + (self.dir / "stderr").read_text()
+                                   + self._error_log())
+            self.worker_pid = self._find_worker()
+            if self.worker_pid and self._answers():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not answer on " + self.base + self._error_log())
+
+    def _error_log(self) -> str:
+        p = self.dir / "error.log"
+        return p.read_text() if p.exists() else ""
+
+    def _find_worker(self) -> Optional[int]:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat[stat.rfind(")") + 2:].split()[1]) == self.proc.pid:
+                return int(entry)
+        return None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                data = b""
+                while chunk := s.recv(4096):
+                    data += chunk
+            return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY_TEXT.encode() + b"\n")
+        except OSError:
+            return False
+
+    def cpu_ticks(self) -> int:
+        return proc_cpu_ticks(self.worker_pid)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful: the master waits for the worker
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Running one generator
+
+
+# Capacity cases also report the CPU % of a window that leaves out start-up and shutdown.
+STEADY_SKIP = 5
+STEADY_MIN_DURATION = 10
+
+
+class Runner:
+    def __init__(self, opts, nginx: Nginx, cicada: str, run_dir: Path):
+        self.opts = opts
+        self.measure = build_measure()
+        self.nginx = nginx
+        self.cicada = cicada
+        self.run_dir = run_dir
+        self.seq = 0
+        self.current: Optional[subprocess.Popen] = None
+
+    def run(self, case: Case, gen: Generator, rep: int, users: Optional[int] = None,
+            duration: Optional[int] = None, env_extra: Optional[dict] = None) -> Measurement:
+        users = users or gen.users
+        self.seq += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", gen.label.lower()).strip("-")
+        stem = self.run_dir / f"{self.seq:03d}-case{case.key}-{slug}-u{users}-r{rep}"
+        job = Job(base=self.nginx.base, path=gen.path, duration=duration or case.duration, users=users,
+                  rate=gen.rate or users, depth=gen.depth, out=stem.with_suffix(".json"), cicada=self.cicada)
+        argv = gen.argv(job)
+        rusage_path = stem.with_suffix(".rusage")
+        argv = [str(self.measure), str(rusage_path)] + argv
+        if self.opts.client_cpu is not None:
+            argv = ["taskset", "-c", str(self.opts.client_cpu)] + argv
+        m = Measurement(case.key, gen.label, gen.tool, rep, users)
+        # The locustfiles read the path from BENCH_PATH (Locust's --host takes no path).
+        env = dict(os.environ, BENCH_PATH=job.path, **(env_extra or {}))
+        out_path = stem.with_suffix(".out")
+        (stem.with_suffix(".cmd")).write_text(" ".join(argv) + "\n")
+
+        m.time_wait = wait_for_time_wait(users)
+        ng0, (sys0, irq0), t0 = self.nginx.cpu_ticks(), system_ticks(), time.monotonic()
+        with open(out_path, "w") as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=self.run_dir, env=env, start_new_session=True)
+            self.current = proc
+            # Every run is bounded: a tool that outlives its duration by a minute is stopped.
+            timed_out = threading.Event()
+
+            def stop_it():
+                timed_out.set()
+                try:
+                    os.killpg(proc.pid, signal.SIGINT)
+                    time.sleep(5)
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(job.duration + 60, stop_it)
+            timer.daemon = True
+            timer.start()
+            sampler = None
+            if case.kind == "capacity" and job.duration >= STEADY_MIN_DURATION:
+                sampler = threading.Thread(target=self._sample_steady, args=(proc.pid, t0, job.duration, m),
+                                           daemon=True)
+                sampler.start()
+            try:
+                _, status, ru = os.wait4(proc.pid, 0)
+            finally:
+                timer.cancel()
+            if sampler:
+                sampler.join()
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            self.current = None
+        t1, (sys1, irq1), ng1 = time.monotonic(), system_ticks(), self.nginx.cpu_ticks()
+
+        m.wall_s = t1 - t0
+        m.nginx_cpu_s = (ng1 - ng0) / CLK_TCK
+        m.exit_code = proc.returncode
+        # The tool's own rusage, from bench/measure (see measure.c for why not `ru` here).
+        usage = dict(kv.split("=") for kv in rusage_path.read_text().split()) if rusage_path.exists() else {}
+        if usage:
+            m.user_s, m.sys_s = int(usage["user_us"]) / 1e6, int(usage["sys_us"]) / 1e6
+            m.maxrss_kib = int(usage["maxrss_kib"])
+            m.exit_code = int(usage["status"])
+        else:
+            m.user_s, m.sys_s, m.maxrss_kib = ru.ru_utime, ru.ru_stime, ru.ru_maxrss
+        m.other_cpu_s = max(0.0, (sys1 - sys0) / CLK_TCK - m.nginx_cpu_s - m.cpu_s)
+        m.irq_cpu_s = (irq1 - irq0) / CLK_TCK
+        text = out_path.read_text(errors="replace")
+        try:
+            p = gen.parse(text, job)
+            m.requests, m.failures, m.tool_seconds, m.extra = p.requests, p.failures, p.seconds, p.extra
+            if not p.requests:
+                m.error = "no request completed"
+        except ValueError as e:
+            m.error = str(e)
+        if timed_out.is_set():
+            m.error = f"did not finish within {job.duration + 60} s: stopped"
+        if m.error:
+            tail = "\n".join(text.strip().splitlines()[-8:])
+            m.error += f" (exit {m.exit_code}; output in {out_path})"
+            log(f"    error: {m.error}\n      " + tail.replace("\n", "\n      "))
+        return m
+
+    @staticmethod
+    def _sample_steady(measure_pid: int, t0: float, duration: int, m: Measurement) -> None:
+        """CPU % of the tool between STEADY_SKIP s after the start and 2 s before the planned end: the
+        cost of holding the users, without start-up (Python imports, spawning) and shutdown."""
+        def tool_ticks() -> Optional[int]:
+            try:
+                with open(f"/proc/{measure_pid}/task/{measure_pid}/children") as f:
+                    kids = f.read().split()
+                return proc_cpu_ticks(int(kids[0])) if kids else None
+            except (OSError, ValueError, IndexError):
+                return None
+
+        def at(t: float) -> tuple:
+            time.sleep(max(0.0, t0 + t - time.monotonic()))
+            return tool_ticks(), time.monotonic()
+
+        a, ta = at(STEADY_SKIP)
+        b, tb = at(duration - 2)
+        if a is not None and b is not None and tb > ta:
+            m.steady_cpu_pct = 100.0 * (b - a) / CLK_TCK / (tb - ta)
+
+    def kill_current(self) -> None:
+        if self.current and self.current.poll() is None:
+            try:
+                os.killpg(self.current.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+# --------------------------------------------------------------------------------------------------
+# Summaries and the report
+
+
+def med_range(vals: list, fmt: str) -> str:
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "–"
+    med = statistics.median(vals)
+    if len(vals) == 1 or min(vals) == max(vals):
+        return format(med, fmt)
+    return f"{format(med, fmt)} ({format(min(vals), fmt)}–{format(max(vals), fmt)})"
+
+
+def med(vals: list) -> Optional[float]:
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def summarize(case: Case, gen: Generator, runs: list, refs: dict, baseline: Optional[Measurement]) -> dict:
+    """One row: medians over the repetitions of one generator, and the per-repetition ratios."""
+    good = [r for r in runs if r.ok]
+    s = {"label": gen.label, "tool": gen.tool, "users": gen.users, "runs": runs, "good": good, "notes": []}
+    if gen.note:
+        s["notes"].append(gen.note)
+    skipped = {r.skipped for r in runs if r.skipped}
+    if skipped:
+        s["notes"] += sorted(skipped)
+        return s
+    errors = [r for r in runs if r.error]
+    if errors:
+        s["notes"].append(f"{len(errors)} of {len(runs)} runs failed: {errors[0].error}")
+    fails = [r.failures for r in good if r.failures]
+    if fails:
+        s["notes"].append(f"**⚠ reported failures: {sum(fails)} over {len(fails)} run(s)**")
+    cancelled = [r.extra["cancelled"] for r in good if r.extra.get("cancelled")]
+    if cancelled:
+        s["notes"].append(f"cancelled at the end: {sum(cancelled)} over {len(cancelled)} run(s)")
+    crowded = [r.time_wait for r in runs if r.users >= TIME_WAIT_USERS and r.time_wait >= TIME_WAIT_QUIET]
+    if crowded:
+        s["notes"].append(f"⚠ {max(crowded)} sockets in TIME-WAIT at the start of a run")
+    nonzero = [r.exit_code for r in good if r.exit_code]
+    if nonzero:
+        s["notes"].append(f"exit code {nonzero[0]}")
+    noisy = [r for r in good if r.other_cpu_pct > 15]
+    if noisy:
+        s["notes"].append(f"⚠ other processes used {max(r.other_cpu_pct for r in noisy):.0f} % of a core "
+                          "during a run")
+    if not good:
+        return s
+    s["requests"] = med([r.requests for r in good])
+    s["cpu_pct"] = med([r.gen_cpu_pct for r in good])
+    s["steady_cpu_pct"] = med([r.steady_cpu_pct for r in good])
+    s["rss_mib"] = med([r.maxrss_kib / 1024 for r in good])
+    s["cpu_us"] = med([r.cpu_us_per_req for r in good])
+    if refs is not None and case.reference:
+        ratios = []
+        for r in good:
+            ref = refs.get(r.rep)
+            if ref is not None and ref.ok and ref.cpu_us_per_req:
+                ratios.append(r.cpu_us_per_req / ref.cpu_us_per_req)
+        s["ratios"] = ratios
+        s["ratio"] = med(ratios)
+    lags = [r.extra.get("loop_lag_p99_ms") for r in good]
+    s["loop_lag_p99_ms"] = med(lags)
+    s["kib_per_user"] = med([r.maxrss_kib / r.users for r in good])
+    s["baseline_run"] = baseline
+    if baseline is not None and baseline.ok and gen.users > 1:
+        s["baseline_kib"] = baseline.maxrss_kib
+        s["marginal_kib"] = med([(r.maxrss_kib - baseline.maxrss_kib) / (r.users - 1) for r in good])
+    return s
+
+
+def table_throughput(case: Case, rows: list) -> list:
+    lines = [
+        f"| generator | requests | req/s | CPU µs/request | × {case.reference} (CPU/request) | peak RSS MiB "
+        "| generator CPU % | nginx CPU % | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in rows:
+        g = s["good"]
+        lines.append("| " + " | ".join([
+            s["label"],
+            med_range([r.requests for r in g], ".0f"),
+            med_range([r.rps for r in g], ".0f"),
+            med_range([r.cpu_us_per_req for r in g], ".2f"),
+            med_range(s.get("ratios") or [], ".2f"),
+            med_range([r.maxrss_kib / 1024 for r in g], ".1f"),
+            med_range([r.gen_cpu_pct for r in g], ".0f"),
+            med_range([r.nginx_cpu_pct for r in g], ".0f"),
+            "; ".join(s["notes"]),
+        ]) + " |")
+    return lines
+
+
+def table_capacity(case: Case, rows: list) -> list:
+    lines = [
+        "| generator | users | req/s | CPU % of one core | CPU % steady | peak RSS MiB | KiB/user (peak ÷ users) "
+        "| KiB/additional user | loop lag p99 ms | nginx CPU % | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in rows:
+        g = s["good"]
+        base = s.get("baseline_kib")
+        marginal = "–"
+        if base is not None:
+            marginal = med_range([(r.maxrss_kib - base) / (r.users - 1) for r in g], ".2f")
+        lag = med_range([r.extra.get("loop_lag_p99_ms") for r in g], ".2f") if s["tool"] == "cicada" else "–"
+        if s["tool"] == "cicada" and g and lag == "–":
+            lag = "n/a"
+        lines.append("| " + " | ".join([
+            s["label"], str(s["users"]),
+            med_range([r.rps for r in g], ".1f"),
+            med_range([r.gen_cpu_pct for r in g], ".2f"),
+            med_range([r.steady_cpu_pct for r in g], ".2f"),
+            med_range([r.maxrss_kib / 1024 for r in g], ".1f"),
+            med_range([r.maxrss_kib / r.users for r in g], ".2f"),
+            marginal, lag,
+            med_range([r.nginx_cpu_pct for r in g], ".1f"),
+            "; ".join(s["notes"]),
+        ]) + " |")
+    return lines
+
+
+def tool_version(tool: str, cicada: str) -> str:
+    def run(argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+            return (r.stdout + r.stderr).strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    if tool in ("wrk", "hey", "ab", "h2load", "nginx"):
+        pkg = {"h2load": "nghttp2-client", "ab": "apache2-utils", "nginx": "nginx-light"}.get(tool, tool)
+        v = run(["dpkg-query", "-W", "-f", "${Version}", pkg])
+        if v:
+            return f"{tool} (Debian {pkg} {v})"
+        return shutil.which(tool) or f"{tool}: not found"
+    if tool == "locust":
+        v = run([str(VENV / "bin" / "locust"), "--version"]).split(" from ")[0]
+        return v or "locust: not installed"
+    if tool == "cicada":
+        v = run([cicada, "--version"]).splitlines()
+        return f"cicada {v[0]}" if v and v[0] else f"cicada ({cicada})"
+    return tool
+
+
+def machine_description(opts, cicada: str, tools: list) -> list:
+    def sh(argv) -> str:
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+        except OSError:
+            return ""
+
+    model = ""
+    for line in sh(["lscpu"]).splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    distro = ""
+    if Path("/etc/os-release").exists():
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                distro = line.split("=", 1)[1].strip('"')
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    somax = Path("/proc/sys/net/core/somaxconn").read_text().strip()
+    lines = [
+        f"- CPUs: {os.cpu_count()} (`nproc`: {sh(['nproc'])}), {model}",
+        f"- memory: {mem_kib / 1024 / 1024:.1f} GiB; kernel {platform.release()}; {distro}",
+        f"- open-files limit {soft} (hard {hard}); net.core.somaxconn {somax}",
+        f"- nginx pinned to CPU {opts.server_cpu}, generators to CPU {opts.client_cpu} (`taskset`)",
+        "- tools: " + "; ".join(tool_version(t, cicada) for t in ["nginx"] + tools),
+    ]
+    return lines
+
+
+def machine_slug(opts) -> str:
+    if opts.machine:
+        return opts.machine
+    model = ""
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1]
+    except OSError:
+        pass
+    slug = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-") or platform.machine()
+    return f"{os.cpu_count()}core-{slug}"
+
+
+def write_report(opts, cases: list, summaries: dict, extras: dict, cicada: str, tools: list, started: str,
+                 argv: list) -> str:
+    out = [f"# Generator overhead: Cicada and its peers, {started[:10]}", ""]
+    out.append(f"Produced by `bench/run {' '.join(argv)}` ({opts.reps} repetition(s), generators alternated "
+               "within each repetition). Medians, with min–max over repetitions in brackets.")
+    out.append("")
+    out.append("## Machine")
+    out += machine_description(opts, cicada, tools)
+    out.append("")
+    out.append("## How to read it")
+    out += [
+        "- **CPU µs/request**: the generator process's user + sys CPU time (its rusage at exit, start-up "
+        "included) divided by the requests it completed.",
+        "- **× reference**: that figure divided by the reference's *in the same repetition*; the column shows "
+        "the median of those ratios.",
+        "- **generator CPU %** and **nginx CPU %**: CPU time over the run's wall time, in % of one core. "
+        "A generator near 100 % was the limit; nginx near 100 % means the target was.",
+        f"- **CPU % steady** (capacity cases): the tool's CPU from {STEADY_SKIP} s after its start to 2 s before "
+        "its planned end, read from /proc: the cost of holding the users without start-up and shutdown.",
+        "- **peak RSS**: the process's `ru_maxrss` (taken by bench/measure, a small C launcher, so that the "
+        "harness's own RSS is not inherited: Linux carries the peak across exec).",
+        "- **KiB/additional user**: (peak RSS − peak RSS of a 1-user run) ÷ (users − 1).",
+        "- nginx: one worker, access log off, `keepalive_requests 1000000`, a 100-byte body "
+        "(bench/nginx.conf.template).",
+        "",
+    ]
+    if opts.smoke:
+        out += ["**Smoke run** (CI): one short repetition of cases 1 and 2, Locust skipped. "
+                "Not a measurement to quote.", ""]
+    for case in cases:
+        rows = summaries.get(case.key)
+        if not rows:
+            continue
+        out.append(f"## Case {case.key}: {case.title} ({case.duration} s)")
+        out.append("")
+        out.append(case.about)
+        out.append("")
+        out += table_throughput(case, rows) if case.kind == "throughput" else table_capacity(case, rows)
+        out.append("")
+        if case.targets and not opts.smoke:
+            checks = case.targets(case, rows)
+            if checks:
+                out.append("Targets from issue 4 (where one is missed, say why here before committing):")
+                out.append("")
+                for what, measured, met in checks:
+                    verdict = "n/a" if met is None else ("met" if met else "**missed**")
+                    out.append(f"- {what}: {measured} — {verdict}")
+                out.append("")
+    if "malloc" in extras:
+        out.append("## Allocations per request on the worker thread")
+        out.append("")
+        out += extras["malloc"]
+        out.append("")
+    out.append("<details><summary>Every run</summary>")
+    out.append("")
+    out.append("| case | generator | rep | users | requests | failures | wall s | user s | sys s | µs/req | "
+               "steady CPU % | peak RSS KiB | nginx CPU s | softirq s | other CPU s | TIME-WAIT | exit | error |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    listed = set()
+    for case in cases:
+        for s in summaries.get(case.key) or []:
+            base = [s["baseline_run"]] if s.get("baseline_run") else []
+            for r in base + s["runs"]:
+                if r.skipped or id(r) in listed:
+                    continue
+                listed.add(id(r))
+                out.append(f"| {r.case} | {r.label} | {r.rep} | {r.users} | {r.requests or 0} | {r.failures or 0} "
+                           f"| {r.wall_s:.2f} | {r.user_s:.2f} | {r.sys_s:.2f} "
+                           f"| {(r.cpu_us_per_req or 0):.2f} "
+                           f"| {'–' if r.steady_cpu_pct is None else format(r.steady_cpu_pct, '.2f')} "
+                           f"| {r.maxrss_kib} | {r.nginx_cpu_s:.2f} | {r.irq_cpu_s:.2f} "
+                           f"| {r.other_cpu_s:.2f} | {r.time_wait} | {r.exit_code} | {r.error or ''} |")
+    out.append("")
+    out.append("</details>")
+    out.append("")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# Set-up: peers, Locust, Cicada, the malloc counter
+
+
+def ensure_debian(binaries: list) -> None:
+    missing = [b for b in binaries if shutil.which(b) is None]
+    if not missing:
+        return
+    pkgs = sorted({DEBIAN_PACKAGES[b] for b in missing})
+    if os.geteuid() != 0:
+        sys.exit(f"bench: missing {', '.join(missing)}; install the Debian packages {' '.join(pkgs)}")
+    log(f"bench: installing {' '.join(pkgs)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if subprocess.run(["apt-get", "install", "-y", "-q", *pkgs], env=env).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", *pkgs], env=env, check=True)
+    still = [b for b in missing if shutil.which(b) is None]
+    if still:
+        sys.exit(f"bench: still missing after install: {', '.join(still)}")
+
+
+def ensure_locust() -> None:
+    if (VENV / "bin" / "locust").exists():
+        return
+    log(f"bench: creating {VENV} with Locust (bench/locust/requirements.txt)")
+    if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode != 0:
+        # Debian splits venv out of python3.
+        ensure_apt_package("python3-venv")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "-r", str(BENCH / "locust" / "requirements.txt")],
+                   check=True)
+
+
+def ensure_apt_package(pkg: str) -> None:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if subprocess.run(["apt-get", "install", "-y", "-q", pkg], env=env).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", pkg], env=env, check=True)
+
+
+def ensure_cicada(opts) -> str:
+    path = opts.cicada or os.environ.get("CICADA") or str(REPO / ".build" / "release" / "cicada")
+    if Path(path).is_file() and os.access(path, os.X_OK):
+        return path
+    if opts.cicada or os.environ.get("CICADA"):
+        sys.exit(f"bench: no Cicada binary at {path}")
+    log("bench: building Cicada: swift build -c release")
+    if subprocess.run(["swift", "build", "-c", "release"], cwd=REPO).returncode != 0 or not Path(path).is_file():
+        sys.exit("bench: `swift build -c release` failed; pass --cicada PATH, or --gen to run peers only")
+    return path
+
+
+def cicada_supports(cicada: str, flag: str, cache: dict = {}) -> bool:
+    if flag not in cache:
+        try:
+            r = subprocess.run([cicada, "run", "--help"], capture_output=True, text=True, timeout=20)
+            cache[flag] = flag in (r.stdout + r.stderr)
+        except (OSError, subprocess.TimeoutExpired):
+            cache[flag] = False
+    return cache[flag]
+
+
+def build_measure() -> Path:
+    """bench/measure/measure.c: runs a tool and reports its rusage (CPU time, peak RSS)."""
+    exe = WORK / "measure"
+    src = BENCH / "measure" / "measure.c"
+    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
+        WORK.mkdir(exist_ok=True)
+        subprocess.run(["cc", "-O2", "-o", str(exe), str(src)], check=True)
+    return exe
+
+
+def build_malloc_counter() -> Path:
+    out = WORK / "malloc_counter"
+    out.mkdir(parents=True, exist_ok=True)
+    so = out / "malloc_counter.so"
+    src = BENCH / "malloc_counter" / "malloc_counter.c"
+    if not so.exists() or so.stat().st_mtime < src.stat().st_mtime:
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(so), str(src), "-ldl"], check=True)
+    return so
+
+
+def run_malloc_case(opts, runner: Runner, cicada: str) -> list:
+    """Two Cicada runs of case 1 of different lengths under the counter: (m2 − m1) / (r2 − r1)."""
+    so = build_malloc_counter()
+    case = Case("malloc", "mallocs per request", "", 0, "throughput", [])
+    gen = Generator("cicada", "Cicada (malloc counter)", cicada_argv("url"), parse_cicada)
+    # Fixed lengths (--duration does not apply): the difference between the runs is what is measured.
+    short, long = (2, 5) if opts.smoke else (3, 8)
+    results = []
+    for secs in (short, long):
+        counter_out = runner.run_dir / f"malloc-{secs}s.txt"
+        counter_out.unlink(missing_ok=True)
+        log(f"  malloc counter: Cicada, {secs} s")
+        m = runner.run(case, gen, 1, duration=secs,
+                       env_extra={"LD_PRELOAD": str(so), "MALLOC_COUNTER_OUT": str(counter_out)})
+        text = counter_out.read_text() if counter_out.exists() else ""
+        hit = re.search(r"worker_mallocs=(\d+)", text)
+        results.append((secs, m, int(hit.group(1)) if hit else None))
+    lines = ["Cicada, case 1 (50 users, no wait, one thread) run twice under bench/malloc_counter "
+             "(LD_PRELOAD; counts malloc/calloc/realloc/memalign calls on threads named `cc-worker*`).", "",
+             "| run | requests | worker mallocs |", "|---|---:|---:|"]
+    for secs, m, count in results:
+        lines.append(f"| {secs} s | {m.requests if m.ok else m.error} | {'–' if count is None else count} |")
+    lines.append("")
+    (s1, m1, c1), (s2, m2, c2) = results
+    if m1.ok and m2.ok and c1 is not None and c2 is not None and m2.requests > m1.requests:
+        per = (c2 - c1) / (m2.requests - m1.requests)
+        verdict = "met" if per == 0 else "**missed**"
+        lines.append(f"Steady state: (m2 − m1) / (r2 − r1) = ({c2} − {c1}) / ({m2.requests} − {m1.requests}) "
+                     f"= **{per:.4f} mallocs per request** (target 0: {verdict}).")
+    elif c1 is None or c2 is None:
+        lines.append("No count: the counter wrote no line (are the worker threads named `cc-worker-N`, and "
+                     "does Cicada exit through exit(3)?).")
+    else:
+        lines.append("No figure: a run failed.")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--case", action="append", metavar="N",
+                   help="run only this case (1-5 or malloc); repeatable. Default: all")
+    p.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
+    p.add_argument("--smoke", action="store_true",
+                   help="CI: one repetition of cases 1 and 2, 3-s runs, 200 users in case 2, no Locust")
+    p.add_argument("--gen", action="append", metavar="TOOL",
+                   help="run only this generator (wrk, h2load, hey, ab, locust, cicada); repeatable")
+    p.add_argument("--duration", type=int, help="override every case's duration, in seconds (for development)")
+    p.add_argument("--users2", type=int, help="users in case 2 (default 2000; 200 with --smoke)")
+    p.add_argument("--users3", default="10000,18000", help="user counts for case 3 (default 10000,18000)")
+    p.add_argument("--cicada", help="the Cicada binary (default: $CICADA, else .build/release/cicada, built "
+                                    "with `swift build -c release` if missing)")
+    p.add_argument("--server-cpu", type=int, default=0, help="CPU for nginx (default 0)")
+    p.add_argument("--client-cpu", type=int, default=1, help="CPU for the generators (default 1)")
+    p.add_argument("--pause", type=float, default=1.0, help="seconds between runs (default 1)")
+    p.add_argument("--out", help="the results file (default bench/results/<date>-<machine>.md; "
+                                 "bench/.work/smoke-<date>.md with --smoke)")
+    p.add_argument("--machine", help="machine name for the results file (default <nproc>core-<cpu model>)")
+    opts = p.parse_args(argv)
+    opts.users3 = [int(x) for x in opts.users3.split(",") if x]
+    if opts.smoke:
+        opts.reps = 1
+    keys = [c.key for c in build_cases(opts)] + ["malloc"]
+    if opts.case:
+        opts.case = [c for arg in opts.case for c in arg.split(",")]
+    else:
+        opts.case = ["1", "2"] if opts.smoke else keys
+    bad = [c for c in opts.case if c not in keys]
+    if bad:
+        p.error(f"--case {bad[0]}: expected one of {', '.join(keys)}")
+    if opts.smoke:
+        opts.case = [c for c in opts.case if c in ("1", "2", "malloc")]
+    known = {"wrk", "h2load", "hey", "ab", "locust", "cicada"}
+    if opts.gen:
+        opts.gen = [g for arg in opts.gen for g in arg.split(",")]
+        bad = [g for g in opts.gen if g not in known]
+        if bad:
+            p.error(f"--gen {bad[0]}: expected one of {', '.join(sorted(known))}")
+    if (os.cpu_count() or 1) < 2:
+        log("bench: fewer than 2 CPUs: nginx and the generators share one (results are not comparable)")
+        opts.server_cpu = opts.client_cpu = 0
+    return opts
+
+
+def baseline_key(g: Generator) -> str:
+    """Rows that differ only in their user count share one 1-user baseline run."""
+    job = Job("http://h", g.path, 3, 1, 1, g.depth, Path("out.json"), "cicada")
+    return " ".join(g.argv(job))
+
+
+def raise_nofile() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 1048576
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def main(argv) -> int:
+    opts = parse_args(argv)
+    started = datetime.datetime.now().isoformat(timespec="seconds")
+    raise_nofile()
+    cases = [c for c in build_cases(opts) if c.key in opts.case]
+    for c in cases:
+        c.generators = [g for g in c.generators if not opts.gen or g.tool in opts.gen]
+    tools = sorted({g.tool for c in cases for g in c.generators}, key=["wrk", "h2load", "hey", "ab", "locust",
+                                                                         "cicada"].index)
+    want_malloc = "malloc" in opts.case and (not opts.gen or "cicada" in opts.gen)
+    if want_malloc and "cicada" not in tools:
+        tools.append("cicada")
+
+    ensure_debian(["nginx", "taskset", "cc"] + [t for t in tools if t in DEBIAN_PACKAGES])
+    if "locust" in tools:
+        ensure_locust()
+    cicada = ensure_cicada(opts) if "cicada" in tools else ""
+    if opts.smoke:
+        log("bench: smoke run: one repetition of cases 1 and 2, 3-s runs, Locust skipped")
+
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        log(f"bench: load average is {load:.2f} before the runs: other work will disturb the figures")
+
+    WORK.mkdir(exist_ok=True)
+    run_dir = WORK / ("run-" + started.replace(":", ""))
+    run_dir.mkdir(parents=True)
+    nginx = Nginx(opts.server_cpu)
+    runner = Runner(opts, nginx, cicada, run_dir)
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    summaries: dict = {}
+    extras: dict = {}
+    failed_runs = 0
+    try:
+        nginx.start()
+        log(f"bench: nginx on {nginx.base} (worker pid {nginx.worker_pid}); run files in {run_dir}")
+        for case in cases:
+            runs: dict = {g.label: [] for g in case.generators}
+            baselines: dict = {}
+            usable = []
+            for g in case.generators:
+                reason = None
+                if g.needs and not cicada_supports(cicada, g.needs):
+                    reason = f"cicada: {g.needs} not supported yet"
+                if reason:
+                    runs[g.label].append(Measurement(case.key, g.label, g.tool, 0, g.users, skipped=reason))
+                else:
+                    usable.append(g)
+            log(f"case {case.key}: {case.title} — {len(usable)} generator(s) × {opts.reps} rep(s) × "
+                f"{case.duration} s")
+            if case.baseline:
+                # The RSS of a 1-user run, once per generator, for the marginal RSS per user.
+                for g in usable:
+                    key = baseline_key(g)
+                    if key not in baselines:
+                        log(f"  baseline for the RSS per user: {g.tool}, 1 user, 3 s")
+                        baselines[key] = runner.run(case, g, 0, users=1, duration=3)
+                        time.sleep(opts.pause)
+            for rep in range(1, opts.reps + 1):
+                # Alternate: each repetition starts one generator further along the list.
+                k = (rep - 1) % len(usable) if usable else 0
+                for g in usable[k:] + usable[:k]:
+                    log(f"  rep {rep}: {g.label}")
+                    m = runner.run(case, g, rep)
+                    if m.ok:
+                        log(f"    {m.requests} requests, {m.rps or 0:.0f}/s, {m.cpu_us_per_req:.2f} µs CPU/request, "
+                            f"CPU {m.gen_cpu_pct:.0f} %, RSS {m.maxrss_kib / 1024:.1f} MiB, "
+                            f"nginx {m.nginx_cpu_pct:.0f} %"
+                            + (f", failures {m.failures}" if m.failures else ""))
+                    else:
+                        failed_runs += 1
+                    runs[g.label].append(m)
+                    time.sleep(opts.pause)
+            refs = {}
+            if case.reference:
+                refs = {m.rep: m for m in runs.get(case.reference, [])}
+            summaries[case.key] = [
+                summarize(case, g, runs[g.label], refs,
+                          baselines.get(baseline_key(g)) if case.baseline else None)
+                for g in case.generators]
+        if want_malloc:
+            log("case malloc: Cicada's allocations per request on its worker thread")
+            extras["malloc"] = run_malloc_case(opts, runner, cicada)
+    except KeyboardInterrupt:
+        runner.kill_current()
+        log("bench: interrupted")
+        return 130
+    finally:
+        nginx.stop()
+
+    report = write_report(opts, cases, summaries, extras, cicada, tools, started, argv)
+    if opts.out:
+        out = Path(opts.out)
+    elif opts.smoke:
+        out = WORK / f"smoke-{started[:10]}.md"
+    else:
+        every = {c.key for c in build_cases(opts)}
+        suffix = "" if set(opts.case) >= every else "-case" + "-".join(opts.case)
+        out = BENCH / "results" / f"{started[:10]}-{machine_slug(opts)}{suffix}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report)
+    print(report)
+    log(f"bench: results written to {out}")
+    if failed_runs:
+        log(f"bench: {failed_runs} run(s) failed")
+        return 1
+    if opts.smoke:
+        # In CI, a Cicada run against nginx that reports failures is a regression.
+        for rows in summaries.values():
+            for s in rows:
+                if s["tool"] == "cicada" and any(r.failures for r in s["good"]):
+                    log("bench: Cicada reported failed requests against nginx")
+                    return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Tests for bench/harness.py that need no server: each tool's real output (Debian 12 versions),
+clean and with failures, through its parser; the command lines; the table helpers.
+
+    python3 bench/test_harness.py
+"""
+
+import json
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+JOB = harness.Job(base="http://127.0.0.1:8080", path="/", duration=10, users=50, rate=50, depth=1,
+                  out=Path("/nonexistent/out.json"), cicada="/usr/bin/cicada")
+
+WRK_OK = """Running 3s test @ http://127.0.0.1:48017/
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.19ms    1.62ms  24.52ms   84.99%
+    Req/Sec    55.21k     7.47k   66.67k    76.67%
+  164987 requests in 3.00s, 38.08MB read
+Requests/sec:  54987.90
+Transfer/sec:     12.69MB
+"""
+
+WRK_FAIL = """Running 1s test @ http://127.0.0.1:18095/nope
+  1 threads and 2 connections
+  902 requests in 1.00m, 458.05KB read
+  Socket errors: connect 0, read 3, write 1, timeout 2
+  Non-2xx or 3xx responses: 902
+Requests/sec:    901.59
+"""
+
+H2LOAD_OK = """Application protocol: http/1.1
+Main benchmark duration is over for thread #0. Stopping all clients.
+
+finished in 3.01s, 37945.33 req/s, 8.76MB/s
+requests: 113836 total, 113886 started, 113836 done, 113836 succeeded, 0 failed, 0 errored, 0 timeout
+status codes: 113836 2xx, 0 3xx, 0 4xx, 0 5xx
+"""
+
+H2LOAD_FAIL = """finished in 144.87ms, 345.14 req/s, 34.92KB/s
+requests: 50 total, 50 started, 50 done, 0 succeeded, 50 failed, 0 errored, 0 timeout
+status codes: 0 2xx, 0 3xx, 50 4xx, 0 5xx
+"""
+
+HEY_OK = """
+Summary:
+  Total:\t2.0006 secs
+  Requests/sec:\t44824.6132
+
+Status code distribution:
+  [200]\t89678 responses
+
+
+
+"""
+
+HEY_FAIL = """
+Summary:
+  Total:\t1.0012 secs
+
+Status code distribution:
+  [200]\t100 responses
+  [404]\t1259 responses
+
+Error distribution:
+  [43]\tGet "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused
+  [2]\tGet "http://127.0.0.1:1/": context deadline exceeded
+"""
+
+AB_OK = """Concurrency Level:      50
+Time taken for tests:   2.000 seconds
+Complete requests:      277482
+Failed requests:        0
+Keep-Alive requests:    277482
+"""
+
+AB_FAIL = """Time taken for tests:   0.054 seconds
+Complete requests:      50
+Failed requests:        3
+Non-2xx responses:      50
+"""
+
+
+class Parsers(unittest.TestCase):
+    def test_wrk(self):
+        p = harness.parse_wrk(WRK_OK, JOB)
+        self.assertEqual((p.requests, p.failures, p.seconds), (164987, 0, 3.0))
+        p = harness.parse_wrk(WRK_FAIL, JOB)
+        self.assertEqual((p.requests, p.failures, p.seconds), (902, 6 + 902, 60.0))
+
+    def test_h2load(self):
+        p = harness.parse_h2load(H2LOAD_OK, JOB)
+        self.assertEqual((p.requests, p.failures, p.seconds), (113836, 0, 3.01))
+        p = harness.parse_h2load(H2LOAD_FAIL, JOB)
+        self.assertEqual((p.requests, p.failures), (50, 50))
+        self.assertAlmostEqual(p.seconds, 0.14487)
+
+    def test_hey(self):
+        p = harness.parse_hey(HEY_OK, JOB)
+        self.assertEqual((p.requests, p.failures, p.seconds), (89678, 0, 2.0006))
+        p = harness.parse_hey(HEY_FAIL, JOB)
+        self.assertEqual((p.requests, p.failures), (1359, 1259 + 45))
+
+    def test_ab(self):
+        p = harness.parse_ab(AB_OK, JOB)
+        self.assertEqual((p.requests, p.failures, p.seconds), (277482, 0, 2.0))
+        p = harness.parse_ab(AB_FAIL, JOB)
+        self.assertEqual((p.requests, p.failures), (50, 53))
+
+    def test_garbage_is_an_error_not_a_zero(self):
+        for parse in (harness.parse_wrk, harness.parse_h2load, harness.parse_hey, harness.parse_ab,
+                      harness.parse_locust, harness.parse_cicada):
+            with self.assertRaises(ValueError, msg=parse.__name__):
+                parse("unable to connect to 127.0.0.1:1 Connection refused\n", JOB)
+
+    def test_locust_json_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "run.json"
+            out.write_text(json.dumps([
+                {"name": "/", "method": "GET", "num_requests": 100, "num_failures": 2,
+                 "start_time": 1000.0, "last_request_timestamp": 1010.0},
+                {"name": "/b", "method": "GET", "num_requests": 50, "num_failures": 0,
+                 "start_time": 1000.5, "last_request_timestamp": 1009.0},
+            ]))
+            p = harness.parse_locust("", SimpleNamespace(out=out))
+        self.assertEqual((p.requests, p.failures, p.seconds), (150, 2, 10.0))
+
+    def test_cicada_json(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "run.json"
+            out.write_text(json.dumps({
+                "totals": {"requests": 105751, "failures": 1, "cancelled": 3, "duration_s": 2.05, "rps": 51681.1},
+                "endpoints": [], "generator": {"loop_lag_p99_ms": 0.4}}))
+            p = harness.parse_cicada("", SimpleNamespace(out=out))
+            self.assertEqual((p.requests, p.failures, p.seconds), (105751, 1, 2.05))
+            self.assertEqual(p.extra, {"loop_lag_p99_ms": 0.4, "cancelled": 3})
+            # The loop lag is optional.
+            out.write_text(json.dumps({"totals": {"requests": 5, "failures": 0, "duration_s": 1.0}}))
+            self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra, {})
+
+
+def options(*argv):
+    return harness.parse_args(list(argv))
+
+
+class Commands(unittest.TestCase):
+    def test_ab_count_comes_after_time_limit(self):
+        argv = harness.ab_argv("-k")(JOB)
+        self.assertLess(argv.index("-t"), argv.index("-n"))
+
+    def test_cicada_url_run(self):
+        self.assertEqual(harness.cicada_argv("url")(JOB), [
+            "/usr/bin/cicada", "run", "http://127.0.0.1:8080/", "-u", "50", "-r", "50", "-t", "10s",
+            "--threads", "1", "--headless", "--json", "/nonexistent/out.json"])
+
+    def test_cicada_scenario_run(self):
+        argv = harness.cicada_argv("between.yaml")(JOB)
+        self.assertEqual(argv[2], str(harness.BENCH / "scenarios" / "between.yaml"))
+        self.assertEqual(argv[3:5], ["--host", "http://127.0.0.1:8080"])
+
+    def test_pipeline_depth(self):
+        job = harness.Job(**{**JOB.__dict__, "depth": 16})
+        self.assertIn("--pipeline", harness.cicada_argv("url", pipeline=True)(job))
+        self.assertEqual(harness.wrk_pipeline_argv(job)[-2:], ["--", "16"])
+        self.assertIn("-m16", harness.h2load_argv(job))
+
+    def test_cases(self):
+        keys = [c.key for c in harness.build_cases(options())]
+        self.assertEqual(keys, ["1", "2", "3", "4", "5"])
+        self.assertEqual(options().case, keys + ["malloc"])
+
+    def test_smoke_is_short_and_has_no_locust(self):
+        opts = options("--smoke")
+        self.assertEqual((opts.case, opts.reps), (["1", "2"], 1))
+        for case in harness.build_cases(opts)[:2]:
+            self.assertEqual(case.duration, 3)
+            self.assertNotIn("locust", {g.tool for g in case.generators})
+        self.assertEqual(harness.build_cases(opts)[1].generators[0].users, 200)
+
+    def test_every_row_has_a_unique_label_and_the_reference_exists(self):
+        for case in harness.build_cases(options()):
+            labels = [g.label for g in case.generators]
+            self.assertEqual(len(labels), len(set(labels)), case.key)
+            if case.reference:
+                self.assertIn(case.reference, labels)
+
+    def test_rows_differing_in_users_share_a_baseline(self):
+        case3 = harness.build_cases(options())[2]
+        self.assertEqual(len({harness.baseline_key(g) for g in case3.generators}), 1)
+
+
+class Report(unittest.TestCase):
+    def test_med_range(self):
+        self.assertEqual(harness.med_range([3.0, 1.0, 2.0], ".1f"), "2.0 (1.0–3.0)")
+        self.assertEqual(harness.med_range([2.0], ".1f"), "2.0")
+        self.assertEqual(harness.med_range([None], ".1f"), "–")
+
+    def test_ratio_is_within_the_same_repetition(self):
+        case = harness.build_cases(options())[0]
+        wrk, cicada = case.generators[0], case.generators[-1]
+
+        def m(gen, rep, cpu, requests):
+            r = harness.Measurement("1", gen.label, gen.tool, rep, 50, wall_s=10, user_s=cpu, requests=requests)
+            return r
+
+        wrk_runs = [m(wrk, 1, 1.0, 100000), m(wrk, 2, 2.0, 100000)]  # 10 and 20 µs/request
+        cic_runs = [m(cicada, 1, 0.9, 100000), m(cicada, 2, 1.8, 100000)]  # 9 and 18 µs/request
+        refs = {r.rep: r for r in wrk_runs}
+        s = harness.summarize(case, cicada, cic_runs, refs, None)
+        self.assertEqual([round(x, 6) for x in s["ratios"]], [0.9, 0.9])
+        self.assertAlmostEqual(s["ratio"], 0.9)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -30,6 +30,10 @@
 #define CC__TLS_BUFFER_SIZE (32u * 1024u)
 #define CC__COMMAND_CAPACITY 1024u /* power of two */
 #define CC__LAG_PERIOD_MS 50u
+/* Users started per loop turn. Each start is a connect(), tens of microseconds of kernel time and more
+ * when many ports are in TIME-WAIT: starting thousands in one turn would stall the loop for seconds,
+ * and the users already connected would see that stall as latency (and their timers as timeouts). */
+#define CC__SPAWN_BATCH 128u
 #define CC__CACHE_LINE 64
 
 uint64_t cc_clock_now_ns(void) {
@@ -114,6 +118,7 @@ typedef struct cc__worker_s {
     uv_loop_t loop;
     uv_async_t wakeup;
     uv_timer_t lag_timer;
+    uv_timer_t spawn_timer; /* continues a spawn larger than one batch on the next loop turn */
     uv_thread_t thread;
     struct cc_engine_s *engine;
     const cc_plan_t *plan;
@@ -124,6 +129,7 @@ typedef struct cc__worker_s {
     uint32_t *free_slots;
     uint32_t free_count;
     uint64_t spawn_serial;
+    uint32_t *spawn_pending; /* users per class still to start */
     uint64_t lag_last_ns;
     uint8_t *read_buffer;
     uint8_t *tls_buffer; /* ciphertext on its way out */
@@ -697,21 +703,53 @@ static cc__user_t *cc__acquire_slot(cc__worker_t *w) {
     return u;
 }
 
-static void cc__spawn(cc__worker_t *w, uint32_t user_class, uint32_t count) {
-    for (uint32_t i = 0; i < count; i++) {
-        cc__user_t *u = cc__acquire_slot(w);
-        if (u == NULL) return; /* the control thread checks capacity; this is a last line of defence */
-        u->slot = CC__SLOT_ACTIVE;
-        u->io = CC__IO_IDLE;
-        u->timer_purpose = CC__TIMER_NONE;
-        uint64_t seed = w->engine->options.seed ^ ((uint64_t)w->index << 48) ^ w->spawn_serial++;
-        cc_user_machine_init(&u->machine, user_class, seed);
-        cc__counter_add(&w->users_active, 1);
-        cc__user_event(u, CC_EVENT_START, 0, 0);
+static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
+    cc__user_t *u = cc__acquire_slot(w);
+    if (u == NULL) return; /* the control thread checks capacity; this is a last line of defence */
+    u->slot = CC__SLOT_ACTIVE;
+    u->io = CC__IO_IDLE;
+    u->timer_purpose = CC__TIMER_NONE;
+    uint64_t seed = w->engine->options.seed ^ ((uint64_t)w->index << 48) ^ w->spawn_serial++;
+    cc_user_machine_init(&u->machine, user_class, seed);
+    cc__counter_add(&w->users_active, 1);
+    cc__user_event(u, CC_EVENT_START, 0, 0);
+}
+
+static void cc__on_spawn_timer(uv_timer_t *timer);
+
+/* Starts at most one batch of the pending users, the classes interleaved, and comes back on the next
+ * loop turn for the rest. */
+static void cc__spawn_batch(cc__worker_t *w) {
+    uint32_t started = 0, classes = w->plan->class_count;
+    int more = 1;
+    while (more && started < CC__SPAWN_BATCH) {
+        more = 0;
+        for (uint32_t c = 0; c < classes && started < CC__SPAWN_BATCH; c++) {
+            if (w->spawn_pending[c] == 0) continue;
+            w->spawn_pending[c]--;
+            cc__start_user(w, c);
+            started++;
+            more |= w->spawn_pending[c] > 0;
+        }
+    }
+    for (uint32_t c = 0; c < classes; c++) {
+        if (w->spawn_pending[c] > 0) {
+            uv_timer_start(&w->spawn_timer, cc__on_spawn_timer, 0, 0);
+            return;
+        }
     }
 }
 
+static void cc__on_spawn_timer(uv_timer_t *timer) {
+    cc__worker_t *w = timer->data;
+    if (!w->stopping) cc__spawn_batch(w);
+}
+
 static void cc__retire(cc__worker_t *w, uint32_t user_class, uint32_t count) {
+    /* Users not started yet go first. */
+    uint32_t unstarted = w->spawn_pending[user_class] < count ? w->spawn_pending[user_class] : count;
+    w->spawn_pending[user_class] -= unstarted;
+    count -= unstarted;
     /* Newest first: the slots at the top were spawned last (Locust also stops the newest users). */
     for (uint32_t i = w->high_water; i > 0 && count > 0; i--) {
         cc__user_t *u = &w->users[i - 1];
@@ -723,6 +761,8 @@ static void cc__retire(cc__worker_t *w, uint32_t user_class, uint32_t count) {
 
 static void cc__stop_all(cc__worker_t *w) {
     w->stopping = 1;
+    memset(w->spawn_pending, 0, w->plan->class_count * sizeof *w->spawn_pending);
+    uv_timer_stop(&w->spawn_timer);
     for (uint32_t i = 0; i < w->high_water; i++) {
         cc__user_t *u = &w->users[i];
         if (u->slot == CC__SLOT_ACTIVE && !u->machine.retiring) cc__user_event(u, CC_EVENT_RETIRE, 0, 0);
@@ -772,7 +812,10 @@ static void cc__on_wakeup(uv_async_t *async) {
     while (!w->shutting_down && cc__command_pop(&w->commands, &command)) {
         switch (command.kind) {
         case CC__CMD_SPAWN:
-            if (!w->stopping) cc__spawn(w, command.user_class, command.count);
+            if (!w->stopping) {
+                w->spawn_pending[command.user_class] += command.count;
+                cc__spawn_batch(w);
+            }
             break;
         case CC__CMD_RETIRE:
             cc__retire(w, command.user_class, command.count);
@@ -862,6 +905,7 @@ static void cc__worker_free(cc__worker_t *w) {
     free(w->tls_buffer);
     free(w->users);
     free(w->free_slots);
+    free(w->spawn_pending);
     free(w->read_buffer);
     free(w->samples.slots);
 }
@@ -931,10 +975,11 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
         w->capacity = capacity;
         w->users = calloc(capacity, sizeof *w->users);
         w->free_slots = calloc(capacity, sizeof *w->free_slots);
+        w->spawn_pending = calloc(plan->class_count, sizeof *w->spawn_pending);
         w->read_buffer = malloc(CC__READ_BUFFER_SIZE);
         w->samples.slots = calloc(ring_capacity, sizeof(cc_sample_t));
         w->samples.mask = ring_capacity - 1;
-        int failed = !w->users || !w->free_slots || !w->read_buffer || !w->samples.slots ? CC_ENOMEM : 0;
+        int failed = !w->users || !w->free_slots || !w->spawn_pending || !w->read_buffer || !w->samples.slots ? CC_ENOMEM : 0;
         if (!failed && options->tls.enabled) {
             w->tls_buffer = malloc(CC__TLS_BUFFER_SIZE);
             failed = w->tls_buffer == NULL ? CC_ENOMEM : cc__tls_context_new(&options->tls, &w->tls_context, error, error_size);
@@ -953,6 +998,8 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
         w->wakeup.data = w;
         uv_timer_init(&w->loop, &w->lag_timer);
         w->lag_timer.data = w;
+        uv_timer_init(&w->loop, &w->spawn_timer);
+        w->spawn_timer.data = w;
     }
     *out = e;
     return 0;

@@ -154,31 +154,23 @@ struct RunCommand: ParsableCommand {
         if result.statistics.aggregated.failures > 0 { throw ExitCode(1) }
     }
 
-    /// The scenario's `tls:` block with the command line's options over it.
+    /// The scenario's `tls:` block with the command line's options over it, checked by the same rules
+    /// as the file (readable PEM of the right kind, a key only with a certificate, versions in order).
     private func tlsOptions(_ file: TLSSettings) throws -> TLSOptions {
         func version(_ text: String?, _ option: String) throws -> TLSVersion? {
             guard let text else { return nil }
             do { return try parseTLSVersion(text) } catch { throw SetupError("\(option): \(error)") }
         }
-        let options = TLSOptions(
-            verify: insecure ? false : (file.verify ?? true),
-            resume: noTLSResume ? false : (file.resume ?? true),
-            minVersion: try version(tlsMin, "--tls-min") ?? file.minVersion,
-            maxVersion: try version(tlsMax, "--tls-max") ?? file.maxVersion,
-            serverName: tlsServerName ?? file.serverName,
-            caFile: caFile ?? file.caFile,
-            certFile: certFile ?? file.certFile,
-            keyFile: keyFile ?? (certFile == nil ? file.keyFile : nil))
-        if keyFile != nil && options.certFile == nil { throw SetupError("--key needs --cert") }
-        for (path, what) in [(options.caFile, "--ca-file"), (options.certFile, "--cert"), (options.keyFile, "--key")] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) {
-                throw SetupError("\(what) '\(path)': no readable file there")
-            }
-        }
-        if let min = options.minVersion, let max = options.maxVersion, min == .tls1_3, max == .tls1_2 {
-            throw SetupError("the TLS minimum version (1.3) is above the maximum (1.2)")
-        }
-        return options
+        let flags = TLSSettings(
+            verify: insecure ? false : nil, caFile: caFile, certFile: certFile, keyFile: keyFile,
+            minVersion: try version(tlsMin, "--tls-min"), maxVersion: try version(tlsMax, "--tls-max"),
+            resume: noTLSResume ? false : nil, serverName: tlsServerName)
+        let settings = file.overridden(by: flags)
+        do { try settings.validate() } catch { throw SetupError("\(error)") }
+        return TLSOptions(verify: settings.verify ?? true, resume: settings.resume ?? true,
+                          minVersion: settings.minVersion, maxVersion: settings.maxVersion,
+                          serverName: settings.serverName, caFile: settings.caFile,
+                          certFile: settings.certFile, keyFile: settings.keyFile)
     }
 
     private func urlScenario() throws -> Scenario {

@@ -79,6 +79,15 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(manage.requests[1].body, Array(#"{"role":"editor"}"#.utf8))
     }
 
+    func testHTTPSExampleLoads() throws {
+        let scenario = try Scenario.load(path: Self.examples + "/https.yaml")
+        XCTAssertNoThrow(try scenario.validate())
+        XCTAssertEqual(try TargetURL(XCTUnwrap(scenario.host)).scheme, .https)
+        XCTAssertEqual(scenario.tls, TLSSettings(minVersion: .tls1_2, maxVersion: .tls1_3, serverName: "localhost"))
+        XCTAssertEqual(scenario.userClasses[0].tasks.map(\.weight), [9, 1])
+        XCTAssertEqual(scenario.userClasses[0].tasks[1].requests[0].closeConnection, true)
+    }
+
     /// The scenarios shown in docs/scenario.md load, so the documentation cannot drift from the loader.
     func testScenariosInTheDocumentationLoad() throws {
         let docs = URL(fileURLWithPath: Self.examples).deletingLastPathComponent()
@@ -194,6 +203,189 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(scenario.userClasses[0].tasks[0].requests[0].body, payload)
     }
 
+    // MARK: tls:
+
+    /// PEM blocks as `openssl` writes them. The loader checks which blocks a file has, not what is in them
+    /// (OpenSSL parses them when the run starts), so placeholders stand for the base64.
+    static let certificatePEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    static let keyPEM = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+
+    /// A fresh directory with `files` (relative path → contents) in it, removed when the test ends.
+    func directory(with files: [String: String]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-tls-\(UUID())")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        for (name, contents) in files {
+            let url = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(contents.utf8).write(to: url)
+        }
+        return directory
+    }
+
+    /// Writes `yaml` as `s.yaml` in `directory` and loads it.
+    func load(_ yaml: String, in directory: URL) throws -> Scenario {
+        let path = directory.appendingPathComponent("s.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try Scenario.load(path: path)
+    }
+
+    func testTLSBlockIsReadWithPathsResolved() throws {
+        let directory = try directory(with: [
+            "certs/ca.pem": Self.certificatePEM + Self.certificatePEM,
+            "certs/client.pem": Self.certificatePEM,
+            "certs/client.key": "-----BEGIN EC PRIVATE KEY-----\r\nMHcC\r\n-----END EC PRIVATE KEY-----\r\n",
+            "both.pem": Self.keyPEM + Self.certificatePEM,
+        ])
+        let users = "users:\n  - name: A\n    tasks: [{path: /}]\n"
+        let full = try load("""
+            host: https://127.0.0.1:8443
+            tls:
+              verify: true
+              ca_file: certs/ca.pem
+              cert: certs/client.pem
+              key: certs/client.key
+              min_version: "1.2"
+              max_version: 1.3
+              resume: false
+              server_name: api.example.com
+            """ + "\n" + users, in: directory)
+        let certs = directory.path + "/certs/"
+        XCTAssertEqual(full.tls, TLSSettings(verify: true, caFile: certs + "ca.pem", certFile: certs + "client.pem",
+                                             keyFile: certs + "client.key", minVersion: .tls1_2, maxVersion: .tls1_3,
+                                             resume: false, serverName: "api.example.com"))
+        XCTAssertNoThrow(try full.validate())
+
+        // The key in the certificate's file; an absolute path kept as written; YAML 1.1's `no`.
+        let both = directory.path + "/both.pem"
+        let combined = try load("tls: {cert: \(both), verify: no, min_version: TLSv1.3}\n" + users, in: directory)
+        XCTAssertEqual(combined.tls, TLSSettings(verify: false, certFile: both, minVersion: .tls1_3))
+
+        // Nothing set: every default.
+        XCTAssertEqual(try load("tls: {}\n" + users, in: directory).tls, TLSSettings())
+        XCTAssertEqual(try load(users, in: directory).tls, TLSSettings())
+
+        // Server names: addresses (matched as addresses) and an underscore, which TargetURL allows in a host.
+        for name in ["127.0.0.1", "::1", "2001:db8::1", "my_service.internal", "LOCALHOST", "xn--bcher-kva.example"] {
+            XCTAssertEqual(try load("tls: {server_name: \"\(name)\"}\n" + users, in: directory).tls.serverName, name)
+        }
+        // A scenario given without a directory resolves against the current one, as body_file does.
+        XCTAssertThrowsError(try Scenario.parse(yaml: "tls: {ca_file: ca.pem}\n" + users, file: "s.yaml")) { error in
+            XCTAssertEqual((error as? ScenarioError)?.message, "cannot read ca_file './ca.pem': no such file")
+        }
+    }
+
+    /// Each unusable file fails at the path's node, naming the resolved path.
+    func testTLSFileErrors() throws {
+        let encryptedPKCS8 = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n"
+        let encryptedRSA = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nMIIE\n"
+            + "-----END RSA PRIVATE KEY-----\n"
+        let directory = try directory(with: [
+            "certs/ca.pem": Self.certificatePEM,
+            "certs/client.pem": Self.certificatePEM,
+            "certs/client.key": Self.keyPEM,
+            "notes.txt": "not a certificate\n",
+            "ca.der": "\u{30}\u{0B}binary",
+            "encrypted.key": encryptedPKCS8,
+            "encrypted-rsa.key": encryptedRSA,
+            "both-encrypted.pem": Self.certificatePEM + encryptedPKCS8,
+        ])
+        let d = directory.path
+        let cases: [(yaml: String, line: Int, column: Int, message: String)] = [
+            ("ca_file: certs/nope.pem", 2, 12, "cannot read ca_file '\(d)/certs/nope.pem': no such file"),
+            ("ca_file: certs", 2, 12, "cannot read ca_file '\(d)/certs': it is a directory"),
+            ("ca_file: notes.txt", 2, 12, "ca_file '\(d)/notes.txt' has no PEM certificate (-----BEGIN CERTIFICATE-----); "
+                + "expected CA certificates in PEM"),
+            ("ca_file: ca.der", 2, 12, "ca_file '\(d)/ca.der' has no PEM certificate (-----BEGIN CERTIFICATE-----); "
+                + "expected CA certificates in PEM; it looks like DER: convert it with "
+                + "`openssl x509 -inform der -in \(d)/ca.der -out \(d)/ca.der.pem`"),
+            ("ca_file: certs/client.key", 2, 12, "ca_file '\(d)/certs/client.key' has no PEM certificate"),
+            ("cert: certs/client.key\nkey: certs/client.key", 2, 9,
+             "cert '\(d)/certs/client.key' has no PEM certificate (-----BEGIN CERTIFICATE-----); expected the client "
+                + "certificate in PEM"),
+            ("cert: certs/client.pem", 2, 9, "cert '\(d)/certs/client.pem' has no private key (-----BEGIN PRIVATE KEY-----) "
+                + "and no 'key' is given; expected the key in the same file or in a 'key' file"),
+            ("cert: certs/client.pem\nkey: certs/missing.key", 3, 8, "cannot read key '\(d)/certs/missing.key': no such file"),
+            ("cert: certs/client.pem\nkey: certs/client.pem", 3, 8, "key '\(d)/certs/client.pem' has no PEM private key "
+                + "(-----BEGIN PRIVATE KEY-----); expected the client certificate's private key in PEM"),
+            ("cert: certs/client.pem\nkey: encrypted.key", 3, 8, "the private key in key '\(d)/encrypted.key' is encrypted, "
+                + "and a run cannot ask for its passphrase; expected an unencrypted key: decrypt it with "
+                + "`openssl pkey -in \(d)/encrypted.key -out plain.key`"),
+            ("cert: certs/client.pem\nkey: encrypted-rsa.key", 3, 8, "the private key in key '\(d)/encrypted-rsa.key' is encrypted"),
+            ("cert: both-encrypted.pem", 2, 9, "the private key in cert '\(d)/both-encrypted.pem' is encrypted"),
+            // The rules that need no file come first: a key without a certificate is that, whatever the key.
+            ("key: encrypted.key", 2, 3, "'key' is given without 'cert'"),
+        ]
+        let path = directory.appendingPathComponent("s.yaml").path
+        for (lines, line, column, message) in cases {
+            XCTAssertThrowsError(try load(Self.tls(lines), in: directory), lines) { error in
+                guard let error = error as? ScenarioError else { return XCTFail("\(lines): \(error)") }
+                XCTAssertEqual(error.file, path, lines)
+                XCTAssertEqual("\(error.line):\(error.column)", "\(line):\(column)", "\(lines): \(error.message)")
+                XCTAssertTrue(error.message.hasPrefix(message), "\(lines): \(error.message)")
+            }
+        }
+        // The same block with the files fixed loads.
+        XCTAssertNoThrow(try load(Self.tls("ca_file: certs/ca.pem\ncert: certs/client.pem\nkey: certs/client.key"),
+                                  in: directory))
+    }
+
+    func testParseTLSVersionAcceptsCommonSpellings() throws {
+        let table: [(String, TLSVersion)] = [
+            ("1.2", .tls1_2), ("1.3", .tls1_3), ("TLSv1.2", .tls1_2), ("TLSv1.3", .tls1_3), ("tls1.2", .tls1_2),
+            ("tls1.3", .tls1_3), ("TLS1.3", .tls1_3), ("tlsv1.2", .tls1_2), ("TLS 1.2", .tls1_2), (" 1.3 ", .tls1_3),
+        ]
+        for (text, version) in table {
+            XCTAssertEqual(try parseTLSVersion(text), version, text)
+        }
+        // The raw value is the canonical spelling, and reads back.
+        for version in [TLSVersion.tls1_2, .tls1_3] {
+            XCTAssertEqual(try parseTLSVersion(version.rawValue), version)
+        }
+        XCTAssertLessThan(TLSVersion.tls1_2, TLSVersion.tls1_3)
+        XCTAssertFalse(TLSVersion.tls1_3 < TLSVersion.tls1_3)
+    }
+
+    func testParseTLSVersionRejectsOtherSpellings() {
+        let table: [(String, String)] = [
+            ("", ": it is empty;"),
+            ("1.1", ": TLS 1.0 and 1.1 are deprecated (RFC 8996) and not offered;"),
+            ("TLSv1.0", ": TLS 1.0 and 1.1 are deprecated"),
+            ("tls1", ": TLS 1.0 and 1.1 are deprecated"),
+            ("SSLv3", ": SSL is insecure (RFC 7568) and not offered;"),
+            ("2.0", "'2.0';"), ("1.4", "'1.4';"), ("v1.2", "'v1.2';"), ("1.2.0", "'1.2.0';"), ("TLSv1_2", "'TLSv1_2';"),
+            ("TLS  1.2", "'TLS  1.2';"), ("1.20", "'1.20';"), ("tls", "'tls';"), ("TLSv1", ": TLS 1.0 and 1.1 are deprecated"),
+        ]
+        for (text, message) in table {
+            XCTAssertThrowsError(try parseTLSVersion(text), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix("invalid TLS version '\(text)'"), "\(text): \(error)")
+                XCTAssertTrue("\(error)".contains(message), "\(text): \(error)")
+                XCTAssertTrue("\(error)".hasSuffix("; expected 1.2 or 1.3, also written TLSv1.2, TLSv1.3, tls1.2 or tls1.3"),
+                              "\(text): \(error)")
+            }
+        }
+    }
+
+    /// The command line's options over the file's, one field at a time, the certificate with its key.
+    func testTLSOverriddenByTheCommandLine() {
+        let file = TLSSettings(verify: true, caFile: "d/ca.pem", certFile: "d/c.pem", keyFile: "d/c.key",
+                               minVersion: .tls1_2, maxVersion: .tls1_3, resume: true, serverName: "a.example")
+        XCTAssertEqual(file.overridden(by: TLSSettings()), file)
+        XCTAssertEqual(TLSSettings().overridden(by: file), file)
+        XCTAssertEqual(file.overridden(by: TLSSettings(verify: false, minVersion: .tls1_3, resume: false)),
+                       TLSSettings(verify: false, caFile: "d/ca.pem", certFile: "d/c.pem", keyFile: "d/c.key",
+                                   minVersion: .tls1_3, maxVersion: .tls1_3, resume: false, serverName: "a.example"))
+        // --cert alone: its file holds the key, so the file's key goes too.
+        let cert = file.overridden(by: TLSSettings(certFile: "both.pem"))
+        XCTAssertEqual([cert.certFile, cert.keyFile], ["both.pem", nil])
+        // --key alone: the file's certificate with the command line's key.
+        let key = file.overridden(by: TLSSettings(keyFile: "other.key"))
+        XCTAssertEqual([key.certFile, key.keyFile], ["d/c.pem", "other.key"])
+        let both = file.overridden(by: TLSSettings(caFile: "ca2.pem", certFile: "c2.pem", keyFile: "k2.pem",
+                                                   maxVersion: .tls1_2, serverName: "b.example"))
+        XCTAssertEqual(both, TLSSettings(verify: true, caFile: "ca2.pem", certFile: "c2.pem", keyFile: "k2.pem",
+                                         minVersion: .tls1_2, maxVersion: .tls1_2, resume: true, serverName: "b.example"))
+    }
+
     func testUnreadableAndNonUTF8Files() throws {
         XCTAssertThrowsError(try Scenario.load(path: "/nonexistent/s.yaml")) { error in
             XCTAssertEqual((error as? ScenarioError)?.description,
@@ -227,6 +419,12 @@ final class ScenarioTests: XCTestCase {
             .map { ($0.offset == 0 ? "      - " : "        ") + $0.element + "\n" }.joined()
     }
 
+    /// A scenario whose `tls:` block is `lines`, one key a line: the block's first key is on line 2, in
+    /// column 3, and a value after `key: ` starts in column 5 + the key's length.
+    static func tls(_ lines: String) -> String {
+        "tls:\n" + lines.split(separator: "\n").map { "  " + $0 + "\n" }.joined() + "users:\n  - name: A\n    tasks: [{path: /}]\n"
+    }
+
     static let badInputs: [BadInput] = [
         // The file as a whole.
         BadInput(what: "an empty file", yaml: "", line: 1, column: 1,
@@ -245,7 +443,7 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a duplicate key", yaml: "name: a\nname: b\nusers: []\n", line: 2, column: 1,
                  message: "duplicate key 'name' in the scenario (first at line 1, column 1); expected each key once"),
         BadInput(what: "a misspelt top-level key", yaml: "host: http://h\nuser:\n  - name: A\n", line: 2, column: 1,
-                 message: "unknown key 'user' in the scenario; did you mean 'users'? Allowed: name, host, run, users"),
+                 message: "unknown key 'user' in the scenario; did you mean 'users'? Allowed: name, host, run, tls, users"),
 
         // users: and user classes.
         BadInput(what: "no users", yaml: "host: http://127.0.0.1:8080\n", line: 1, column: 1,
@@ -387,6 +585,80 @@ final class ScenarioTests: XCTestCase {
                  message: "invalid URL 'ftp://files.example': unsupported scheme 'ftp'"),
         BadInput(what: "a host without a scheme", yaml: "host: 127.0.0.1:8080\nusers: []\n", line: 1, column: 7,
                  message: "invalid URL '127.0.0.1:8080': no scheme; expected http://host[:port][/path] or https://…"),
+
+        // tls: keys and types. (The files' contents are tested in testTLSFileErrors, in a directory of files.)
+        BadInput(what: "a misspelt tls key", yaml: tls("verfy: true"), line: 2, column: 3,
+                 message: "unknown key 'verfy' in 'tls'; did you mean 'verify'? "
+                     + "Allowed: verify, ca_file, cert, key, min_version, max_version, resume, server_name"),
+        BadInput(what: "insecure, as on the command line", yaml: tls("insecure: true"), line: 2, column: 3,
+                 message: "unknown key 'insecure' in 'tls'; did you mean 'verify: false'? Allowed: verify,"),
+        BadInput(what: "ca-file with a dash", yaml: tls("ca-file: ca.pem"), line: 2, column: 3,
+                 message: "unknown key 'ca-file' in 'tls'; did you mean 'ca_file'?"),
+        BadInput(what: "curl's cacert", yaml: tls("cacert: ca.pem"), line: 2, column: 3,
+                 message: "unknown key 'cacert' in 'tls'; did you mean 'ca_file'?"),
+        BadInput(what: "sni", yaml: tls("sni: api.example.com"), line: 2, column: 3,
+                 message: "unknown key 'sni' in 'tls'; did you mean 'server_name'?"),
+        BadInput(what: "a tls key written twice", yaml: tls("verify: true\nverify: false"), line: 3, column: 3,
+                 message: "duplicate key 'verify' in 'tls' (first at line 2, column 3); expected each key once"),
+        BadInput(what: "tls as a word", yaml: "tls: on\nusers: []\n", line: 1, column: 6,
+                 message: "expected 'tls' as a mapping of keys to values, got 'on'"),
+        BadInput(what: "tls with nothing", yaml: "tls:\nusers: []\n", line: 1, column: 5,
+                 message: "expected 'tls' as a mapping of keys to values, got nothing"),
+        BadInput(what: "tls as a list", yaml: "tls: [verify]\nusers: []\n", line: 1, column: 6,
+                 message: "expected 'tls' as a mapping of keys to values, got a list"),
+        BadInput(what: "verify as a word", yaml: tls("verify: maybe"), line: 2, column: 11,
+                 message: "expected true or false for 'verify', got 'maybe'"),
+        BadInput(what: "verify quoted", yaml: tls("verify: \"false\""), line: 2, column: 11,
+                 message: "expected true or false for 'verify', got 'false'"),
+        BadInput(what: "resume as a number", yaml: tls("resume: 1"), line: 2, column: 11,
+                 message: "expected true or false for 'resume', got '1'"),
+        BadInput(what: "TLS 1.1", yaml: tls("min_version: 1.1"), line: 2, column: 16,
+                 message: "invalid TLS version '1.1': TLS 1.0 and 1.1 are deprecated (RFC 8996) and not offered; "
+                     + "expected 1.2 or 1.3, also written TLSv1.2, TLSv1.3, tls1.2 or tls1.3"),
+        BadInput(what: "TLS 2.0", yaml: tls("max_version: \"2.0\""), line: 2, column: 16,
+                 message: "invalid TLS version '2.0'; expected 1.2 or 1.3"),
+        BadInput(what: "a version as a list", yaml: tls("min_version: [1.2, 1.3]"), line: 2, column: 16,
+                 message: "expected a TLS version; expected 1.2 or 1.3, also written TLSv1.2, TLSv1.3, tls1.2 or tls1.3, "
+                     + "got a list"),
+        BadInput(what: "min_version above max_version", yaml: tls("min_version: \"1.3\"\nmax_version: TLSv1.2"),
+                 line: 3, column: 16,
+                 message: "min_version 1.3 is above max_version 1.2; expected min_version ≤ max_version"),
+        BadInput(what: "a key without a cert", yaml: tls("verify: true\nkey: client.key"), line: 3, column: 3,
+                 message: "'key' is given without 'cert'; expected the client certificate in 'cert' and its private "
+                     + "key in 'key', or both in 'cert'"),
+        BadInput(what: "a ca_file that is not there", yaml: tls("ca_file: certs/ca.pem"), line: 2, column: 12,
+                 message: "cannot read ca_file './certs/ca.pem': no such file"),
+        BadInput(what: "a cert that is not there", yaml: tls("cert: /nonexistent/client.pem"), line: 2, column: 9,
+                 message: "cannot read cert '/nonexistent/client.pem': no such file"),
+        BadInput(what: "a ca_file as a list", yaml: tls("ca_file: [a.pem, b.pem]"), line: 2, column: 12,
+                 message: "expected a PEM file path, relative to the scenario file, got a list"),
+
+        // tls: server_name.
+        BadInput(what: "an empty server_name", yaml: tls("server_name: \"\""), line: 2, column: 16,
+                 message: "expected a non-empty server_name: a host name such as api.example.com, or an IP address"),
+        BadInput(what: "a server_name with nothing", yaml: tls("server_name:"), line: 2, column: 15,
+                 message: "expected a server name such as api.example.com, or an IP address, got nothing"),
+        BadInput(what: "a server_name with a space", yaml: tls("server_name: api example.com"), line: 2, column: 16,
+                 message: "invalid server_name 'api example.com': it has a space; a host name has letters, digits, "
+                     + "'-', '.' and '_'; expected a host name such as api.example.com, or an IP address"),
+        BadInput(what: "a URL as server_name", yaml: tls("server_name: https://api.example.com"), line: 2, column: 16,
+                 message: "invalid server_name 'https://api.example.com': it is a URL; give only its host name"),
+        BadInput(what: "a server_name with a port", yaml: tls("server_name: api.example.com:8443"), line: 2, column: 16,
+                 message: "a port does not belong in a server name"),
+        BadInput(what: "a server_name with the root dot", yaml: tls("server_name: api.example.com."), line: 2, column: 16,
+                 message: "it ends with '.'; SNI carries the name without the final dot (RFC 6066 §3)"),
+        BadInput(what: "a server_name with an empty label", yaml: tls("server_name: api..example.com"), line: 2, column: 16,
+                 message: "it has an empty label (a '.' at the start or two in a row)"),
+        BadInput(what: "a server_name label with a leading dash", yaml: tls("server_name: -api.example.com"),
+                 line: 2, column: 16, message: "the label '-api' starts or ends with '-' (RFC 1123 §2.1)"),
+        BadInput(what: "a server_name label of 64 letters", yaml: tls("server_name: \(String(repeating: "a", count: 64)).com"),
+                 line: 2, column: 16, message: "is longer than 63 characters (RFC 1035 §2.3.4)"),
+        BadInput(what: "a server_name in Unicode", yaml: tls("server_name: bücher.example"), line: 2, column: 16,
+                 message: "it has 'ü'; write an internationalized name in its xn-- form (RFC 5890)"),
+        BadInput(what: "an IPv6 server_name in brackets", yaml: tls("server_name: \"[::1]\""), line: 2, column: 16,
+                 message: "invalid server_name '[::1]': write an IPv6 address without brackets"),
+        BadInput(what: "a server_name with a control character", yaml: tls("server_name: \"api\\texample\""),
+                 line: 2, column: 16, message: "invalid server_name 'api\\texample': it has a tab"),
     ]
 
     func testEachBadInputFailsAtItsNode() {
@@ -404,23 +676,25 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
-    /// Every prefix of the big example is read to a scenario or to a ScenarioError inside the text, never
+    /// Every prefix of the examples is read to a scenario or to a ScenarioError inside the text, never
     /// a crash or another error: a file cut anywhere still gets a placed message.
-    func testEveryPrefixOfTheExampleFailsCleanly() throws {
-        let text = try String(contentsOfFile: Self.examples + "/audio-api.yaml", encoding: .utf8)
-        let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
-        var index = text.startIndex
-        while index < text.endIndex {
-            let prefix = String(text[..<index])
-            do {
-                _ = try Scenario.parse(yaml: prefix, file: "cut.yaml")
-            } catch let error as ScenarioError {
-                XCTAssertTrue((1...lineCount).contains(error.line), "cut at \(prefix.count): \(error)")
-                XCTAssertGreaterThanOrEqual(error.column, 1, "cut at \(prefix.count): \(error)")
-            } catch {
-                XCTFail("cut at \(prefix.count): \(error)")
+    func testEveryPrefixOfTheExamplesFailsCleanly() throws {
+        for example in ["audio-api.yaml", "https.yaml"] {
+            let text = try String(contentsOfFile: Self.examples + "/" + example, encoding: .utf8)
+            let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            var index = text.startIndex
+            while index < text.endIndex {
+                let prefix = String(text[..<index])
+                do {
+                    _ = try Scenario.parse(yaml: prefix, file: "cut.yaml")
+                } catch let error as ScenarioError {
+                    XCTAssertTrue((1...lineCount).contains(error.line), "\(example) cut at \(prefix.count): \(error)")
+                    XCTAssertGreaterThanOrEqual(error.column, 1, "\(example) cut at \(prefix.count): \(error)")
+                } catch {
+                    XCTFail("\(example) cut at \(prefix.count): \(error)")
+                }
+                index = text.index(after: index)
             }
-            index = text.index(after: index)
         }
     }
 
@@ -429,6 +703,10 @@ final class ScenarioTests: XCTestCase {
     func testValidateAppliesTheFileRules() {
         func request(_ r: RequestTemplate) -> Scenario {
             Scenario(userClasses: [UserClass(name: "U", tasks: [UserTask(name: "t", requests: [r])])])
+        }
+        func tls(_ settings: TLSSettings) -> Scenario {
+            Scenario(userClasses: [UserClass(name: "U", tasks: [UserTask(name: "t", requests: [RequestTemplate(path: "/")])])],
+                     tls: settings)
         }
         let cases: [(Scenario, String)] = [
             (Scenario(userClasses: []), "expected at least one user class"),
@@ -447,6 +725,14 @@ final class ScenarioTests: XCTestCase {
             (Scenario(host: "localhost", userClasses: []), "invalid URL 'localhost': no scheme"),
             (Scenario(userClasses: [UserClass(name: "U", tasks: [UserTask(name: "t", requests: [RequestTemplate(path: "/")])])],
                       run: RunDefaults(runTime: -1)), "expected a run time above 0, got '-1'"),
+            (tls(TLSSettings(minVersion: .tls1_3, maxVersion: .tls1_2)),
+             "tls: min_version 1.3 is above max_version 1.2; expected min_version ≤ max_version"),
+            (tls(TLSSettings(keyFile: "client.key")), "tls: 'key' is given without 'cert'"),
+            (tls(TLSSettings(serverName: "")), "tls: expected a non-empty server_name"),
+            (tls(TLSSettings(serverName: "a b")), "tls: invalid server_name 'a b': it has a space"),
+            (tls(TLSSettings(caFile: "/nonexistent/ca.pem")), "tls: cannot read ca_file '/nonexistent/ca.pem': no such file"),
+            (tls(TLSSettings(certFile: "/nonexistent/c.pem", keyFile: "/nonexistent/c.key")),
+             "tls: cannot read cert '/nonexistent/c.pem': no such file"),
         ]
         for (scenario, message) in cases {
             XCTAssertThrowsError(try scenario.validate(), message) { error in

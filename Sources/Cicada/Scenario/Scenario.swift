@@ -21,13 +21,18 @@ public struct Scenario: Sendable, Equatable {
     public var userClasses: [UserClass]
     /// Defaults for the command line's `--users`, `--spawn-rate`, `--run-time` and timeouts.
     public var run: RunDefaults
+    /// TLS towards an `https` target (`tls:`); the command line's TLS options override it field by field.
+    /// Unused when the target is `http`.
+    public var tls: TLSSettings
 
     /// Creates a scenario. Call ``validate()`` before running one built in code.
-    public init(name: String? = nil, host: String? = nil, userClasses: [UserClass], run: RunDefaults = RunDefaults()) {
+    public init(name: String? = nil, host: String? = nil, userClasses: [UserClass], run: RunDefaults = RunDefaults(),
+                tls: TLSSettings = TLSSettings()) {
         self.name = name
         self.host = host
         self.userClasses = userClasses
         self.run = run
+        self.tls = tls
     }
 }
 
@@ -52,6 +57,110 @@ public struct RunDefaults: Sendable, Equatable {
         self.runTime = runTime
         self.timeout = timeout
         self.connectTimeout = connectTimeout
+    }
+}
+
+/// TLS towards an `https` target: the scenario file's `tls:` block, or the command line's TLS options.
+///
+/// `nil` means "not set", so that the command line can override a file field by field
+/// (``overridden(by:)``) and the run falls back to the default. The defaults are the safe ones: verify the
+/// server's chain against the system's CA store and its name against the target host, offer TLS 1.2 and
+/// 1.3, and resume sessions when a user reconnects.
+///
+/// The YAML loader resolves the file paths against the scenario file's directory and checks that each file
+/// can be read and holds PEM of the right kind. In code, paths are used as given (relative to the current
+/// directory) and ``validate()`` applies the same checks.
+///
+/// ```swift
+/// var tls = TLSSettings(caFile: "certs/ca.pem", minVersion: .tls1_3)
+/// tls = tls.overridden(by: TLSSettings(verify: false))   // as `--insecure` on the command line
+/// try tls.validate()
+/// ```
+public struct TLSSettings: Sendable, Equatable {
+    /// Whether to verify the server's certificate chain and host name (`verify:`); `false` is the command
+    /// line's `--insecure`. `nil`: not set, and the default is to verify.
+    public var verify: Bool?
+    /// A PEM file of CA certificates to trust besides the system's store (`ca_file:`, `--ca-file`).
+    public var caFile: String?
+    /// A PEM client certificate, for mutual TLS (`cert:`, `--cert`). It may hold the private key too.
+    public var certFile: String?
+    /// The PEM private key of ``certFile`` (`key:`, `--key`); `nil`: the key is in ``certFile``.
+    public var keyFile: String?
+    /// The lowest version to offer (`min_version:`, `--tls-min`); `nil`: 1.2.
+    public var minVersion: TLSVersion?
+    /// The highest version to offer (`max_version:`, `--tls-max`); `nil`: 1.3.
+    public var maxVersion: TLSVersion?
+    /// Whether a user that reconnects resumes its last session (`resume:`); `false` is `--no-tls-resume`,
+    /// to measure full handshakes. `nil`: not set, and the default is to resume.
+    public var resume: Bool?
+    /// The name to send as SNI and to verify the certificate against (`server_name:`, `--tls-server-name`);
+    /// `nil`: the target host. For a target given as an address whose certificate names a host.
+    public var serverName: String?
+
+    /// Creates TLS settings; every value is optional, and `nil` means the default.
+    public init(verify: Bool? = nil, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil,
+                minVersion: TLSVersion? = nil, maxVersion: TLSVersion? = nil, resume: Bool? = nil,
+                serverName: String? = nil) {
+        self.verify = verify
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.minVersion = minVersion
+        self.maxVersion = maxVersion
+        self.resume = resume
+        self.serverName = serverName
+    }
+
+    /// These settings with every field that `overrides` sets replacing this one's: the command line's
+    /// options over the scenario file's.
+    ///
+    /// The certificate and its key go together: a ``certFile`` in `overrides` brings its ``keyFile``, even
+    /// a `nil` one (the key is then in that certificate file), so a key from the file is never paired with a
+    /// certificate from the command line. A ``keyFile`` alone replaces only the key.
+    public func overridden(by overrides: TLSSettings) -> TLSSettings {
+        var merged = self
+        if let verify = overrides.verify { merged.verify = verify }
+        if let caFile = overrides.caFile { merged.caFile = caFile }
+        if let certFile = overrides.certFile {
+            merged.certFile = certFile
+            merged.keyFile = overrides.keyFile
+        } else if let keyFile = overrides.keyFile {
+            merged.keyFile = keyFile
+        }
+        if let minVersion = overrides.minVersion { merged.minVersion = minVersion }
+        if let maxVersion = overrides.maxVersion { merged.maxVersion = maxVersion }
+        if let resume = overrides.resume { merged.resume = resume }
+        if let serverName = overrides.serverName { merged.serverName = serverName }
+        return merged
+    }
+
+    /// Checks the settings by the rules the YAML loader applies to a `tls:` block: the version range, a key
+    /// only with a certificate, the server name's form, and that each file can be read and holds PEM of
+    /// the right kind (certificates, a private key that is not encrypted). The files are read to check.
+    ///
+    /// - Throws: ``InputError`` naming the setting by its `tls:` key, the value and the expected form.
+    public func validate() throws {
+        if let minVersion, let maxVersion { try ScenarioRules.checkTLSVersions(min: minVersion, max: maxVersion) }
+        if keyFile != nil, certFile == nil { throw InputError(ScenarioRules.keyWithoutCertificate) }
+        if let serverName { try ScenarioRules.checkServerName(serverName) }
+        if let caFile { try ScenarioRules.checkPEMFile(caFile, key: "ca_file", holds: .caCertificates) }
+        if let certFile {
+            try ScenarioRules.checkPEMFile(certFile, key: "cert", holds: keyFile == nil ? .certificateAndKey : .certificate)
+        }
+        if let keyFile { try ScenarioRules.checkPEMFile(keyFile, key: "key", holds: .privateKey) }
+    }
+}
+
+/// A TLS protocol version that Cicada offers. TLS 1.0 and 1.1 are deprecated (RFC 8996) and not offered.
+public enum TLSVersion: String, Sendable, Equatable, Comparable {
+    /// TLS 1.2 (RFC 5246).
+    case tls1_2 = "1.2"
+    /// TLS 1.3 (RFC 8446).
+    case tls1_3 = "1.3"
+
+    /// Orders versions oldest first, so that `min_version` ≤ `max_version` can be checked.
+    public static func < (a: TLSVersion, b: TLSVersion) -> Bool {
+        a == .tls1_2 && b == .tls1_3
     }
 }
 
@@ -195,10 +304,15 @@ extension Scenario {
 
     /// Checks a scenario built in code by the rules that ``parse(yaml:file:)`` applies to a file.
     ///
-    /// - Throws: ``InputError`` whose message says where (user class, task, request) and what was expected.
+    /// ``tls`` is checked by ``TLSSettings/validate()``, which reads its files: a caller that merges the
+    /// command line's TLS options into ``tls`` gets the file checks for them too.
+    ///
+    /// - Throws: ``InputError`` whose message says where (`tls`, user class, task, request) and what was
+    ///   expected.
     public func validate() throws {
         if let host { _ = try TargetURL(host) }
         try ScenarioRules.checkRun(run)
+        try located("tls") { try tls.validate() }
         guard !userClasses.isEmpty else {
             throw InputError("expected at least one user class")
         }

@@ -4,7 +4,7 @@ import Yams
 extension Scenario {
     /// Reads and validates a scenario file; see `docs/scenario.md` for the format.
     ///
-    /// `body_file:` paths are read relative to the directory of `path`.
+    /// `body_file:` and `tls:` file paths are read relative to the directory of `path`.
     ///
     /// - Throws: ``ScenarioError`` with `path`, the line and column of the offending node and the form
     ///   expected there. Everything a run needs is checked here, so a run never starts on a bad file.
@@ -28,7 +28,7 @@ extension Scenario {
     ///
     /// - Parameters:
     ///   - yaml: The YAML document.
-    ///   - file: The name errors carry; `body_file:` paths are read relative to its directory.
+    ///   - file: The name errors carry; `body_file:` and `tls:` file paths are relative to its directory.
     /// - Throws: ``ScenarioError``, as ``load(path:)``.
     public static func parse(yaml: String, file: String) throws -> Scenario {
         // The directory by hand: NSString.deletingLastPathComponent traps on one-character names in
@@ -50,8 +50,17 @@ struct ScenarioReader {
     let file: String
     let directory: String
 
-    static let rootKeys = ["name", "host", "run", "users"]
+    static let rootKeys = ["name", "host", "run", "tls", "users"]
     static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout"]
+    static let tlsKeys = ["verify", "ca_file", "cert", "key", "min_version", "max_version", "resume", "server_name"]
+    /// Other tools' names for the `tls:` keys, too far from ours for ``closestName(to:in:)`` to catch.
+    static let tlsAliases = [
+        "insecure": "verify: false", "verify_peer": "verify", "ca": "ca_file", "cacert": "ca_file",
+        "ca_cert": "ca_file", "cafile": "ca_file", "certificate": "cert", "cert_file": "cert", "certfile": "cert",
+        "client_cert": "cert", "key_file": "key", "keyfile": "key", "client_key": "key", "private_key": "key",
+        "sni": "server_name", "tls_server_name": "server_name", "min": "min_version", "tls_min": "min_version",
+        "max": "max_version", "tls_max": "max_version", "session_resumption": "resume", "tls_resume": "resume",
+    ]
     static let classKeys = ["name", "weight", "wait", "headers", "on_start", "tasks"]
     static let requestKeys = ["method", "path", "headers", "body", "json", "body_file", "close"]
     static let taskKeys = ["name", "weight", "endpoint"] + requestKeys + ["steps"]
@@ -163,14 +172,17 @@ struct ScenarioReader {
         private var byKey: [String: (keyNode: Node, value: Node)] = [:]
 
         /// Reads `node` as a mapping whose keys all belong to `allowed`, or start with `x-` when
-        /// `extensions` is set: such keys are skipped, to hold YAML anchors for reuse.
-        init(_ node: Node, what: String, allowed: [String], extensions: Bool = false, reader: ScenarioReader) throws {
+        /// `extensions` is set: such keys are skipped, to hold YAML anchors for reuse. `aliases` maps
+        /// other spellings of a key to the one meant, for the message.
+        init(_ node: Node, what: String, allowed: [String], extensions: Bool = false, aliases: [String: String] = [:],
+             reader: ScenarioReader) throws {
             self.node = node
             self.what = what
             for entry in try reader.entries(of: node, what: what) {
                 if extensions && entry.key.hasPrefix("x-") { continue }
                 guard allowed.contains(entry.key) else {
-                    var hint = closestName(to: entry.key, in: allowed).map { " did you mean '\($0)'?" } ?? ""
+                    var hint = (aliases[entry.key] ?? closestName(to: entry.key, in: allowed))
+                        .map { " did you mean '\($0)'?" } ?? ""
                     if entry.key.hasSuffix(")") {
                         // `{wait: between(1, 5)}` splits at the comma, leaving a key `5)`.
                         hint += " A comma ends a value inside { }: quote it, as in wait: \"between(1, 5)\"."
@@ -206,6 +218,19 @@ struct ScenarioReader {
             throw error(node, "expected \(expected), got \(describe(node))")
         }
         return value
+    }
+
+    /// A YAML boolean (`true`, `false`, and YAML 1.1's `yes`, `no`, `on`, `off`); a quoted one is text.
+    func bool(_ node: Node, key: String) throws -> Bool {
+        guard case .scalar = node, yamlTag(node) == .bool, let value = node.bool else {
+            throw error(node, "expected true or false for '\(key)', got \(describe(node))")
+        }
+        return value
+    }
+
+    /// A path from the scenario file, relative to the file's directory unless it is absolute.
+    func resolve(_ name: String) -> String {
+        name.hasPrefix("/") ? name : directory + (directory.hasSuffix("/") ? "" : "/") + name
     }
 
     func weight(_ fields: Fields) throws -> Int {
@@ -258,6 +283,9 @@ struct ScenarioReader {
         if let node = fields["run"] {
             scenario.run = try readRun(node)
         }
+        if let node = fields["tls"] {
+            scenario.tls = try readTLS(node)
+        }
         guard let usersNode = fields["users"] else {
             throw missing("users", in: fields, expected: "a list of user classes, each with a name and tasks")
         }
@@ -301,6 +329,43 @@ struct ScenarioReader {
         if let node = fields["timeout"] { run.timeout = try duration(node, key: "timeout") }
         if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, key: "connect_timeout") }
         return run
+    }
+
+    /// Reads `tls:`, checking each value at its node: the files are read here, so that a missing or wrong
+    /// certificate is reported at its line before the run starts rather than by OpenSSL in every worker.
+    func readTLS(_ node: Node) throws -> TLSSettings {
+        let fields = try Fields(node, what: "'tls'", allowed: Self.tlsKeys, aliases: Self.tlsAliases, reader: self)
+        var tls = TLSSettings()
+        if let node = fields["verify"] { tls.verify = try bool(node, key: "verify") }
+        func file(_ key: String, holds content: ScenarioRules.PEMContent) throws -> String? {
+            guard let node = fields[key] else { return nil }
+            let path = resolve(try scalarText(node, expected: "a PEM file path, relative to the scenario file"))
+            try at(node) { try ScenarioRules.checkPEMFile(path, key: key, holds: content) }
+            return path
+        }
+        tls.caFile = try file("ca_file", holds: .caCertificates)
+        if let keyNode = fields.keyNode("key"), !fields.has("cert") {
+            throw error(keyNode, ScenarioRules.keyWithoutCertificate)
+        }
+        tls.certFile = try file("cert", holds: fields.has("key") ? .certificate : .certificateAndKey)
+        tls.keyFile = try file("key", holds: .privateKey)
+        func version(_ key: String) throws -> TLSVersion? {
+            guard let node = fields[key] else { return nil }
+            let text = try scalarText(node, expected: "a TLS version; \(tlsVersionForms)")
+            return try at(node) { try parseTLSVersion(text) }
+        }
+        tls.minVersion = try version("min_version")
+        tls.maxVersion = try version("max_version")
+        if let min = tls.minVersion, let max = tls.maxVersion, let node = fields["max_version"] {
+            try at(node) { try ScenarioRules.checkTLSVersions(min: min, max: max) }
+        }
+        if let node = fields["resume"] { tls.resume = try bool(node, key: "resume") }
+        if let node = fields["server_name"] {
+            let name = try scalarText(node, expected: "a server name such as api.example.com, or an IP address")
+            try at(node) { try ScenarioRules.checkServerName(name) }
+            tls.serverName = name
+        }
+        return tls
     }
 
     func readUserClass(_ node: Node) throws -> (UserClass, nameNode: Node) {
@@ -406,8 +471,7 @@ struct ScenarioReader {
             }
         }
         if let node = fields["body_file"] {
-            let name = try scalarText(node, expected: "a file path, relative to the scenario file")
-            let path = name.hasPrefix("/") ? name : directory + (directory.hasSuffix("/") ? "" : "/") + name
+            let path = resolve(try scalarText(node, expected: "a file path, relative to the scenario file"))
             request.body = try at(node) {
                 do {
                     return try readFile(path)
@@ -417,10 +481,7 @@ struct ScenarioReader {
             }
         }
         if let node = fields["close"] {
-            guard case .scalar = node, yamlTag(node) == .bool, let close = node.bool else {
-                throw error(node, "expected true or false for 'close', got \(describe(node))")
-            }
-            request.closeConnection = close
+            request.closeConnection = try bool(node, key: "close")
         }
         return request
     }

@@ -110,6 +110,34 @@ public func parseWait(_ s: String) throws -> WaitTime {
     return .constant(try seconds(Substring(text)))
 }
 
+/// The forms ``parseTLSVersion(_:)`` accepts, for error messages.
+let tlsVersionForms = "expected 1.2 or 1.3, also written TLSv1.2, TLSv1.3, tls1.2 or tls1.3"
+
+/// Parses a TLS version as people write it: `1.2`, `1.3`, OpenSSL's `TLSv1.2` and `TLSv1.3`, or `tls1.2`,
+/// `TLS 1.3`, in any case.
+///
+/// - Throws: ``InputError`` naming the value and these forms. TLS 1.0 and 1.1 are refused with their
+///   reason: RFC 8996 deprecates them, and Cicada does not offer them.
+public func parseTLSVersion(_ s: String) throws -> TLSVersion {
+    let trimmed = s.trimmingCharacters(in: .whitespaces)
+    var text = Substring(trimmed.lowercased())
+    if text.hasPrefix("tlsv") {
+        text = text.dropFirst(4)
+    } else if text.hasPrefix("tls") {
+        text = text.dropFirst(3)
+        if text.first == " " { text = text.dropFirst() }
+    }
+    if let version = TLSVersion(rawValue: String(text)) { return version }
+    let problem: String
+    switch text {
+    case _ where trimmed.isEmpty: problem = ": it is empty"
+    case "1", "1.0", "1.1": problem = ": TLS 1.0 and 1.1 are deprecated (RFC 8996) and not offered"
+    case _ where text.hasPrefix("ssl"): problem = ": SSL is insecure (RFC 7568) and not offered"
+    default: problem = ""
+    }
+    throw InputError("invalid TLS version '\(s)'\(problem); \(tlsVersionForms)")
+}
+
 /// Reads an unsigned decimal such as `12`, `1.5` or `.5`; `nil` for anything else (signs, exponents,
 /// `inf`, `nan`, hex), which `Double.init(_:)` would accept.
 func parseDecimal(_ s: String) -> Double? {

@@ -50,6 +50,7 @@ int cc__tls_context_new(const cc_tls_options_t *options, SSL_CTX **out, char *er
 int cc__tls_name_is_ip(const char *name);
 SSL *cc__tls_connection_new(SSL_CTX *ctx, const char *name, int name_is_ip, int verify, SSL_SESSION **session_slot);
 void cc__tls_connection_free(SSL *ssl);
+void cc__tls_context_free(SSL_CTX *ctx);
 int32_t cc__tls_take_error(void);
 int32_t cc__tls_unexpected_eof(void);
 size_t cc__tls_detail_text(int failure, int32_t detail, char *buffer, size_t size);

@@ -173,3 +173,7 @@ void cc__tls_connection_free(SSL *ssl) {
     SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(ssl);
 }
+
+void cc__tls_context_free(SSL_CTX *ctx) {
+    if (ctx != NULL) SSL_CTX_free(ctx);
+}

@@ -83,6 +83,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("tls-server-name"), help: "HTTPS: the name sent as SNI and checked in the certificate (default: the target's host).")
     var tlsServerName: String?
 
+    @Option(help: "Requests each user keeps in flight on its connection (HTTP/1.1 pipelining), 1-64 (default 1: none).")
+    var pipeline: Int?
+
     @Option(help: "Seed for the users' random choices (task picks, wait jitter).")
     var seed: UInt64 = 0x5EED
 
@@ -90,6 +93,7 @@ struct RunCommand: ParsableCommand {
         if let users, users < 1 { throw ValidationError("--users must be at least 1, got \(users)") }
         if let spawnRate, spawnRate < 0 { throw ValidationError("--spawn-rate must be 0 or more, got \(spawnRate)") }
         if let threads, !(1...255).contains(threads) { throw ValidationError("--threads must be 1-255, got \(threads)") }
+        if let pipeline, !(1...64).contains(pipeline) { throw ValidationError("--pipeline must be 1-64, got \(pipeline)") }
     }
 
     func run() throws {
@@ -127,7 +131,8 @@ struct RunCommand: ParsableCommand {
             plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
             engine = try LoadEngine(plan: plan, options: EngineOptions(
                 host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
-                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls))
+                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
+                pipelineDepth: pipeline ?? defaults.pipeline ?? 1))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         }

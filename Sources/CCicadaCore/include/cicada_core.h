@@ -125,7 +125,7 @@ const char *cc_parse_error_text(int code);
 #define CC_PARSE_MAX_INTERIM 16u                  /* 1xx responses before the final one */
 
 /* The parser's state. A plain value: zero it with cc_response_parser_reset, then feed bytes. The
- * fields below the line are the results; the rest is private state. 48 bytes. */
+ * fields below the line are the results; the rest is private state. 40 bytes. */
 typedef struct cc_response_parser_s {
     uint8_t state_;         /* private */
     uint8_t match_;         /* private: which interesting header name is being matched */
@@ -323,7 +323,7 @@ typedef struct cc_sample_s {
     uint64_t handshake_ns;   /* when the TLS handshake completed, or 0 (no TLS, or a reused connection) */
     uint64_t first_byte_ns;  /* first response byte, or 0 */
     uint64_t end_ns;         /* when it completed or failed */
-    uint64_t bytes_received; /* response bytes on the wire, headers and framing included */
+    uint64_t bytes_received; /* response bytes (decrypted, under TLS), headers and framing included */
     uint32_t endpoint;       /* the request's endpoint (cc_request_spec_t.endpoint) */
     int32_t detail;          /* failure detail, for cc_failure_detail_text */
     uint32_t user;           /* the user's index within its worker */
@@ -368,8 +368,15 @@ typedef struct cc_engine_options_s {
     uint64_t request_timeout_ns; /* from the start of a request to its last byte; 0: none */
     uint32_t ring_capacity;      /* samples per worker ring, rounded up to a power of two; 0: 65536 */
     uint64_t seed;               /* for the users' random choices */
+    uint32_t pipeline_depth;     /* requests a user keeps in flight on its connection (HTTP/1.1
+                                    pipelining, RFC 9112 9.3.2); 0 or 1: none; at most CC_MAX_PIPELINE */
     cc_tls_options_t tls;        /* TLS, when tls.enabled */
 } cc_engine_options_t;
+
+/* With pipelining, each of a user's pipeline slots runs the user's tasks independently (its own task
+ * choices, waits and on_start), and the slots share the user's one connection; responses are matched
+ * to requests in order, and a connection that fails fails every request in flight on it. */
+#define CC_MAX_PIPELINE 64u
 
 typedef struct cc_engine_s cc_engine_t; /* opaque */
 

@@ -35,10 +35,13 @@ public struct EngineOptions: Sendable {
     public var seed: UInt64
     /// TLS settings; nil for plain HTTP.
     public var tls: TLSOptions?
+    /// Requests each user keeps in flight on its connection (HTTP/1.1 pipelining); 1 for none.
+    public var pipelineDepth: Int
 
     public init(host: String, port: Int, threads: Int = 0, maxUsers: Int, connectTimeout: Double = 5,
-                requestTimeout: Double = 60, seed: UInt64 = 0x5EED, tls: TLSOptions? = nil) {
+                requestTimeout: Double = 60, seed: UInt64 = 0x5EED, tls: TLSOptions? = nil, pipelineDepth: Int = 1) {
         self.tls = tls
+        self.pipelineDepth = pipelineDepth
         self.host = host
         self.port = port
         self.threads = threads
@@ -72,6 +75,7 @@ public final class LoadEngine {
         c.connect_timeout_ns = UInt64(max(0, options.connectTimeout) * 1e9)
         c.request_timeout_ns = UInt64(max(0, options.requestTimeout) * 1e9)
         c.seed = options.seed
+        c.pipeline_depth = UInt32(clamping: max(1, options.pipelineDepth))
         let strings = CStringArena()
         c.host = strings.copy(options.host)
         if let tls = options.tls {

@@ -48,10 +48,13 @@ public struct RunDefaults: Sendable, Equatable {
     public var timeout: Double?
     /// How long a TCP (and TLS) connect may take, in seconds (`connect_timeout:`).
     public var connectTimeout: Double?
+    /// Requests each user keeps in flight on its connection, HTTP/1.1 pipelining (`pipeline:`, 1-64).
+    public var pipeline: Int?
 
     /// Creates run defaults; every value is optional.
     public init(users: Int? = nil, spawnRate: Double? = nil, runTime: Double? = nil,
-                timeout: Double? = nil, connectTimeout: Double? = nil) {
+                timeout: Double? = nil, connectTimeout: Double? = nil, pipeline: Int? = nil) {
+        self.pipeline = pipeline
         self.users = users
         self.spawnRate = spawnRate
         self.runTime = runTime

@@ -51,7 +51,7 @@ struct ScenarioReader {
     let directory: String
 
     static let rootKeys = ["name", "host", "run", "tls", "users"]
-    static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout"]
+    static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline"]
     static let tlsKeys = ["verify", "ca_file", "cert", "key", "min_version", "max_version", "resume", "server_name"]
     /// Other tools' names for the `tls:` keys, too far from ours for ``closestName(to:in:)`` to catch.
     static let tlsAliases = [
@@ -328,6 +328,9 @@ struct ScenarioReader {
         if let node = fields["run_time"] { run.runTime = try duration(node, key: "run_time") }
         if let node = fields["timeout"] { run.timeout = try duration(node, key: "timeout") }
         if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, key: "connect_timeout") }
+        if let node = fields["pipeline"] {
+            run.pipeline = try integer(node, expected: "a pipeline depth from 1 to 64 (requests in flight per connection)", range: 1...64)
+        }
         return run
     }
 

@@ -188,7 +188,7 @@ final class UserMachineTests: XCTestCase {
         cc_user_machine_init(&m, 1, 1)
         _ = handle(&m, CC_EVENT_START, at: 0)
         _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
-        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 3 * second, keepAlive: false)
+        let a = handle(&m, CC_EVENT_REQUEST_DONE, at: 3 * second, keepAlive: false)
         XCTAssertEqual(a.close_connection, 1)
         XCTAssertEqual(a.kind, CC_ACTION_CONNECT, "pacing elapsed: the next task starts at once, on a new connection")
     }

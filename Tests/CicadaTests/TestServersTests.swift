@@ -370,6 +370,429 @@ final class NginxFixtureTests: XCTestCase {
     }
 }
 
+/// Checks the TLS fixtures with `openssl` as the client: the certificates, nginx with TLS and the TLS fault
+/// server.
+final class TestCertificatesTests: XCTestCase {
+    func testServerAndClientCertificatesVerifyAgainstTheCAAndTheSelfSignedOneDoesNot() throws {
+        try XCTSkipUnless(TestCertificates.isAvailable, "openssl is not installed")
+        let certificates = try TestCertificates()
+        let ca = certificates.caCertificatePath
+        for name in ["-verify_hostname localhost", "-verify_ip 127.0.0.1", "-verify_ip ::1"] {
+            let server = try runOpenSSL(
+                ["verify", "-CAfile", ca, "-purpose", "sslserver"] + name.split(separator: " ").map(String.init)
+                    + [certificates.serverCertificatePath]
+            )
+            XCTAssertEqual(server.status, 0, "\(name): \(server.everything)")
+        }
+        let client = try runOpenSSL(
+            ["verify", "-CAfile", ca, "-purpose", "sslclient", certificates.clientCertificatePath]
+        )
+        XCTAssertEqual(client.status, 0, client.everything)
+        // The server certificate is no CA: nothing it signed could verify.
+        let notCA = try runOpenSSL(
+            ["x509", "-in", certificates.serverCertificatePath, "-noout", "-ext", "basicConstraints"]
+        )
+        XCTAssertTrue(notCA.output.contains("CA:FALSE"), notCA.everything)
+
+        let selfSigned = try runOpenSSL(
+            ["verify", "-CAfile", ca, "-verify_hostname", "localhost", certificates.selfSignedCertificatePath]
+        )
+        XCTAssertNotEqual(selfSigned.status, 0)
+        XCTAssertTrue(selfSigned.everything.contains("self-signed certificate"), selfSigned.everything)
+        let trustingItself = try runOpenSSL(
+            ["verify", "-CAfile", certificates.selfSignedCertificatePath, "-verify_hostname", "localhost",
+             certificates.selfSignedCertificatePath]
+        )
+        XCTAssertEqual(trustingItself.status, 0, trustingItself.everything)
+        for (certificate, key) in [
+            (certificates.serverCertificatePath, certificates.serverKeyPath),
+            (certificates.clientCertificatePath, certificates.clientKeyPath),
+            (certificates.selfSignedCertificatePath, certificates.selfSignedKeyPath),
+        ] {
+            let fromCertificate = try runOpenSSL(["x509", "-in", certificate, "-noout", "-pubkey"])
+            let fromKey = try runOpenSSL(["pkey", "-in", key, "-pubout"])
+            XCTAssertEqual(fromCertificate.output, fromKey.output, "\(key) does not belong to \(certificate)")
+            XCTAssertTrue(fromKey.output.hasPrefix("-----BEGIN PUBLIC KEY-----"))
+        }
+    }
+
+    func testDirectoryIsRemovedOnRelease() throws {
+        try XCTSkipUnless(TestCertificates.isAvailable, "openssl is not installed")
+        var certificates: TestCertificates? = try TestCertificates()
+        let directory = certificates!.directory
+        XCTAssertTrue(FileManager.default.fileExists(atPath: certificates!.selfSignedKeyPath))
+        certificates = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory))
+    }
+
+    func testFailingOpenSSLIsReportedWithTheStepAndCommand() throws {
+        setenv("CICADA_OPENSSL", "/bin/false", 1)
+        defer { unsetenv("CICADA_OPENSSL") }
+        XCTAssertThrowsError(try TestCertificates()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("generating the CA failed: /bin/false req "), text)
+            XCTAssertTrue(text.contains("(exit status 1)"), text)
+        }
+        setenv("CICADA_OPENSSL", "/nonexistent/openssl", 1)
+        XCTAssertThrowsError(try TestCertificates()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("openssl is not installed at /nonexistent/openssl"), "\(error)")
+        }
+    }
+}
+
+final class NginxTLSTests: XCTestCase {
+    private var certificates: TestCertificates!
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(NginxFixture.isAvailable, "nginx is not installed")
+        try XCTSkipUnless(TestCertificates.isAvailable, "openssl is not installed")
+        certificates = try TestCertificates()
+    }
+
+    func testServesHTTPSThatVerifiesWithTheCAAndLogsTheProtocol() throws {
+        let nginx = NginxFixture(options: .init(tls: .init(certificates: certificates)))
+        try nginx.start()
+        defer { nginx.stop() }
+        XCTAssertEqual(nginx.baseURL, "https://127.0.0.1:\(nginx.port)")
+
+        let verified = try sClient(port: nginx.port, ["-CAfile", certificates.caCertificatePath], request: "/")
+        XCTAssertEqual(verified.status, 0, verified.everything)
+        XCTAssertTrue(verified.errors.contains("Verification: OK"), verified.everything)
+        XCTAssertTrue(verified.output.hasPrefix("HTTP/1.1 200 OK\r\n"), verified.everything)
+        XCTAssertTrue(verified.output.hasSuffix("\r\n\r\n" + NginxFixture.rootBody), verified.everything)
+        let overTLS12 = try sClient(
+            port: nginx.port, ["-CAfile", certificates.caCertificatePath, "-tls1_2"], request: "/status/404"
+        )
+        XCTAssertTrue(overTLS12.output.hasSuffix("\r\n\r\nstatus 404\n"), overTLS12.everything)
+
+        // Without the CA (the system's store only) verification fails and no request is sent.
+        let untrusted = try sClient(port: nginx.port, [], request: "/untrusted")
+        XCTAssertNotEqual(untrusted.status, 0)
+        XCTAssertTrue(untrusted.errors.contains("unable to get local issuer certificate"), untrusted.everything)
+        XCTAssertEqual(untrusted.output, "")
+
+        // Plain HTTP to the TLS port: nginx answers 400 and logs `-` for both TLS fields.
+        let plain = try ServerCheckConnection(port: nginx.port)
+        plain.send("GET /plain HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertTrue(plain.receive(until: { _ in false }).text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+
+        let lines = nginx.accessLogLines(atLeast: 3)
+        XCTAssertEqual(lines.map(\.uri), ["/", "/status/404", "/plain"])
+        XCTAssertEqual(lines.map(\.status), [200, 404, 400])
+        XCTAssertEqual(lines.map(\.sslProtocol), ["TLSv1.3", "TLSv1.2", nil])
+        XCTAssertEqual(lines.map(\.sslSessionReused), [false, false, nil])
+        XCTAssertEqual(lines[0].bodyBytesSent, 100)
+    }
+
+    func testMutualTLSServesOnlyClientsWithACertificateFromTheCA() throws {
+        let nginx = NginxFixture(options: .init(tls: .init(certificates: certificates, verifyingClients: true)))
+        try nginx.start()
+        defer { nginx.stop() }
+        let ca = ["-CAfile", certificates.caCertificatePath]
+
+        let without = try sClient(port: nginx.port, ca, request: "/without")
+        XCTAssertTrue(without.output.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), without.everything)
+        XCTAssertTrue(without.output.contains("No required SSL certificate was sent"), without.everything)
+        let with = try sClient(
+            port: nginx.port,
+            ca + ["-cert", certificates.clientCertificatePath, "-key", certificates.clientKeyPath],
+            request: "/with"
+        )
+        XCTAssertTrue(with.output.hasSuffix("\r\n\r\n" + NginxFixture.rootBody), with.everything)
+        let untrusted = try sClient(
+            port: nginx.port,
+            ca + ["-cert", certificates.selfSignedCertificatePath, "-key", certificates.selfSignedKeyPath],
+            request: "/untrusted"
+        )
+        XCTAssertTrue(untrusted.output.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), untrusted.everything)
+
+        let lines = nginx.accessLogLines(atLeast: 3)
+        XCTAssertEqual(lines.map(\.uri), ["/without", "/with", "/untrusted"])
+        XCTAssertEqual(lines.map(\.status), [400, 200, 400])
+    }
+
+    func testResumedSessionsAreLoggedAsReused() throws {
+        let nginx = NginxFixture(options: .init(tls: .init(certificates: certificates)))
+        try nginx.start()
+        defer { nginx.stop() }
+        // `s_client -reconnect` would be shorter, but OpenSSL 3.0's reconnects before a TLS 1.3 ticket arrives and
+        // sends no request until the last connection, so the session is saved and reused explicitly.
+        for version in ["-tls1_3", "-tls1_2"] {
+            let session = certificates.directory + "/session\(version).pem"
+            let arguments = ["-CAfile", certificates.caCertificatePath, version]
+            let first = try sClient(port: nginx.port, arguments + ["-sess_out", session], request: "/close")
+            XCTAssertTrue(first.output.hasSuffix(NginxFixture.rootBody), first.everything)
+            let second = try sClient(port: nginx.port, arguments + ["-sess_in", session], request: "/close")
+            XCTAssertTrue(second.output.hasSuffix(NginxFixture.rootBody), second.everything)
+        }
+        let lines = nginx.accessLogLines(atLeast: 4)
+        XCTAssertEqual(lines.map(\.sslSessionReused), [false, true, false, true])
+        XCTAssertEqual(lines.map(\.sslProtocol), ["TLSv1.3", "TLSv1.3", "TLSv1.2", "TLSv1.2"])
+        XCTAssertEqual(Set(lines.map(\.connection)).count, 4, "/close must close every connection")
+    }
+
+    func testWithoutTicketsAndSessionCacheNothingIsResumed() throws {
+        let tls = NginxFixture.TLS(certificates: certificates, sessionTickets: false, sessionCache: false)
+        let nginx = NginxFixture(options: .init(tls: tls))
+        try nginx.start()
+        defer { nginx.stop() }
+        // nginx 1.22 still hands out a TLS 1.3 ticket with `ssl_session_tickets off` (OpenSSL then makes it a
+        // stateful one, which needs the cache that is off), so s_client may save a session; offering it must
+        // not resume. For TLS 1.2 there is nothing resumable to save.
+        var expected: [Bool?] = []
+        for version in ["-tls1_3", "-tls1_2"] {
+            let session = certificates.directory + "/session\(version).pem"
+            let arguments = ["-CAfile", certificates.caCertificatePath, version]
+            let first = try sClient(port: nginx.port, arguments + ["-sess_out", session], request: "/close")
+            XCTAssertTrue(first.output.hasSuffix(NginxFixture.rootBody), first.everything)
+            expected.append(false)
+            guard FileManager.default.fileExists(atPath: session) else { continue }
+            let second = try sClient(port: nginx.port, arguments + ["-sess_in", session], request: "/close")
+            XCTAssertTrue(second.output.hasSuffix(NginxFixture.rootBody), second.everything)
+            expected.append(false)
+        }
+        XCTAssertEqual(nginx.accessLogLines(atLeast: expected.count).map(\.sslSessionReused), expected)
+    }
+
+    func testProtocolsOptionLimitsTheVersions() throws {
+        let nginx = NginxFixture(options: .init(tls: .init(certificates: certificates, protocols: ["TLSv1.3"])))
+        try nginx.start()
+        defer { nginx.stop() }
+        let refused = try sClient(
+            port: nginx.port, ["-CAfile", certificates.caCertificatePath, "-tls1_2"], request: "/tls12"
+        )
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertEqual(refused.output, "")
+        XCTAssertTrue(refused.errors.contains("alert protocol version"), refused.everything)
+        let accepted = try sClient(port: nginx.port, ["-CAfile", certificates.caCertificatePath], request: "/tls13")
+        XCTAssertTrue(accepted.output.hasSuffix(NginxFixture.rootBody), accepted.everything)
+        XCTAssertEqual(nginx.accessLogLines(atLeast: 1).map(\.uri), ["/tls13"])
+    }
+
+    func testStartFailureNamesTheCertificateNginxCouldNotLoad() throws {
+        let tls = NginxFixture.TLS(certificatePath: "/nonexistent/server.pem", keyPath: certificates.serverKeyPath)
+        let nginx = NginxFixture(options: .init(tls: tls))
+        XCTAssertThrowsError(try nginx.start()) { error in
+            XCTAssertTrue("\(error)".contains("cannot load certificate \"/nonexistent/server.pem\""), "\(error)")
+        }
+        XCTAssertFalse(nginx.isRunning)
+    }
+
+    func testAccessLogLinesParseWithAndWithoutTLSFields() {
+        let cases: [(String, NginxFixture.AccessLogLine?)] = [
+            ("GET / 200 1 2 79 100", .init(method: "GET", uri: "/", status: 200, connection: 1, connectionRequests: 2,
+                                           requestLength: 79, bodyBytesSent: 100)),
+            ("GET /a b 200 1 2 79 100 r TLSv1.3", .init(method: "GET", uri: "/a b", status: 200, connection: 1,
+                                                         connectionRequests: 2, requestLength: 79, bodyBytesSent: 100,
+                                                         sslSessionReused: true, sslProtocol: "TLSv1.3")),
+            ("POST /x 201 3 1 90 0 . TLSv1.2", .init(method: "POST", uri: "/x", status: 201, connection: 3,
+                                                      connectionRequests: 1, requestLength: 90, bodyBytesSent: 0,
+                                                      sslSessionReused: false, sslProtocol: "TLSv1.2")),
+            ("GET /plain 400 14 1 51 248 - -", .init(method: "GET", uri: "/plain", status: 400, connection: 14,
+                                                      connectionRequests: 1, requestLength: 51, bodyBytesSent: 248)),
+            ("GET / 200 1 2 79 100 x TLSv1.3", nil),
+            ("GET / 200 1 2 79 r TLSv1.3", nil),
+            ("r TLSv1.3", nil),
+            ("", nil),
+        ]
+        for (line, expected) in cases {
+            XCTAssertEqual(NginxFixture.AccessLogLine(parsing: line[...]), expected, line)
+        }
+    }
+}
+
+final class TLSFaultServerTests: XCTestCase {
+    /// The first record of a TLS handshake as far as the server cares: type 22 (handshake), version 3.1, length 4,
+    /// and a ClientHello header with an empty body.
+    private let clientHello = String(decoding: [0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00], as: UTF8.self)
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(TestCertificates.isAvailable, "openssl is not installed")
+    }
+
+    func testHandshakeThenCloseCompletesTheHandshakeAndAnswersNothing() throws {
+        let certificates = try TestCertificates()
+        let server = TLSFaultServer(mode: .handshakeThenClose(certificates))
+        try server.start()
+        defer { server.stop() }
+        XCTAssertEqual(server.baseURL, "https://127.0.0.1:\(server.port)")
+
+        for version in ["-tls1_3", "-tls1_2"] {
+            let read = try sClient(
+                port: server.port, ["-CAfile", certificates.caCertificatePath, version], request: "/"
+            )
+            XCTAssertTrue(read.errors.contains("Verification: OK"), read.everything)
+            XCTAssertTrue(read.errors.contains("unexpected eof while reading"), read.everything)
+            XCTAssertEqual(read.output, "")
+        }
+        // A client that does not trust the certificate aborts the handshake; the server counts no handshake.
+        let untrusted = try sClient(port: server.port, [], request: "/")
+        XCTAssertTrue(untrusted.errors.contains("unable to get local issuer certificate"), untrusted.everything)
+        XCTAssertEqual(server.connectionsAccepted, 3)
+        XCTAssertTrue(serverCheckEventually { server.handshakesCompleted == 2 }, "\(server.handshakesCompleted)")
+        XCTAssertTrue(serverCheckEventually { server.openConnections == 0 })
+    }
+
+    func testGarbageAnswersTheClientHelloWithPlainHTTP() throws {
+        let server = TLSFaultServer(mode: .garbage)
+        try server.start()
+        defer { server.stop() }
+
+        // Nothing comes back until the whole first record has arrived.
+        let connection = try ServerCheckConnection(port: server.port)
+        connection.send(String(clientHello.prefix(6)))
+        XCTAssertEqual(connection.receive(until: { _ in false }, timeout: 0.2).end, .timedOut)
+        connection.send(String(clientHello.dropFirst(6)))
+        let read = connection.receive(until: { _ in false })
+        XCTAssertEqual(read.end, .closed)
+        XCTAssertEqual(read.text, TLSFaultServer.garbageResponse)
+
+        let client = try sClient(port: server.port, [], request: "/")
+        XCTAssertTrue(client.errors.contains("wrong version number"), client.everything)
+        XCTAssertEqual(server.connectionsAccepted, 2)
+        XCTAssertEqual(server.handshakesCompleted, 0)
+    }
+
+    func testStallMidHandshakeSendsNothingAndStopDoesNotWaitForIt() throws {
+        let server = TLSFaultServer(mode: .stallMidHandshake)
+        try server.start()
+        do {
+            let gone = try ServerCheckConnection(port: server.port)
+            gone.send(clientHello)
+            XCTAssertEqual(gone.receive(until: { _ in false }, timeout: 0.2).end, .timedOut)
+        }
+        let stalled = (0..<20).map { _ in try? ServerCheckConnection(port: server.port) }.compactMap { $0 }
+        for connection in stalled { connection.send(clientHello) }
+        let read = stalled[0].receive(until: { _ in false }, timeout: 0.3)
+        XCTAssertEqual(read.end, .timedOut)
+        XCTAssertEqual(read.bytes, [])
+        // The first client, gone, is noticed; stop() closes the rest.
+        XCTAssertTrue(serverCheckEventually { server.openConnections == 20 }, "\(server.openConnections)")
+        server.stop()
+        XCTAssertEqual(server.openConnections, 0)
+        for connection in stalled {
+            let end = connection.receive(until: { _ in false }).end
+            XCTAssertNotEqual(end, .timedOut, "stop() must close stalled connections")
+        }
+        XCTAssertEqual(server.connectionsAccepted, 21)
+    }
+
+    func testAcceptAndCloseEndsTheStreamBeforeAnyServerHello() throws {
+        let server = TLSFaultServer(mode: .acceptAndClose)
+        try server.start()
+        defer { server.stop() }
+        let connection = try ServerCheckConnection(port: server.port)
+        connection.send(clientHello)
+        let read = connection.receive(until: { _ in false })
+        XCTAssertEqual(read.end, .closed, "an end of stream, not a reset")
+        XCTAssertEqual(read.bytes, [])
+
+        let client = try sClient(port: server.port, [], request: "/")
+        XCTAssertTrue(client.errors.contains("unexpected eof while reading"), client.everything)
+        XCTAssertEqual(server.connectionsAccepted, 2)
+    }
+
+    func testStartRejectsAMissingCertificateOrAKeyThatDoesNotMatch() throws {
+        let certificates = try TestCertificates()
+        let missing = TLSFaultServer(
+            mode: .handshakeThenClose(certificatePath: "/nonexistent.pem", keyPath: certificates.serverKeyPath)
+        )
+        XCTAssertThrowsError(try missing.start()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("TLS set-up failed: certificate /nonexistent.pem: "), "\(error)")
+        }
+        let mismatched = TLSFaultServer(
+            mode: .handshakeThenClose(
+                certificatePath: certificates.serverCertificatePath, keyPath: certificates.clientKeyPath
+            )
+        )
+        XCTAssertThrowsError(try mismatched.start()) { error in
+            XCTAssertTrue("\(error)".contains("key values mismatch"), "\(error)")
+        }
+        XCTAssertEqual(mismatched.port, 0)
+    }
+
+    func testRestartsOnANewPortAndResetsCounts() throws {
+        let server = TLSFaultServer(mode: .acceptAndClose)
+        try server.start()
+        let port = server.port
+        _ = try ServerCheckConnection(port: port).receive(until: { _ in false })
+        server.stop()
+        XCTAssertThrowsError(try ServerCheckConnection(port: port))
+        try server.start()
+        defer { server.stop() }
+        XCTAssertGreaterThan(server.port, 0)
+        XCTAssertEqual(server.connectionsAccepted, 1)
+        server.resetCounts()
+        XCTAssertEqual(try ServerCheckConnection(port: server.port).receive(until: { _ in false }).end, .closed)
+        XCTAssertEqual(server.connectionsAccepted, 1)
+    }
+}
+
+/// What a command printed and how it exited.
+private struct CommandResult {
+    var status: Int32
+    /// Standard output.
+    var output: String
+    /// Standard error.
+    var errors: String
+    var everything: String { "exit \(status)\n--- stdout ---\n\(output)\n--- stderr ---\n\(errors)" }
+}
+
+/// Runs `openssl` with `arguments`, `input` on its standard input, and waits for it to exit (at most `timeout`
+/// seconds, then it is killed).
+private func runOpenSSL(_ arguments: [String], input: String = "", timeout: TimeInterval = 10) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestCertificates.opensslPath)
+    process.arguments = arguments
+    let (standardInput, standardOutput, standardError) = (Pipe(), Pipe(), Pipe())
+    process.standardInput = standardInput
+    process.standardOutput = standardOutput
+    process.standardError = standardError
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
+    try process.run()
+    standardInput.fileHandleForWriting.write(Data(input.utf8))
+    try standardInput.fileHandleForWriting.close()
+    // Standard error is drained on another thread, so a command filling one pipe while we read the other cannot
+    // block; the group's wait orders its write before our read.
+    final class Collected: @unchecked Sendable { var data = Data() }
+    let errors = Collected()
+    let drained = DispatchGroup()
+    DispatchQueue.global().async(group: drained) {
+        errors.data = standardError.fileHandleForReading.readDataToEndOfFile()
+    }
+    // A command that hangs is killed, which closes its pipes and ends the reads below.
+    let pid = process.processIdentifier
+    let finished = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        if finished.wait(timeout: .now() + timeout) == .timedOut { kill(pid, SIGKILL) }
+    }
+    let output = standardOutput.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
+    // Not `waitUntilExit()`, which polls its run loop every 50 ms or so.
+    exited.wait()
+    finished.signal()
+    return CommandResult(
+        status: process.terminationStatus,
+        output: String(decoding: output, as: UTF8.self),
+        errors: String(decoding: errors.data, as: UTF8.self)
+    )
+}
+
+/// `openssl s_client` to 127.0.0.1:`port` sending `GET PATH` with `Connection: close`, reading until the server
+/// closes (`-ign_eof`).
+///
+/// Verification failures end the handshake (`-verify_return_error`) and the certificate must name 127.0.0.1
+/// (`-verify_ip`), as for Cicada's client; the connection summary (`Verification: OK`) and errors go to standard
+/// error (`-brief`), the response to standard output.
+private func sClient(port: Int, _ arguments: [String], request path: String) throws -> CommandResult {
+    try runOpenSSL(
+        ["s_client", "-connect", "127.0.0.1:\(port)", "-brief", "-ign_eof", "-verify_return_error",
+         "-verify_ip", "127.0.0.1"] + arguments,
+        input: "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+}
+
 /// Polls `condition` for up to five seconds.
 private func serverCheckEventually(_ condition: () -> Bool) -> Bool {
     for _ in 0..<500 {

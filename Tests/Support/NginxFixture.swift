@@ -23,6 +23,10 @@ import Glibc
 /// `$request_method $request_uri $status $connection $connection_requests $request_length $body_bytes_sent`;
 /// ``accessLogLines()`` parses it.
 ///
+/// With ``Options/tls`` nginx serves the same locations over HTTPS on the same port (``baseURL`` becomes
+/// `https://`), and the log format gains `$ssl_session_reused $ssl_protocol`. The start-up probe then goes to a
+/// second, plain-HTTP listener that serves nothing else.
+///
 /// ```swift
 /// try XCTSkipUnless(NginxFixture.isAvailable)
 /// let nginx = NginxFixture(options: .init(keepaliveRequests: 100))
@@ -32,6 +36,16 @@ import Glibc
 /// let lines = nginx.accessLogLines(atLeast: 1000)
 /// XCTAssertEqual(lines.count, 1000)
 /// XCTAssertEqual(Set(lines.map(\.connection)).count, 10)   // 100 requests per connection
+/// ```
+///
+/// Over HTTPS, with certificates made for the test:
+///
+/// ```swift
+/// let certificates = try TestCertificates()
+/// let nginx = NginxFixture(options: .init(keepaliveRequests: 1, tls: .init(certificates: certificates)))
+/// try nginx.start()
+/// // ... run Cicada against nginx.baseURL with --ca-file certificates.caCertificatePath ...
+/// let resumed = nginx.accessLogLines(atLeast: 100).filter { $0.sslSessionReused == true }
 /// ```
 public final class NginxFixture: @unchecked Sendable {
     /// How to configure nginx.
@@ -52,6 +66,8 @@ public final class NginxFixture: @unchecked Sendable {
         public var startTimeout: TimeInterval
         /// How long ``NginxFixture/stop()`` waits after `SIGQUIT` before it kills nginx, in seconds.
         public var stopTimeout: TimeInterval
+        /// HTTPS instead of HTTP on ``NginxFixture/port``; nil (the default) serves plain HTTP.
+        public var tls: TLS?
 
         /// Options with nginx's behaviour made suitable for load tests: 10000 requests per connection, one worker.
         public init(
@@ -62,7 +78,8 @@ public final class NginxFixture: @unchecked Sendable {
             extraHTTPDirectives: [String] = [],
             extraServerDirectives: [String] = [],
             startTimeout: TimeInterval = 10,
-            stopTimeout: TimeInterval = 10
+            stopTimeout: TimeInterval = 10,
+            tls: TLS? = nil
         ) {
             self.keepaliveRequests = keepaliveRequests
             self.keepaliveTimeoutSeconds = keepaliveTimeoutSeconds
@@ -72,6 +89,64 @@ public final class NginxFixture: @unchecked Sendable {
             self.extraServerDirectives = extraServerDirectives
             self.startTimeout = startTimeout
             self.stopTimeout = stopTimeout
+            self.tls = tls
+        }
+    }
+
+    /// How nginx serves HTTPS: `listen ... ssl` and the `ssl_` directives of its `server` block.
+    ///
+    /// With TLS the access log gains two fields, `$ssl_session_reused $ssl_protocol`
+    /// (``AccessLogLine/sslSessionReused``, ``AccessLogLine/sslProtocol``).
+    public struct TLS: Sendable, Equatable {
+        /// `ssl_certificate`: the server certificate (PEM), optionally followed by intermediates.
+        public var certificatePath: String
+        /// `ssl_certificate_key`: the certificate's private key (PEM, unencrypted).
+        public var keyPath: String
+        /// When set, `ssl_client_certificate` with this CA file and `ssl_verify_client on`: a request on a
+        /// connection without a client certificate the CA signed gets `400` (nginx's 496 "No required SSL
+        /// certificate was sent", or 495 for a certificate it cannot verify), after a complete handshake.
+        public var verifyClientCA: String?
+        /// `ssl_protocols`, such as `["TLSv1.3"]`.
+        public var protocols: [String]
+        /// `ssl_session_tickets`: resumption with tickets (RFC 5077; TLS 1.3's PSK tickets, RFC 8446 §4.6.1).
+        public var sessionTickets: Bool
+        /// `ssl_session_cache shared:SSL:1m` when true, `ssl_session_cache off` when false: resumption by session
+        /// id (TLS 1.2), and in TLS 1.3 stateful tickets when ``sessionTickets`` is off.
+        public var sessionCache: Bool
+
+        /// TLS 1.2 and 1.3 with resumption both by tickets and by the session cache, like a typical server.
+        public init(
+            certificatePath: String,
+            keyPath: String,
+            verifyClientCA: String? = nil,
+            protocols: [String] = ["TLSv1.2", "TLSv1.3"],
+            sessionTickets: Bool = true,
+            sessionCache: Bool = true
+        ) {
+            self.certificatePath = certificatePath
+            self.keyPath = keyPath
+            self.verifyClientCA = verifyClientCA
+            self.protocols = protocols
+            self.sessionTickets = sessionTickets
+            self.sessionCache = sessionCache
+        }
+
+        /// TLS with the server certificate of `certificates`; with `verifyingClients`, mutual TLS against its CA.
+        public init(
+            certificates: TestCertificates,
+            verifyingClients: Bool = false,
+            protocols: [String] = ["TLSv1.2", "TLSv1.3"],
+            sessionTickets: Bool = true,
+            sessionCache: Bool = true
+        ) {
+            self.init(
+                certificatePath: certificates.serverCertificatePath,
+                keyPath: certificates.serverKeyPath,
+                verifyClientCA: verifyingClients ? certificates.caCertificatePath : nil,
+                protocols: protocols,
+                sessionTickets: sessionTickets,
+                sessionCache: sessionCache
+            )
         }
     }
 
@@ -95,11 +170,17 @@ public final class NginxFixture: @unchecked Sendable {
         /// `$body_bytes_sent`: bytes of response body sent. nginx counts an interim `100 Continue` (25 bytes),
         /// sent when a request carried `Expect: 100-continue`, as body bytes.
         public var bodyBytesSent: Int
+        /// `$ssl_session_reused` with TLS: true for `r` (the handshake resumed a session), false for `.` (a full
+        /// handshake). nil on a plain-HTTP fixture, and for a plain-HTTP request to the TLS port (logged `-`).
+        public var sslSessionReused: Bool?
+        /// `$ssl_protocol` with TLS, such as `TLSv1.3`. nil on a plain-HTTP fixture, and for a plain-HTTP request
+        /// to the TLS port (logged `-`).
+        public var sslProtocol: String?
 
         /// Creates a line; tests build expected values with it.
         public init(
             method: String, uri: String, status: Int, connection: Int, connectionRequests: Int,
-            requestLength: Int, bodyBytesSent: Int
+            requestLength: Int, bodyBytesSent: Int, sslSessionReused: Bool? = nil, sslProtocol: String? = nil
         ) {
             self.method = method
             self.uri = uri
@@ -108,14 +189,31 @@ public final class NginxFixture: @unchecked Sendable {
             self.connectionRequests = connectionRequests
             self.requestLength = requestLength
             self.bodyBytesSent = bodyBytesSent
+            self.sslSessionReused = sslSessionReused
+            self.sslProtocol = sslProtocol
         }
 
-        /// Parses one line of the fixture's log format, or returns nil if it is not one.
+        /// Parses one line of the fixture's log format, plain or TLS, or returns nil if it is not one.
         ///
         /// The URI is taken as everything between the method and the five numbers at the end, so a URI with a
-        /// space in it (which nginx logs as is) still parses.
+        /// space in it (which nginx logs as is) still parses. A plain line ends with `$body_bytes_sent`, a number;
+        /// a TLS line ends with `$ssl_session_reused $ssl_protocol`, of which the first is `r`, `.` or `-`, and
+        /// neither can be mistaken for the other.
         public init?(parsing line: Substring) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            var fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            var sslSessionReused: Bool?
+            var sslProtocol: String?
+            if let last = fields.last, Int(last) == nil {
+                guard fields.count >= 9 else { return nil }
+                switch fields[fields.count - 2] {
+                case "r": sslSessionReused = true
+                case ".": sslSessionReused = false
+                case "-": sslSessionReused = nil
+                default: return nil
+                }
+                sslProtocol = last == "-" ? nil : String(last)
+                fields.removeLast(2)
+            }
             guard fields.count >= 7 else { return nil }
             let numbers = fields.suffix(5).compactMap { Int($0) }
             guard numbers.count == 5 else { return nil }
@@ -126,7 +224,9 @@ public final class NginxFixture: @unchecked Sendable {
                 connection: numbers[1],
                 connectionRequests: numbers[2],
                 requestLength: numbers[3],
-                bodyBytesSent: numbers[4]
+                bodyBytesSent: numbers[4],
+                sslSessionReused: sslSessionReused,
+                sslProtocol: sslProtocol
             )
         }
     }
@@ -194,9 +294,9 @@ public final class NginxFixture: @unchecked Sendable {
         lock.withLock { listeningPort }
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with ``Options/tls``, without a trailing slash.
     public var baseURL: String {
-        "http://127.0.0.1:\(port)"
+        (options.tls == nil ? "http" : "https") + "://127.0.0.1:\(port)"
     }
 
     /// Whether nginx is running (started and not yet stopped).
@@ -224,12 +324,16 @@ public final class NginxFixture: @unchecked Sendable {
             var lastFailure = TestServerError.nginxDidNotStart(reason: "no attempt", log: "")
             for _ in 0..<5 {
                 let port = try LoopbackSocket.unusedPort()
-                try configuration(port: port).write(toFile: configurationPath, atomically: true, encoding: .utf8)
+                // With TLS the probe cannot speak plain HTTP to `port`, so it goes to a plain listener of its own.
+                var readinessPort = port
+                while options.tls != nil && readinessPort == port { readinessPort = try LoopbackSocket.unusedPort() }
+                try configuration(port: port, readinessPort: readinessPort)
+                    .write(toFile: configurationPath, atomically: true, encoding: .utf8)
                 try truncate(errorLogPath)
                 try truncate(standardErrorPath)
                 try truncate(accessLogPath)
                 let pid = try spawn()
-                switch waitUntilReady(pid: pid, port: port) {
+                switch waitUntilReady(pid: pid, port: readinessPort) {
                 case .ready:
                     masterPID = pid
                     RunningNginx.shared.add(pid: pid, directory: directory)
@@ -299,11 +403,12 @@ public final class NginxFixture: @unchecked Sendable {
 
     // MARK: - Configuration
 
-    /// The whole `nginx.conf` for `port`.
+    /// The whole `nginx.conf` for `port`; with TLS, `readinessPort` is a second, plain-HTTP listener that
+    /// answers only the start-up probe.
     ///
-    /// The `listen` line and the `server` block are built by `listenDirective` and `serverBlock`, so a TLS
-    /// option can add `ssl` to the one and `ssl_certificate` lines to the other without touching the rest.
-    func configuration(port: Int) -> String {
+    /// Without TLS the text is exactly what it was before TLS existed: the TLS parts are added only when
+    /// ``Options/tls`` is set.
+    func configuration(port: Int, readinessPort: Int) -> String {
         let nofile = Self.openFileLimit()
         let connections = options.workerConnections ?? max(64, min(20_000, nofile - 64))
         // Workers inherit the master's user; an unprivileged master cannot switch users, and nginx warns if asked.
@@ -324,7 +429,7 @@ public final class NginxFixture: @unchecked Sendable {
         }
 
         http {
-            log_format cicada '$request_method $request_uri $status $connection $connection_requests $request_length $body_bytes_sent';
+            log_format cicada '$request_method $request_uri $status $connection $connection_requests $request_length $body_bytes_sent\(options.tls == nil ? "" : " $ssl_session_reused $ssl_protocol")';
             access_log \(accessLogPath) cicada;
             client_body_temp_path \(directory)/temp/client_body;
             proxy_temp_path \(directory)/temp/proxy;
@@ -338,7 +443,7 @@ public final class NginxFixture: @unchecked Sendable {
             keepalive_timeout \(options.keepaliveTimeoutSeconds)s;
             client_max_body_size 0;
         \(options.extraHTTPDirectives.map { "    " + $0 + "\n" }.joined())
-        \(serverBlock(port: port))
+        \(serverBlock(port: port))\(readinessServerBlock(port: readinessPort))
         }
 
         """
@@ -347,7 +452,42 @@ public final class NginxFixture: @unchecked Sendable {
     private func listenDirective(port: Int) -> String {
         // A backlog above nginx's default of 511, so a test opening thousands of connections at once does not
         // wait for SYN retries.
-        "listen 127.0.0.1:\(port) backlog=4096;"
+        "listen 127.0.0.1:\(port)\(options.tls == nil ? "" : " ssl") backlog=4096;"
+    }
+
+    /// The `ssl_` lines of the `server` block, each ending in a newline; empty without TLS.
+    private func tlsDirectives() -> String {
+        guard let tls = options.tls else { return "" }
+        var lines = [
+            "ssl_certificate \"\(tls.certificatePath)\";",
+            "ssl_certificate_key \"\(tls.keyPath)\";",
+            "ssl_protocols \(tls.protocols.joined(separator: " "));",
+            "ssl_session_tickets \(tls.sessionTickets ? "on" : "off");",
+            // `off`, not nginx's default `none`: `none` still hands out session ids that can never resume.
+            "ssl_session_cache \(tls.sessionCache ? "shared:SSL:1m" : "off");",
+        ]
+        if let ca = tls.verifyClientCA {
+            lines += ["ssl_client_certificate \"\(ca)\";", "ssl_verify_client on;"]
+        }
+        return lines.map { "        " + $0 + "\n" }.joined()
+    }
+
+    /// With TLS, a plain-HTTP `server` on `port` for the start-up probe alone; empty without TLS.
+    ///
+    /// nginx opens every listening socket in the master before a worker accepts on any, so an answer here means
+    /// the TLS port is bound by the same nginx.
+    private func readinessServerBlock(port: Int) -> String {
+        guard options.tls != nil else { return "" }
+        return """
+
+
+            server {
+                listen 127.0.0.1:\(port);
+                access_log off;
+                location = /__cicada_ready { return 200 "\(readinessToken)"; }
+                location / { return 404; }
+            }
+        """
     }
 
     private func serverBlock(port: Int) -> String {
@@ -360,7 +500,7 @@ public final class NginxFixture: @unchecked Sendable {
             server {
                 \(listenDirective(port: port))
                 server_name localhost;
-                # `return` answers every method; the static file handler would refuse POST with 405.
+        \(tlsDirectives())        # `return` answers every method; the static file handler would refuse POST with 405.
                 location / { return 200 "\(Self.rootBody)"; }
                 location = /close { keepalive_timeout 0; return 200 "\(Self.rootBody)"; }
                 location = /large { alias \(directory)/html/large.bin; default_type application/octet-stream; }

@@ -52,7 +52,7 @@ let package = Package(
             ]
         ),
         // Real servers for the tests: an nginx fixture and a fault server that misbehaves on purpose.
-        .target(name: "CicadaTestSupport", path: "Tests/Support", exclude: ["README.md"]),
+        .target(name: "CicadaTestSupport", dependencies: ["COpenSSL"], path: "Tests/Support", exclude: ["README.md"]),
         .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore"]),
         .testTarget(name: "CicadaTests", dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport"]),
     ]

@@ -19,7 +19,7 @@ ensure_packages() {
 }
 
 # What building Cicada needs: the C libraries the core links and pkg-config to find them.
-ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config; }
+ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config openssl; }
 
 # nginx for the integration tests and the demo, unless some nginx is already installed.
 ensure_nginx() {

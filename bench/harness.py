@@ -26,6 +26,7 @@ import resource
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -51,6 +52,7 @@ DEBIAN_PACKAGES = {
     "nginx": "nginx-light",
     "taskset": "util-linux",
     "cc": "gcc",
+    "openssl": "openssl",  # the HTTPS cases generate their CA and server certificate with it
 }
 
 # nginx answers every request with this body: 99 characters and a newline, 100 bytes.
@@ -77,6 +79,7 @@ class Job:
     depth: int  # pipelining depth
     out: Path  # a file the tool may write a machine-readable summary to
     cicada: str
+    ca_file: Optional[str] = None  # https: the CA that signed nginx's certificate
 
     @property
     def url(self) -> str:
@@ -107,6 +110,7 @@ class Generator:
     rate: Optional[int] = None  # default: users (all at once)
     needs: Optional[str] = None  # a Cicada capability, e.g. "--pipeline"; the row is skipped without it
     note: str = ""
+    tls: bool = False  # against nginx's HTTPS server (https://127.0.0.1:TLS_PORT)
 
 
 @dataclass
@@ -120,6 +124,8 @@ class Case:
     reference: Optional[str] = None  # the label that ratios are computed against
     baseline: bool = False  # capacity cases: also run each generator with 1 user for the marginal RSS
     targets: Optional[Callable] = None  # (case, summaries) -> list of (what, measured, met)
+    name: Optional[str] = None  # another name --case accepts ("https-keepalive")
+    handshakes: bool = False  # a TLS handshake per request: report handshakes/s and the share resumed
 
 
 @dataclass
@@ -143,6 +149,9 @@ class Measurement:
     steady_cpu_pct: Optional[float] = None  # capacity cases: CPU % without start-up and shutdown
     time_wait: int = 0  # sockets in TIME-WAIT when the run started
     irq_cpu_s: float = 0.0  # interrupt and softirq time of the whole machine during the run
+    server_requests: Optional[int] = None  # HTTPS /close: requests in nginx's log during the run
+    server_resumed: Optional[int] = None  # of which on a resumed TLS session ($ssl_session_reused)
+    server_negotiated: dict = field(default_factory=dict)  # "TLSv1.3 <cipher> <group>" -> requests
     error: Optional[str] = None  # the run produced no usable figure
     skipped: Optional[str] = None  # the run was not attempted, and why
 
@@ -164,6 +173,32 @@ class Measurement:
     @property
     def cpu_us_per_req(self) -> Optional[float]:
         return self.cpu_s * 1e6 / self.requests if self.requests else None
+
+    @property
+    def handshakes(self) -> Optional[int]:
+        """TLS handshakes the tool made: its own count when it reports one (Cicada), else its requests,
+        which is right only where every request opens a connection (the handshake cases)."""
+        if not self.requests:
+            return None
+        return self.extra.get("tls_handshakes", self.requests)
+
+    @property
+    def handshakes_per_s(self) -> Optional[float]:
+        secs = self.tool_seconds or self.wall_s
+        return self.handshakes / secs if self.handshakes and secs > 0 else None
+
+    @property
+    def resumed_pct(self) -> Optional[float]:
+        """The share of handshakes the tool itself counts as resumed (Cicada only)."""
+        n, r = self.extra.get("tls_handshakes"), self.extra.get("tls_resumed")
+        return 100.0 * r / n if n and r is not None else None
+
+    @property
+    def server_resumed_pct(self) -> Optional[float]:
+        """The share of requests nginx logged on a resumed session."""
+        if not self.server_requests or self.server_resumed is None:
+            return None
+        return 100.0 * self.server_resumed / self.server_requests
 
     @property
     def gen_cpu_pct(self) -> float:
@@ -263,6 +298,10 @@ def parse_cicada(out: str, job: Job) -> Parsed:
         extra["loop_lag_p99_ms"] = float(gen["loop_lag_p99_ms"])
     if totals.get("cancelled"):
         extra["cancelled"] = int(totals["cancelled"])
+    # Present from the version with HTTPS on; 0 on a plain-HTTP run.
+    if totals.get("tls_handshakes"):
+        extra["tls_handshakes"] = int(totals["tls_handshakes"])
+        extra["tls_resumed"] = int(totals.get("tls_resumed") or 0)
     return Parsed(int(totals["requests"]), int(totals.get("failures") or 0),
                   float(totals["duration_s"]) if totals.get("duration_s") else None, extra)
 
@@ -290,8 +329,14 @@ def h2load_argv(j: Job) -> list:
 H2LOAD_CLOSE_RPS = 15000
 
 
-def h2load_count_argv(j: Job) -> list:
-    return ["h2load", "--h1", "-t1", f"-c{j.users}", "-n", str(H2LOAD_CLOSE_RPS * j.duration), j.url]
+def h2load_count_argv(rps: int = H2LOAD_CLOSE_RPS) -> Callable[[Job], list]:
+    return lambda j: ["h2load", "--h1", "-t1", f"-c{j.users}", "-n", str(rps * j.duration), j.url]
+
+
+# The same over TLS (case 7), where it hangs the same way: every request is also a handshake, and about
+# 2000 a second is what h2load, wrk and Cicada each completed here against /close over https (nginx
+# spends some 300 µs of CPU per resumed handshake, the generator as much).
+H2LOAD_TLS_CLOSE_RPS = 2000
 
 
 def hey_argv(*extra: str) -> Callable[[Job], list]:
@@ -310,16 +355,18 @@ def locust_argv(locustfile: str) -> Callable[[Job], list]:
                       "--only-summary", "--loglevel", "WARNING", "--json-file", str(j.out.with_suffix(""))]
 
 
-def cicada_argv(target: str = "url", pipeline: bool = False) -> Callable[[Job], list]:
-    """target: "url" for a plain URL run, else a scenario file under bench/scenarios/."""
+def cicada_argv(target: str = "url", pipeline: bool = False, *extra: str) -> Callable[[Job], list]:
+    """target: "url" for a plain URL run, else a scenario file under bench/scenarios/. An https run
+    trusts the bench's CA (--ca-file): Cicada verifies the certificate, as its users would."""
     def build(j: Job) -> list:
         if target == "url":
             head = [j.cicada, "run", j.url]
         else:
             head = [j.cicada, "run", str(BENCH / "scenarios" / target), "--host", j.base]
         pipe = ["--pipeline", str(j.depth)] if pipeline else []
+        tls = ["--ca-file", j.ca_file] if j.base.startswith("https:") and j.ca_file else []
         return [*head, "-u", str(j.users), "-r", str(j.rate), "-t", f"{j.duration}s", "--threads", "1",
-                "--headless", *pipe, "--json", str(j.out)]
+                "--headless", *pipe, *tls, *extra, "--json", str(j.out)]
     return build
 
 
@@ -374,7 +421,7 @@ def build_cases(opts) -> list:
 
     rows = [
         Generator("wrk", "wrk", wrk_argv(), parse_wrk, path="/close"),
-        Generator("h2load", "h2load (-n)", h2load_count_argv, parse_h2load, path="/close",
+        Generator("h2load", "h2load (-n)", h2load_count_argv(), parse_h2load, path="/close",
                   note=f"count-based: -n {H2LOAD_CLOSE_RPS}×duration (see README)"),
         Generator("hey", "hey -disable-keepalive", hey_argv("-disable-keepalive"), parse_hey, path="/close"),
         Generator("ab", "ab (no -k)", ab_argv(), parse_ab, path="/close"),
@@ -404,6 +451,41 @@ def build_cases(opts) -> list:
         "50 connections, each with up to N requests in flight (wrk with bench/lua/pipeline.lua, h2load's "
         "-m, Cicada's --pipeline). Ratios are to plain wrk, without pipelining or a script.",
         dur(10), "throughput", rows, reference="wrk (no script)", targets=targets_case5))
+
+    # HTTPS (issue 3): the same nginx answers over TLS on a second port, with a certificate for
+    # 127.0.0.1 from a CA made at bench start. h2load --h1 offers ALPN http/1.1 only; wrk offers no ALPN.
+    rows = [
+        Generator("wrk", "wrk", wrk_argv(), parse_wrk, tls=True),
+        Generator("h2load", "h2load", h2load_argv, parse_h2load, tls=True),
+        Generator("cicada", "Cicada", cicada_argv("url"), parse_cicada, tls=True, needs="--ca-file"),
+    ]
+    cases.append(Case(
+        "6", "HTTPS keep-alive, 50 connections, no wait",
+        "Case 1 over TLS 1.3: 50 connections, each making one handshake and then sending GET / as soon as "
+        "the previous response is in. Cicada verifies nginx's certificate against the bench's CA "
+        "(`--ca-file`); wrk and h2load verify nothing, which weighs nothing here: one handshake per connection.",
+        dur(10), "throughput", rows, reference="wrk", name="https-keepalive"))
+
+    rows = [
+        Generator("wrk", "wrk", wrk_argv(), parse_wrk, path="/close", tls=True),
+        Generator("h2load", "h2load (-n)", h2load_count_argv(H2LOAD_TLS_CLOSE_RPS), parse_h2load,
+                  path="/close", tls=True, note=f"count-based: -n {H2LOAD_TLS_CLOSE_RPS}×duration (see README)"),
+        Generator("cicada", "Cicada", cicada_argv("url"), parse_cicada, path="/close", tls=True,
+                  needs="--ca-file"),
+        Generator("cicada", "Cicada --no-tls-resume", cicada_argv("url", False, "--no-tls-resume"),
+                  parse_cicada, path="/close", tls=True, needs="--no-tls-resume",
+                  note="full handshakes: no peer does this, the ratio is not like for like"),
+    ]
+    cases.append(Case(
+        "7", "HTTPS, a new connection per request",
+        "50 concurrent clients against /close over TLS 1.3, so that every request costs a TCP connect, a TLS "
+        "handshake and a close. wrk, h2load and Cicada all resume the previous session of the connection "
+        "they replace (a TLS 1.3 ticket: no certificate, but still an X25519 key exchange); "
+        "`--no-tls-resume` makes Cicada do full handshakes, each verifying nginx's certificate. "
+        "Handshakes/s: Cicada's `totals.tls_handshakes` over its duration, requests/s for the others "
+        "(each request is a handshake). Resumed: the tool's own count (Cicada), and nginx's "
+        "`$ssl_session_reused` over the requests it logged for /close during the run.",
+        dur(10), "throughput", rows, reference="wrk", name="https-new-connection", handshakes=True))
 
     return cases
 
@@ -516,11 +598,50 @@ def wait_for_time_wait(users: int) -> int:
     return tw
 
 
+# The certificates of the HTTPS cases, made by `openssl` at bench start: a CA and a server certificate
+# for 127.0.0.1 and localhost signed by it, both EC P-256.
+OPENSSL_CONF = """[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def make_certificates(d: Path) -> None:
+    (d / "openssl.cnf").write_text(OPENSSL_CONF)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for argv in (
+        ["openssl", "req", "-x509", "-new", "-config", "openssl.cnf", "-extensions", "ca_ext", *ec,
+         "-keyout", "ca.key", "-out", "ca.pem", "-days", "7", "-subj", "/CN=Cicada bench CA"],
+        ["openssl", "req", "-new", "-config", "openssl.cnf", *ec, "-keyout", "server.key", "-out", "server.csr",
+         "-subj", "/CN=localhost"],
+        ["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
+         "-days", "7", "-extfile", "openssl.cnf", "-extensions", "server_ext", "-out", "server.pem"],
+    ):
+        r = subprocess.run(argv, cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{r.stdout}{r.stderr}")
+
+
 class Nginx:
-    def __init__(self, cpu: Optional[int]):
+    def __init__(self, cpu: Optional[int], tls: bool = False):
         self.cpu = cpu
+        self.tls = tls
         self.dir = Path(tempfile.mkdtemp(prefix="cicada-bench-nginx-"))
         self.port = free_port()
+        self.tls_port = free_port() if tls else None
         self.proc: Optional[subprocess.Popen] = None
         self.worker_pid: Optional[int] = None
 
@@ -528,10 +649,31 @@ class Nginx:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def tls_base(self) -> str:
+        return f"https://127.0.0.1:{self.tls_port}"
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.dir / "ca.pem")
+
+    @property
+    def tls_log(self) -> Path:
+        """nginx's log of /close over TLS: one line per request, "r" when its session was resumed."""
+        return self.dir / "tls-close.log"
+
     def start(self) -> None:
-        conf = (BENCH / "nginx.conf.template").read_text()
-        conf = conf.replace("@DIR@", str(self.dir)).replace("@PORT@", str(self.port)).replace("@BODY@", BODY_TEXT)
-        (self.dir / "nginx.conf").write_text(conf)
+        def fill(text: str) -> str:
+            return (text.replace("@DIR@", str(self.dir)).replace("@PORT@", str(self.port))
+                    .replace("@TLS_PORT@", str(self.tls_port)).replace("@BODY@", BODY_TEXT))
+
+        # The HTTPS server lives in its own file, included by nginx.conf; empty when no case needs it.
+        tls_conf = ""
+        if self.tls:
+            make_certificates(self.dir)
+            tls_conf = fill((BENCH / "nginx-tls.conf.template").read_text())
+        (self.dir / "tls.conf").write_text(tls_conf)
+        (self.dir / "nginx.conf").write_text(fill((BENCH / "nginx.conf.template").read_text()))
         argv = ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")]
         if self.cpu is not None:
             argv = ["taskset", "-c", str(self.cpu)] + argv
@@ -543,7 +685,7 @@ class Nginx:
                 raise RuntimeError("nginx exited at start:\n" + (self.dir / "stderr").read_text()
                                    + self._error_log())
             self.worker_pid = self._find_worker()
-            if self.worker_pid and self._answers():
+            if self.worker_pid and self._answers() and (not self.tls or self._answers_tls()):
                 return
             time.sleep(0.05)
         raise RuntimeError("nginx did not answer on " + self.base + self._error_log())
@@ -575,6 +717,43 @@ class Nginx:
             return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY_TEXT.encode() + b"\n")
         except OSError:
             return False
+
+    def _answers_tls(self) -> bool:
+        """GET / over TLS, verifying the certificate against the bench's CA as Cicada will."""
+        try:
+            ctx = ssl.create_default_context(cafile=self.ca_file)
+            with socket.create_connection(("127.0.0.1", self.tls_port), timeout=1) as raw:
+                with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                    data = b""
+                    while chunk := s.recv(4096):
+                        data += chunk
+            return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY_TEXT.encode() + b"\n")
+        except (OSError, ssl.SSLError):
+            return False
+
+    def tls_log_offset(self) -> int:
+        try:
+            return self.tls_log.stat().st_size
+        except OSError:
+            return 0
+
+    def tls_log_since(self, offset: int) -> tuple:
+        """(requests, resumed, {"TLSv1.3 TLS_AES_128_GCM_SHA256 X25519": requests, ...}) that nginx
+        logged for /close over TLS since `offset`. The log is written without a buffer, so it is
+        complete as soon as the run's last response has been sent."""
+        try:
+            with open(self.tls_log, "rb") as f:
+                f.seek(offset)
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            return 0, 0, {}
+        resumed, params = 0, {}
+        for line in lines:
+            reused, _, negotiated = line.partition(" ")
+            resumed += reused == "r"
+            params[negotiated] = params.get(negotiated, 0) + 1
+        return len(lines), resumed, params
 
     def cpu_ticks(self) -> int:
         return proc_cpu_ticks(self.worker_pid)
@@ -615,8 +794,10 @@ class Runner:
         self.seq += 1
         slug = re.sub(r"[^a-z0-9]+", "-", gen.label.lower()).strip("-")
         stem = self.run_dir / f"{self.seq:03d}-case{case.key}-{slug}-u{users}-r{rep}"
-        job = Job(base=self.nginx.base, path=gen.path, duration=duration or case.duration, users=users,
-                  rate=gen.rate or users, depth=gen.depth, out=stem.with_suffix(".json"), cicada=self.cicada)
+        job = Job(base=self.nginx.tls_base if gen.tls else self.nginx.base, path=gen.path,
+                  duration=duration or case.duration, users=users, rate=gen.rate or users, depth=gen.depth,
+                  out=stem.with_suffix(".json"), cicada=self.cicada,
+                  ca_file=self.nginx.ca_file if gen.tls else None)
         argv = gen.argv(job)
         rusage_path = stem.with_suffix(".rusage")
         argv = [str(self.measure), str(rusage_path)] + argv
@@ -629,6 +810,7 @@ class Runner:
         (stem.with_suffix(".cmd")).write_text(" ".join(argv) + "\n")
 
         m.time_wait = wait_for_time_wait(users)
+        log0 = self.nginx.tls_log_offset() if gen.tls else 0
         ng0, (sys0, irq0), t0 = self.nginx.cpu_ticks(), system_ticks(), time.monotonic()
         with open(out_path, "w") as out:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -676,6 +858,8 @@ class Runner:
         else:
             m.user_s, m.sys_s, m.maxrss_kib = ru.ru_utime, ru.ru_stime, ru.ru_maxrss
         m.other_cpu_s = max(0.0, (sys1 - sys0) / CLK_TCK - m.nginx_cpu_s - m.cpu_s)
+        if gen.tls and gen.path == "/close":
+            m.server_requests, m.server_resumed, m.server_negotiated = self.nginx.tls_log_since(log0)
         m.irq_cpu_s = (irq1 - irq0) / CLK_TCK
         text = out_path.read_text(errors="replace")
         try:
@@ -760,6 +944,9 @@ def summarize(case: Case, gen: Generator, runs: list, refs: dict, baseline: Opti
     cancelled = [r.extra["cancelled"] for r in good if r.extra.get("cancelled")]
     if cancelled:
         s["notes"].append(f"cancelled at the end: {sum(cancelled)} over {len(cancelled)} run(s)")
+    negotiated = sorted({k for r in good for k in r.server_negotiated})
+    if negotiated:
+        s["notes"].append("nginx logged " + ", ".join(negotiated))
     crowded = [r.time_wait for r in runs if r.users >= TIME_WAIT_USERS and r.time_wait >= TIME_WAIT_QUIET]
     if crowded:
         s["notes"].append(f"⚠ {max(crowded)} sockets in TIME-WAIT at the start of a run")
@@ -796,19 +983,28 @@ def summarize(case: Case, gen: Generator, runs: list, refs: dict, baseline: Opti
 
 
 def table_throughput(case: Case, rows: list) -> list:
+    tls_head, tls_rule = "", ""
+    if case.handshakes:
+        tls_head, tls_rule = " handshakes/s | resumed % (tool) | resumed % (nginx) |", "---:|---:|---:|"
     lines = [
-        f"| generator | requests | req/s | CPU µs/request | × {case.reference} (CPU/request) | peak RSS MiB "
-        "| generator CPU % | nginx CPU % | notes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| generator | requests | req/s | CPU µs/request | × {case.reference} (CPU/request) |{tls_head} "
+        "peak RSS MiB | generator CPU % | nginx CPU % | notes |",
+        f"|---|---:|---:|---:|---:|{tls_rule}---:|---:|---:|---|",
     ]
     for s in rows:
         g = s["good"]
+        tls = []
+        if case.handshakes:
+            tls = [med_range([r.handshakes_per_s for r in g], ".0f"),
+                   med_range([r.resumed_pct for r in g], ".1f"),
+                   med_range([r.server_resumed_pct for r in g], ".1f")]
         lines.append("| " + " | ".join([
             s["label"],
             med_range([r.requests for r in g], ".0f"),
             med_range([r.rps for r in g], ".0f"),
             med_range([r.cpu_us_per_req for r in g], ".2f"),
             med_range(s.get("ratios") or [], ".2f"),
+            *tls,
             med_range([r.maxrss_kib / 1024 for r in g], ".1f"),
             med_range([r.gen_cpu_pct for r in g], ".0f"),
             med_range([r.nginx_cpu_pct for r in g], ".0f"),
@@ -844,6 +1040,10 @@ def table_capacity(case: Case, rows: list) -> list:
             "; ".join(s["notes"]),
         ]) + " |")
     return lines
+
+
+def tls_pair(total: Optional[int], resumed: Optional[int]) -> str:
+    return "–" if total is None else f"{total} ({resumed or 0})"
 
 
 def tool_version(tool: str, cicada: str) -> str:
@@ -940,8 +1140,13 @@ def write_report(opts, cases: list, summaries: dict, extras: dict, cicada: str, 
         "- **KiB/additional user**: (peak RSS − peak RSS of a 1-user run) ÷ (users − 1).",
         "- nginx: one worker, access log off, `keepalive_requests 1000000`, a 100-byte body "
         "(bench/nginx.conf.template).",
-        "",
     ]
+    if any(g.tls for c in cases if c.key in summaries for g in c.generators):
+        out.append("- HTTPS (cases 6, 7): the same nginx on a second port with TLS 1.2-1.3, a session cache and "
+                   "tickets, an EC P-256 certificate for 127.0.0.1 from a CA made at bench start "
+                   "(bench/nginx-tls.conf.template); the server picks the cipher suite, so every tool gets the same one. "
+                   "Case 7's notes give what nginx logged as negotiated.")
+    out.append("")
     if opts.smoke:
         out += ["**Smoke run** (CI): one short repetition of cases 1 and 2, Locust skipped. "
                 "Not a measurement to quote.", ""]
@@ -969,11 +1174,17 @@ def write_report(opts, cases: list, summaries: dict, extras: dict, cicada: str, 
         out.append("")
         out += extras["malloc"]
         out.append("")
+    if "micro" in extras:
+        out.append("## Microbenchmarks (bench/micro/)")
+        out.append("")
+        out += extras["micro"]
+        out.append("")
     out.append("<details><summary>Every run</summary>")
     out.append("")
     out.append("| case | generator | rep | users | requests | failures | wall s | user s | sys s | µs/req | "
-               "steady CPU % | peak RSS KiB | nginx CPU s | softirq s | other CPU s | TIME-WAIT | exit | error |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+               "steady CPU % | peak RSS KiB | nginx CPU s | softirq s | other CPU s | TIME-WAIT | "
+               "TLS handshakes (resumed) | nginx log (resumed) | exit | error |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     listed = set()
     for case in cases:
         for s in summaries.get(case.key) or []:
@@ -987,7 +1198,10 @@ def write_report(opts, cases: list, summaries: dict, extras: dict, cicada: str, 
                            f"| {(r.cpu_us_per_req or 0):.2f} "
                            f"| {'–' if r.steady_cpu_pct is None else format(r.steady_cpu_pct, '.2f')} "
                            f"| {r.maxrss_kib} | {r.nginx_cpu_s:.2f} | {r.irq_cpu_s:.2f} "
-                           f"| {r.other_cpu_s:.2f} | {r.time_wait} | {r.exit_code} | {r.error or ''} |")
+                           f"| {r.other_cpu_s:.2f} | {r.time_wait} "
+                           f"| {tls_pair(r.extra.get('tls_handshakes'), r.extra.get('tls_resumed'))} "
+                           f"| {tls_pair(r.server_requests, r.server_resumed)} "
+                           f"| {r.exit_code} | {r.error or ''} |")
     out.append("")
     out.append("</details>")
     out.append("")
@@ -1037,7 +1251,7 @@ def ensure_apt_package(pkg: str) -> None:
 def ensure_cicada(opts) -> str:
     path = opts.cicada or os.environ.get("CICADA") or str(REPO / ".build" / "release" / "cicada")
     if Path(path).is_file() and os.access(path, os.X_OK):
-        return path
+        return os.path.abspath(path)  # the tools run in the run directory: a relative path would not resolve
     if opts.cicada or os.environ.get("CICADA"):
         sys.exit(f"bench: no Cicada binary at {path}")
     log("bench: building Cicada: swift build -c release")
@@ -1113,13 +1327,59 @@ def run_malloc_case(opts, runner: Runner, cicada: str) -> list:
     return lines
 
 
+# The microbenchmarks: C programs built against the core's C files (bench/micro/build.sh).
+MICRO_PROGRAMS = [
+    ("parser_bench", "The response parser on a corpus of realistic responses, fed whole and in 512-byte pieces."),
+    ("idle_users_bench", "100,000 idle users on one libuv loop: create, dispatch and cleanup times, memory per user."),
+]
+
+
+def ensure_micro_headers() -> None:
+    """The microbenchmarks compile the core, which needs libuv's and OpenSSL's headers."""
+    for header, pkg in (("/usr/include/uv.h", "libuv1-dev"), ("/usr/include/openssl/ssl.h", "libssl-dev")):
+        if not Path(header).exists():
+            if os.geteuid() != 0:
+                sys.exit(f"bench: missing {header}; install the Debian package {pkg}")
+            ensure_apt_package(pkg)
+
+
+def run_micro_case(opts, run_dir: Path) -> list:
+    """Builds bench/micro/ and runs each program once, pinned to the generators' CPU; the report quotes
+    their output as it is."""
+    out_dir = WORK / "micro"
+    build = subprocess.run([str(BENCH / "micro" / "build.sh")], env=dict(os.environ, MICRO_OUT=str(out_dir)),
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        log("    error: bench/micro/build.sh failed:\n" + build.stdout + build.stderr)
+        return ["bench/micro/build.sh failed:", "", "```", (build.stdout + build.stderr).strip(), "```"]
+    lines = []
+    for name, about in MICRO_PROGRAMS:
+        argv = [str(out_dir / name)]
+        if opts.smoke or (opts.duration and opts.duration < 5):
+            # Development runs: a shorter line for the parser, the same counts for the users.
+            argv += ["--time", "0.1"] if name == "parser_bench" else []
+        if opts.client_cpu is not None:
+            argv = ["taskset", "-c", str(opts.client_cpu)] + argv
+        log(f"  {name}")
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+            text, code = (r.stdout + r.stderr).strip(), r.returncode
+        except subprocess.TimeoutExpired:
+            text, code = "stopped after 300 s", -1
+        (run_dir / f"micro-{name}.out").write_text(text + "\n")
+        log("    " + text.replace("\n", "\n    "))
+        lines += [f"`{name}`: {about}" + ("" if code == 0 else f" **Exit code {code}.**"), "", "```", text, "```", ""]
+    return lines
+
+
 # --------------------------------------------------------------------------------------------------
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
     p.add_argument("--case", action="append", metavar="N",
-                   help="run only this case (1-5 or malloc); repeatable. Default: all")
+                   help="run only this case (1-7, https-keepalive = 6, https-new-connection = 7, malloc, micro); "
+                        "repeatable. Default: all")
     p.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     p.add_argument("--smoke", action="store_true",
                    help="CI: one repetition of cases 1 and 2, 3-s runs, 200 users in case 2, no Locust")
@@ -1140,14 +1400,16 @@ def parse_args(argv):
     opts.users3 = [int(x) for x in opts.users3.split(",") if x]
     if opts.smoke:
         opts.reps = 1
-    keys = [c.key for c in build_cases(opts)] + ["malloc"]
+    cases = build_cases(opts)
+    keys = [c.key for c in cases] + ["malloc", "micro"]
+    names = {c.name: c.key for c in cases if c.name}
     if opts.case:
-        opts.case = [c for arg in opts.case for c in arg.split(",")]
+        opts.case = [names.get(c, c) for arg in opts.case for c in arg.split(",")]
     else:
         opts.case = ["1", "2"] if opts.smoke else keys
     bad = [c for c in opts.case if c not in keys]
     if bad:
-        p.error(f"--case {bad[0]}: expected one of {', '.join(keys)}")
+        p.error(f"--case {bad[0]}: expected one of {', '.join(keys + list(names))}")
     if opts.smoke:
         opts.case = [c for c in opts.case if c in ("1", "2", "malloc")]
     known = {"wrk", "h2load", "hey", "ab", "locust", "cicada"}
@@ -1187,8 +1449,14 @@ def main(argv) -> int:
     want_malloc = "malloc" in opts.case and (not opts.gen or "cicada" in opts.gen)
     if want_malloc and "cicada" not in tools:
         tools.append("cicada")
+    # The microbenchmarks measure Cicada's core alone: they go with Cicada's rows.
+    want_micro = "micro" in opts.case and (not opts.gen or "cicada" in opts.gen)
+    tls = any(g.tls for c in cases for g in c.generators)
 
-    ensure_debian(["nginx", "taskset", "cc"] + [t for t in tools if t in DEBIAN_PACKAGES])
+    ensure_debian(["nginx", "taskset", "cc"] + (["openssl"] if tls else [])
+                  + [t for t in tools if t in DEBIAN_PACKAGES])
+    if want_micro:
+        ensure_micro_headers()
     if "locust" in tools:
         ensure_locust()
     cicada = ensure_cicada(opts) if "cicada" in tools else ""
@@ -1202,7 +1470,7 @@ def main(argv) -> int:
     WORK.mkdir(exist_ok=True)
     run_dir = WORK / ("run-" + started.replace(":", ""))
     run_dir.mkdir(parents=True)
-    nginx = Nginx(opts.server_cpu)
+    nginx = Nginx(opts.server_cpu, tls=tls)
     runner = Runner(opts, nginx, cicada, run_dir)
 
     def on_term(signum, frame):
@@ -1214,7 +1482,8 @@ def main(argv) -> int:
     failed_runs = 0
     try:
         nginx.start()
-        log(f"bench: nginx on {nginx.base} (worker pid {nginx.worker_pid}); run files in {run_dir}")
+        log(f"bench: nginx on {nginx.base}" + (f" and {nginx.tls_base}" if tls else "")
+            + f" (worker pid {nginx.worker_pid}); run files in {run_dir}")
         for case in cases:
             runs: dict = {g.label: [] for g in case.generators}
             baselines: dict = {}
@@ -1247,7 +1516,10 @@ def main(argv) -> int:
                         log(f"    {m.requests} requests, {m.rps or 0:.0f}/s, {m.cpu_us_per_req:.2f} µs CPU/request, "
                             f"CPU {m.gen_cpu_pct:.0f} %, RSS {m.maxrss_kib / 1024:.1f} MiB, "
                             f"nginx {m.nginx_cpu_pct:.0f} %"
-                            + (f", failures {m.failures}" if m.failures else ""))
+                            + (f", failures {m.failures}" if m.failures else "")
+                            + (f", {m.handshakes_per_s:.0f} handshakes/s" if case.handshakes else "")
+                            + (f", nginx logged {m.server_requests} ({m.server_resumed} resumed)"
+                               if m.server_requests is not None else ""))
                     else:
                         failed_runs += 1
                     runs[g.label].append(m)
@@ -1262,6 +1534,9 @@ def main(argv) -> int:
         if want_malloc:
             log("case malloc: Cicada's allocations per request on its worker thread")
             extras["malloc"] = run_malloc_case(opts, runner, cicada)
+        if want_micro:
+            log("case micro: the response parser and 100,000 idle users (bench/micro/)")
+            extras["micro"] = run_micro_case(opts, run_dir)
     except KeyboardInterrupt:
         runner.kill_current()
         log("bench: interrupted")

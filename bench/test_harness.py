@@ -5,6 +5,8 @@ clean and with failures, through its parser; the command lines; the table helper
     python3 bench/test_harness.py
 """
 
+import contextlib
+import io
 import json
 import sys
 import tempfile
@@ -145,6 +147,14 @@ class Parsers(unittest.TestCase):
             # The loop lag is optional.
             out.write_text(json.dumps({"totals": {"requests": 5, "failures": 0, "duration_s": 1.0}}))
             self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra, {})
+            # An https run counts its handshakes; a plain one says 0 and they are left out.
+            out.write_text(json.dumps({"totals": {"requests": 1543, "failures": 0, "duration_s": 1.02,
+                                                  "tls_handshakes": 1543, "tls_resumed": 1541}}))
+            self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra,
+                             {"tls_handshakes": 1543, "tls_resumed": 1541})
+            out.write_text(json.dumps({"totals": {"requests": 5, "duration_s": 1.0, "tls_handshakes": 0,
+                                                  "tls_resumed": 0}}))
+            self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra, {})
 
 
 def options(*argv):
@@ -174,8 +184,38 @@ class Commands(unittest.TestCase):
 
     def test_cases(self):
         keys = [c.key for c in harness.build_cases(options())]
-        self.assertEqual(keys, ["1", "2", "3", "4", "5"])
-        self.assertEqual(options().case, keys + ["malloc"])
+        self.assertEqual(keys, ["1", "2", "3", "4", "5", "6", "7"])
+        self.assertEqual(options().case, keys + ["malloc", "micro"])
+
+    def test_https_cases_by_name_or_number(self):
+        self.assertEqual(options("--case", "https-keepalive", "--case", "7,micro").case, ["6", "7", "micro"])
+        self.assertEqual(options("--case", "https-new-connection").case, ["7"])
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            options("--case", "https")
+
+    def test_smoke_has_no_https_and_no_micro(self):
+        self.assertEqual(options("--smoke", "--case", "1,6,7,micro").case, ["1"])
+
+    def test_https_rows(self):
+        cases = {c.key: c for c in harness.build_cases(options())}
+        for key in ("6", "7"):
+            self.assertTrue(all(g.tls for g in cases[key].generators), key)
+        self.assertTrue(cases["7"].handshakes)
+        self.assertTrue(all(g.path == "/close" for g in cases["7"].generators))
+        job = harness.Job(**{**JOB.__dict__, "base": "https://127.0.0.1:8443", "path": "/close",
+                             "ca_file": "/tmp/ca.pem"})
+        resume, full = [g for g in cases["7"].generators if g.tool == "cicada"]
+        argv = resume.argv(job)
+        self.assertEqual(argv[2], "https://127.0.0.1:8443/close")
+        self.assertEqual(argv[argv.index("--ca-file") + 1], "/tmp/ca.pem")
+        self.assertNotIn("--no-tls-resume", argv)
+        self.assertIn("--no-tls-resume", full.argv(job))
+        h2load = [g for g in cases["7"].generators if g.tool == "h2load"][0]
+        self.assertEqual(h2load.argv(job)[-3:], ["-n", str(harness.H2LOAD_TLS_CLOSE_RPS * 10),
+                                                 "https://127.0.0.1:8443/close"])
+        # A plain-HTTP run gets no --ca-file even when one is known.
+        self.assertNotIn("--ca-file", harness.cicada_argv("url")(harness.Job(**{**JOB.__dict__,
+                                                                               "ca_file": "/tmp/ca.pem"})))
 
     def test_smoke_is_short_and_has_no_locust(self):
         opts = options("--smoke")
@@ -197,7 +237,40 @@ class Commands(unittest.TestCase):
         self.assertEqual(len({harness.baseline_key(g) for g in case3.generators}), 1)
 
 
+class NginxTlsLog(unittest.TestCase):
+    def test_counts_requests_and_resumed_since_an_offset(self):
+        nginx = harness.Nginx.__new__(harness.Nginx)
+        with tempfile.TemporaryDirectory() as d:
+            nginx.dir = Path(d)
+            self.assertEqual(nginx.tls_log_offset(), 0)
+            self.assertEqual(nginx.tls_log_since(0), (0, 0, {}))
+            t13, t12 = b"TLSv1.3 TLS_AES_128_GCM_SHA256 X25519\n", b"TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 X25519\n"
+            nginx.tls_log.write_bytes(b". " + t13 + b"r " + t13)
+            offset = nginx.tls_log_offset()
+            with open(nginx.tls_log, "ab") as f:
+                f.write(b". " + t12 + (b"r " + t13) * 5)
+            self.assertEqual(nginx.tls_log_since(offset), (6, 5, {
+                "TLSv1.3 TLS_AES_128_GCM_SHA256 X25519": 5, "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256 X25519": 1}))
+
+
 class Report(unittest.TestCase):
+    def test_handshake_columns(self):
+        case = {c.key: c for c in harness.build_cases(options())}["7"]
+        cicada = case.generators[2]
+        r = harness.Measurement("7", cicada.label, "cicada", 1, 50, wall_s=10.5, user_s=1.0, requests=20000,
+                                tool_seconds=10.0, extra={"tls_handshakes": 20000, "tls_resumed": 19950},
+                                server_requests=20010, server_resumed=19960)
+        self.assertEqual(r.handshakes_per_s, 2000.0)
+        self.assertAlmostEqual(r.resumed_pct, 99.75)
+        wrk = harness.Measurement("7", "wrk", "wrk", 1, 50, wall_s=10, user_s=1.0, requests=30000, tool_seconds=10)
+        self.assertEqual((wrk.handshakes_per_s, wrk.resumed_pct), (3000.0, None))
+        s = harness.summarize(case, cicada, [r], {}, None)
+        head, _, row = harness.table_throughput(case, [s])
+        self.assertIn("handshakes/s", head)
+        self.assertEqual(len(head.split("|")), len(row.split("|")))
+        self.assertIn("| 2000 | 99.8 | 99.8 |", row)
+
+
     def test_med_range(self):
         self.assertEqual(harness.med_range([3.0, 1.0, 2.0], ".1f"), "2.0 (1.0–3.0)")
         self.assertEqual(harness.med_range([2.0], ".1f"), "2.0")

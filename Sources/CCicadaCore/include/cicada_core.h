@@ -287,7 +287,7 @@ typedef struct cc_user_action_s {
     uint64_t wait_ns;         /* WAIT */
 } cc_user_action_t;
 
-/* A user's state. A plain value of 48 bytes; the engine keeps one inline in each user. */
+/* A user's state. A plain value of 40 bytes; the engine keeps one inline in each lane. */
 typedef struct cc_user_machine_s {
     uint8_t state;       /* a cc_user_state_t */
     uint8_t connected;   /* a reusable connection is open */

@@ -8,7 +8,6 @@
  */
 #include "worker.h"
 
-#include <stdarg.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -101,16 +100,6 @@ static void cc__worker_main(void *arg) {
 
 /* ---- the control thread's API --------------------------------------------------------------------- */
 
-static int cc__engine_fail(char *error, size_t error_size, int code, const char *format, ...) {
-    if (error != NULL && error_size > 0) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(error, error_size, format, args);
-        va_end(args);
-    }
-    return code;
-}
-
 static int cc__resolve(cc_engine_t *e, const char *name, char *error, size_t error_size) {
     struct addrinfo hints = {0};
     hints.ai_family = AF_UNSPEC;
@@ -121,7 +110,7 @@ static int cc__resolve(cc_engine_t *e, const char *name, char *error, size_t err
     struct addrinfo *result = NULL;
     int rc = getaddrinfo(name, port, &hints, &result);
     if (rc != 0 || result == NULL)
-        return cc__engine_fail(error, error_size, CC_ERESOLVE, "could not resolve '%s': %s", name,
+        return cc__fail(CC_ERESOLVE, error, error_size, "could not resolve '%s': %s", name,
                                gai_strerror(rc));
     memcpy(&e->address, result->ai_addr, result->ai_addrlen);
     char host[INET6_ADDRSTRLEN];
@@ -158,12 +147,12 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     if (out == NULL) return CC_EINVAL;
     *out = NULL;
     if (plan == NULL || options == NULL || options->host == NULL || options->host[0] == '\0')
-        return cc__engine_fail(error, error_size, CC_EINVAL, "a plan and a target host are required");
-    if (options->port == 0) return cc__engine_fail(error, error_size, CC_EINVAL, "the target port is 0");
+        return cc__fail(CC_EINVAL, error, error_size, "a plan and a target host are required");
+    if (options->port == 0) return cc__fail(CC_EINVAL, error, error_size, "the target port is 0");
     if (options->max_users == 0)
-        return cc__engine_fail(error, error_size, CC_EINVAL, "max_users must be at least 1");
+        return cc__fail(CC_EINVAL, error, error_size, "max_users must be at least 1");
     if (options->pipeline_depth > CC_MAX_PIPELINE)
-        return cc__engine_fail(error, error_size, CC_EINVAL, "the pipeline depth %u is above the most, %u",
+        return cc__fail(CC_EINVAL, error, error_size, "the pipeline depth %u is above the most, %u",
                                options->pipeline_depth, CC_MAX_PIPELINE);
 
     cc_engine_t *e = calloc(1, sizeof *e);

@@ -1,8 +1,19 @@
 /* The tables behind the core's error, failure and parser codes: one X-macro list each, in the header. */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <uv.h>
+
+int cc__fail(int code, char *error, size_t error_size, const char *format, ...) {
+    if (error != NULL && error_size > 0) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(error, error_size, format, args);
+        va_end(args);
+    }
+    return code;
+}
 
 const char *cc_strerror(int code) {
     switch (code) {

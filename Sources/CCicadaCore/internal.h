@@ -41,6 +41,11 @@ struct cc_plan_s {
     uint64_t *cumulative; /* storage for the classes' cumulative weights */
 };
 
+/* Writes a reason into `error` (when not NULL) and returns `code`: how the compile and create
+ * functions report what they refused (errors.c). */
+int cc__fail(int code, char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* TLS (tls.c). OpenSSL's types are opaque here so that only tls.c and engine.c include its headers. */
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;

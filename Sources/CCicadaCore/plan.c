@@ -1,21 +1,10 @@
 /* Compiling a plan: validation, and rendering each request once into the bytes sent on the wire. */
 #include "internal.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int cc__plan_fail(char *error, size_t error_size, const char *format, ...) {
-    if (error != NULL && error_size > 0) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(error, error_size, format, args);
-        va_end(args);
-    }
-    return CC_EINVAL;
-}
 
 /* RFC 9110 5.6.2: tchar. */
 static int cc__is_tchar(unsigned char c) {
@@ -104,31 +93,31 @@ static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__bu
                               cc__request_t *out, char *error, size_t error_size) {
     const cc_request_spec_t *r = &spec->requests[index];
     if (!cc__is_token(r->method))
-        return cc__plan_fail(error, error_size, "request %u: method '%s' is not an HTTP token", index,
+        return cc__fail(CC_EINVAL, error, error_size, "request %u: method '%s' is not an HTTP token", index,
                              r->method ? r->method : "(null)");
     if (!cc__is_origin_form(r->target))
-        return cc__plan_fail(error, error_size,
+        return cc__fail(CC_EINVAL, error, error_size,
                              "request %u: target '%s' must start with '/' and contain no spaces or "
                              "control characters",
                              index, r->target ? r->target : "(null)");
     if (r->header_count > 0 && r->headers == NULL)
-        return cc__plan_fail(error, error_size, "request %u: headers missing", index);
+        return cc__fail(CC_EINVAL, error, error_size, "request %u: headers missing", index);
     if (r->body_length > 0 && r->body == NULL)
-        return cc__plan_fail(error, error_size, "request %u: body missing", index);
+        return cc__fail(CC_EINVAL, error, error_size, "request %u: body missing", index);
     int close_connection = r->close_connection != 0;
     for (uint32_t h = 0; h < r->header_count; h++) {
         const cc_header_spec_t *header = &r->headers[h];
         if (!cc__is_token(header->name))
-            return cc__plan_fail(error, error_size, "request %u: header name '%s' is not a token", index,
+            return cc__fail(CC_EINVAL, error, error_size, "request %u: header name '%s' is not a token", index,
                                  header->name ? header->name : "(null)");
         if (!cc__is_field_value(header->value))
-            return cc__plan_fail(error, error_size,
+            return cc__fail(CC_EINVAL, error, error_size,
                                  "request %u: the value of header '%s' contains a control character",
                                  index, header->name);
         /* The writer owns the message framing: a hand-set length could desynchronise the connection. */
         if (strcasecmp(header->name, "Content-Length") == 0 ||
             strcasecmp(header->name, "Transfer-Encoding") == 0)
-            return cc__plan_fail(error, error_size,
+            return cc__fail(CC_EINVAL, error, error_size,
                                  "request %u: header '%s' is set by Cicada from the body; remove it", index,
                                  header->name);
         if (strcasecmp(header->name, "Connection") == 0 && cc__lists_close(header->value))
@@ -165,7 +154,7 @@ static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__bu
     if (r->body_length > 0) cc__append(b, r->body, r->body_length);
     if (b->failed) return CC_ENOMEM;
     if (b->length - start > UINT32_MAX)
-        return cc__plan_fail(error, error_size, "request %u: larger than 4 GiB", index);
+        return cc__fail(CC_EINVAL, error, error_size, "request %u: larger than 4 GiB", index);
 
     out->offset = (uint32_t)start;
     out->length = (uint32_t)(b->length - start);
@@ -176,41 +165,41 @@ static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__bu
 }
 
 static int cc__validate_shape(const cc_plan_spec_t *spec, char *error, size_t error_size) {
-    if (spec == NULL) return cc__plan_fail(error, error_size, "no plan");
+    if (spec == NULL) return cc__fail(CC_EINVAL, error, error_size, "no plan");
     if (spec->host_header == NULL || !cc__is_field_value(spec->host_header) || spec->host_header[0] == '\0')
-        return cc__plan_fail(error, error_size, "the Host header value is missing or has control characters");
+        return cc__fail(CC_EINVAL, error, error_size, "the Host header value is missing or has control characters");
     if (spec->request_count == 0 || spec->requests == NULL)
-        return cc__plan_fail(error, error_size, "the plan has no requests");
-    if (spec->task_count == 0 || spec->tasks == NULL) return cc__plan_fail(error, error_size, "the plan has no tasks");
+        return cc__fail(CC_EINVAL, error, error_size, "the plan has no requests");
+    if (spec->task_count == 0 || spec->tasks == NULL) return cc__fail(CC_EINVAL, error, error_size, "the plan has no tasks");
     if (spec->class_count == 0 || spec->classes == NULL)
-        return cc__plan_fail(error, error_size, "the plan has no user classes");
+        return cc__fail(CC_EINVAL, error, error_size, "the plan has no user classes");
     for (uint32_t t = 0; t < spec->task_count; t++) {
         const cc_task_spec_t *task = &spec->tasks[t];
         if (task->request_count == 0)
-            return cc__plan_fail(error, error_size, "task %u has no requests", t);
+            return cc__fail(CC_EINVAL, error, error_size, "task %u has no requests", t);
         if (task->first_request >= spec->request_count ||
             task->request_count > spec->request_count - task->first_request)
-            return cc__plan_fail(error, error_size, "task %u names requests beyond the plan's %u", t,
+            return cc__fail(CC_EINVAL, error, error_size, "task %u names requests beyond the plan's %u", t,
                                  spec->request_count);
     }
     for (uint32_t c = 0; c < spec->class_count; c++) {
         const cc_user_class_spec_t *uc = &spec->classes[c];
-        if (uc->task_count == 0) return cc__plan_fail(error, error_size, "user class %u has no tasks", c);
+        if (uc->task_count == 0) return cc__fail(CC_EINVAL, error, error_size, "user class %u has no tasks", c);
         if (uc->first_task >= spec->task_count || uc->task_count > spec->task_count - uc->first_task)
-            return cc__plan_fail(error, error_size, "user class %u names tasks beyond the plan's %u", c,
+            return cc__fail(CC_EINVAL, error, error_size, "user class %u names tasks beyond the plan's %u", c,
                                  spec->task_count);
         if (uc->on_start_task < -1 || uc->on_start_task >= (int32_t)spec->task_count)
-            return cc__plan_fail(error, error_size, "user class %u: on_start task %d does not exist", c,
+            return cc__fail(CC_EINVAL, error, error_size, "user class %u: on_start task %d does not exist", c,
                                  uc->on_start_task);
         uint64_t total = 0;
         for (uint32_t t = 0; t < uc->task_count; t++) total += spec->tasks[uc->first_task + t].weight;
         if (total == 0)
-            return cc__plan_fail(error, error_size, "user class %u: every task has weight 0", c);
+            return cc__fail(CC_EINVAL, error, error_size, "user class %u: every task has weight 0", c);
         if (uc->wait.kind != CC_WAIT_CONSTANT && uc->wait.kind != CC_WAIT_BETWEEN &&
             uc->wait.kind != CC_WAIT_PACING)
-            return cc__plan_fail(error, error_size, "user class %u: unknown wait kind %d", c, (int)uc->wait.kind);
+            return cc__fail(CC_EINVAL, error, error_size, "user class %u: unknown wait kind %d", c, (int)uc->wait.kind);
         if (uc->wait.kind == CC_WAIT_BETWEEN && uc->wait.max_ns < uc->wait.min_ns)
-            return cc__plan_fail(error, error_size, "user class %u: wait between(a, b) needs a <= b", c);
+            return cc__fail(CC_EINVAL, error, error_size, "user class %u: wait between(a, b) needs a <= b", c);
     }
     return 0;
 }

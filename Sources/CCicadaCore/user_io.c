@@ -329,6 +329,21 @@ static void cc__tls_on_ciphertext(cc__user_t *u, const uint8_t *data, size_t len
 static void cc__user_uncork(cc__user_t *u);
 static void cc__on_lane_write(uv_write_t *req, int status);
 
+/* Queues what the socket did not take of a lane's request behind any earlier write, so that requests
+ * stay in order on the wire. Returns 0, or a libuv error after failing the connection. */
+static int cc__lane_write_rest(cc__lane_t *l, uv_buf_t rest) {
+    cc__user_t *u = l->user;
+    l->write.data = l;
+    int rc = uv_write(&l->write, (uv_stream_t *)&u->tcp, &rest, 1, cc__on_lane_write);
+    if (rc < 0) {
+        cc__user_fail(u, cc__transport_failure(rc, CC_FAIL_WRITE), rc);
+        return rc;
+    }
+    l->write_pending = 1;
+    u->writes_pending++;
+    return 0;
+}
+
 static void cc__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     cc__user_t *u = stream->data;
     if (nread == 0 || u->conn == CC__CONN_CLOSING || u->conn == CC__CONN_NONE) return;
@@ -387,14 +402,7 @@ static void cc__user_uncork(cc__user_t *u) {
         }
         uv_buf_t rest = uv_buf_init(bufs[k].base + left, (unsigned)(bufs[k].len - left));
         left = 0;
-        l->write.data = l;
-        int rc = uv_write(&l->write, (uv_stream_t *)&u->tcp, &rest, 1, cc__on_lane_write);
-        if (rc < 0) {
-            cc__user_fail(u, cc__transport_failure(rc, CC_FAIL_WRITE), rc);
-            return;
-        }
-        l->write_pending = 1;
-        u->writes_pending++;
+        if (cc__lane_write_rest(l, rest) < 0) return;
     }
 }
 
@@ -610,15 +618,7 @@ static void cc__lane_send(cc__lane_t *l) {
             buf.len -= (size_t)written;
         }
     }
-    /* The rest, queued behind any earlier write, so requests stay in order on the wire. */
-    l->write.data = l;
-    int rc = uv_write(&l->write, (uv_stream_t *)&u->tcp, &buf, 1, cc__on_lane_write);
-    if (rc < 0) {
-        cc__user_fail(u, cc__transport_failure(rc, CC_FAIL_WRITE), rc);
-        return;
-    }
-    l->write_pending = 1;
-    u->writes_pending++;
+    cc__lane_write_rest(l, buf);
 }
 
 static void cc__on_lane_timer(uv_timer_t *timer) {
@@ -751,9 +751,11 @@ static void cc__on_spawn_timer(uv_timer_t *timer) {
 }
 
 /* Starts at most one batch of the pending users, the classes interleaved, and comes back on the next
- * loop turn for the rest. */
+ * loop turn for the rest. A batch also ends after CC__SPAWN_SLICE_NS: with many ports in TIME-WAIT a
+ * connect() can take a millisecond, and the users already running must not wait on the spawn. */
 void cc__worker_spawn_batch(cc__worker_t *w) {
     uint32_t started = 0, classes = w->plan->class_count;
+    uint64_t deadline = cc_clock_now_ns() + CC__SPAWN_SLICE_NS;
     int more = 1;
     while (more && started < CC__SPAWN_BATCH) {
         more = 0;
@@ -764,6 +766,7 @@ void cc__worker_spawn_batch(cc__worker_t *w) {
             started++;
             more |= w->spawn_pending[c] > 0;
         }
+        if (cc_clock_now_ns() > deadline) break;
     }
     for (uint32_t c = 0; c < classes; c++) {
         if (w->spawn_pending[c] > 0) {

@@ -18,6 +18,7 @@
  * when many ports are in TIME-WAIT: starting thousands in one turn would stall the loop for seconds,
  * and the users already connected would see that stall as latency (and their timers as timeouts). */
 #define CC__SPAWN_BATCH 128u
+#define CC__SPAWN_SLICE_NS 2000000u /* and at most 2 ms of them per turn */
 #define CC__CACHE_LINE 64
 
 /* ---- single-producer / single-consumer rings ------------------------------------------------------ */

@@ -56,4 +56,31 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(run.stdout.contains(option), "help mentions \(option)")
         }
     }
+
+    func testCtrlCEndsTheRunGracefullyWithItsReport() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let summary = FileManager.default.temporaryDirectory.appendingPathComponent("interrupted-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: summary) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
+        process.arguments = ["run", server.baseURL + "/ok", "-u", "2", "--wait", "0.01", "--json", summary]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(1_000_000)
+        kill(process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(process.isRunning, "the first Ctrl-C stops the run")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: summary), "the summary is written after an interrupt")
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let totals = try XCTUnwrap(json["totals"] as? [String: Any])
+        XCTAssertGreaterThan((totals["successes"] as! NSNumber).intValue, 10)
+        XCTAssertEqual((totals["requests"] as! NSNumber).intValue, server.count(path: "/ok"))
+    }
 }

@@ -924,4 +924,17 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(ScenarioError(file: "s.yaml", line: 3, column: 9, message: "m").description, "s.yaml:3:9: m")
         XCTAssertEqual(ScenarioError(file: "s.yaml", line: 0, column: 0, message: "m").description, "s.yaml: m")
     }
+
+    func testRunPipelineIsReadAndChecked() throws {
+        let yaml = "run: {pipeline: 8}\nusers:\n  - name: U\n    tasks: [{path: /}]\n"
+        XCTAssertEqual(try Scenario.parse(yaml: yaml, file: "p.yaml").run.pipeline, 8)
+        for bad in ["0", "65", "two"] {
+            let text = "run: {pipeline: \(bad)}\nusers:\n  - name: U\n    tasks: [{path: /}]\n"
+            XCTAssertThrowsError(try Scenario.parse(yaml: text, file: "p.yaml")) { error in
+                let error = error as! ScenarioError
+                XCTAssertEqual(error.line, 1, "\(bad)")
+                XCTAssertTrue(error.message.contains("a pipeline depth from 1 to 64"), error.message)
+            }
+        }
+    }
 }

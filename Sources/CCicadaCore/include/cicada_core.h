@@ -281,7 +281,8 @@ typedef enum cc_user_action_kind_e {
 
 typedef struct cc_user_action_s {
     cc_user_action_kind_t kind;
-    uint8_t close_connection; /* close the current connection before doing `kind` */
+    uint8_t close_connection; /* this user no longer needs its connection (advisory with pipelining: the
+                                 engine closes a shared connection when every lane is done with it) */
     uint8_t request_started;  /* `request` is a new request (count it as sent) */
     uint32_t request;         /* CONNECT and SEND: the request index in the plan */
     uint64_t wait_ns;         /* WAIT */
@@ -290,7 +291,8 @@ typedef struct cc_user_action_s {
 /* A user's state. A plain value of 40 bytes; the engine keeps one inline in each lane. */
 typedef struct cc_user_machine_s {
     uint8_t state;       /* a cc_user_state_t */
-    uint8_t connected;   /* a reusable connection is open */
+    uint8_t connected;   /* a reusable connection is open (the engine sets it from the user's shared
+                            connection before each event) */
     uint8_t retiring;    /* stop after the current request */
     uint8_t started;     /* the on_start task has been run (or there is none) */
     uint32_t user_class; /* index of the user's class in the plan */

@@ -281,8 +281,9 @@ typedef enum cc_user_action_kind_e {
 
 typedef struct cc_user_action_s {
     cc_user_action_kind_t kind;
-    uint8_t close_connection; /* this user no longer needs its connection (advisory with pipelining: the
-                                 engine closes a shared connection when every lane is done with it) */
+    uint8_t close_connection; /* this lane no longer wants its connection. Advisory: the engine closes the
+                                 connection itself (it failed, the server asked, or every lane of the
+                                 user stopped), since pipeline lanes share it */
     uint8_t request_started;  /* `request` is a new request (count it as sent) */
     uint32_t request;         /* CONNECT and SEND: the request index in the plan */
     uint64_t wait_ns;         /* WAIT */

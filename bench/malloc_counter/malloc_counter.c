@@ -213,6 +213,12 @@ int pthread_setname_np(pthread_t thread, const char *name) {
     return rc;
 }
 
+/* Resolves the real functions while the process still has one thread: resolve() itself is not
+ * thread-safe, and a program's first allocation could otherwise race between two threads. */
+__attribute__((constructor)) static void resolve_early(void) {
+    resolve();
+}
+
 __attribute__((destructor)) static void report(void) {
     char line[160];
     int n = snprintf(line, sizeof line, "malloc_counter: worker_mallocs=%lu worker_frees=%lu all_mallocs=%lu\n",

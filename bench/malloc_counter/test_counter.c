@@ -8,7 +8,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-static void *volatile sink;
+/* Per thread: a shared one would let two threads free each other's block, a double free. */
+static __thread void *volatile sink;
 
 static void churn(int n) {
     for (int i = 0; i < n; i++) {

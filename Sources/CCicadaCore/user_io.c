@@ -223,6 +223,20 @@ static void cc__on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
     buf->len = CC__READ_BUFFER_SIZE;
 }
 
+/* The head's response completed and the connection ends with it: the head succeeds (or fails by its
+ * status), and the requests pipelined behind it, which will get no response, fail as closed. */
+static void cc__user_last_response(cc__user_t *u) {
+    cc__lane_t *head = &u->lanes[u->in_flight[u->in_flight_head]];
+    uint16_t status = u->parser.status;
+    u->in_flight_head = (uint8_t)((u->in_flight_head + 1) % CC_MAX_PIPELINE);
+    u->in_flight_count--;
+    uint8_t rest[2 * CC_MAX_PIPELINE];
+    uint32_t n = cc__user_take_requests(u, rest);
+    cc__user_close(u);
+    cc__lane_finish(head, cc__status_failure(status), 0, 0, status);
+    cc__user_fail_taken(u, rest, n, CC_FAIL_CLOSED, UV_EOF, 0);
+}
+
 /* Response bytes (plaintext) for the requests in flight, head first. */
 static void cc__user_consume(cc__user_t *u, const uint8_t *data, size_t length) {
     const cc_plan_t *plan = u->worker->plan;
@@ -249,17 +263,12 @@ static void cc__user_consume(cc__user_t *u, const uint8_t *data, size_t length) 
         /* Bytes after the last response in flight were not framed by any request: do not reuse. */
         int keep_alive = u->parser.keep_alive && !request->close_connection && !head->write_pending &&
                          !(length > 0 && u->in_flight_count == 1);
-        u->in_flight_head = (uint8_t)((u->in_flight_head + 1) % CC_MAX_PIPELINE);
-        u->in_flight_count--;
         if (!keep_alive) {
-            /* The connection ends with this response: the requests behind it get none. */
-            uint8_t rest[2 * CC_MAX_PIPELINE];
-            uint32_t n = cc__user_take_requests(u, rest);
-            cc__user_close(u);
-            cc__lane_finish(head, cc__status_failure(status), 0, 0, status);
-            cc__user_fail_taken(u, rest, n, CC_FAIL_CLOSED, UV_EOF, 0);
+            cc__user_last_response(u);
             return;
         }
+        u->in_flight_head = (uint8_t)((u->in_flight_head + 1) % CC_MAX_PIPELINE);
+        u->in_flight_count--;
         if (u->in_flight_count > 0) {
             const cc__lane_t *next = &u->lanes[u->in_flight[u->in_flight_head]];
             cc_response_parser_reset(&u->parser, plan->requests[next->request].head);
@@ -280,16 +289,7 @@ static void cc__user_on_stream_end(cc__user_t *u, int error) {
         return;
     }
     if (error == UV_EOF && cc_response_parser_finish(&u->parser) == 1) {
-        /* The head's body was delimited by the close (RFC 9112 6.3 item 8). */
-        cc__lane_t *head = &u->lanes[u->in_flight[u->in_flight_head]];
-        uint16_t status = u->parser.status;
-        u->in_flight_head = (uint8_t)((u->in_flight_head + 1) % CC_MAX_PIPELINE);
-        u->in_flight_count--;
-        uint8_t rest[2 * CC_MAX_PIPELINE];
-        uint32_t n = cc__user_take_requests(u, rest);
-        cc__user_close(u);
-        cc__lane_finish(head, cc__status_failure(status), 0, 0, status);
-        cc__user_fail_taken(u, rest, n, CC_FAIL_CLOSED, UV_EOF, 0);
+        cc__user_last_response(u); /* the head's body was delimited by the close (RFC 9112 6.3 item 8) */
         return;
     }
     cc__user_fail(u, error == UV_EOF ? CC_FAIL_CLOSED : cc__transport_failure(error, CC_FAIL_READ), error);

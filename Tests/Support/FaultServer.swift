@@ -49,8 +49,7 @@ public final class FaultServer: @unchecked Sendable {
     public static let chunkedBody = "hello, wide world!"
 
     private let lock = NSLock()
-    private var loop: FaultServerLoop?
-    private var loopFinished: DispatchSemaphore?
+    private var serving: ServingThread?
     private var boundPort = 0
     private let counters = FaultServerCounters()
 
@@ -78,7 +77,7 @@ public final class FaultServer: @unchecked Sendable {
     /// - Throws: ``TestServerError/systemCall(_:errno:)`` when a socket cannot be created, bound or listened on.
     public func start() throws {
         try lock.withLock {
-            guard loop == nil else { return }
+            guard serving == nil else { return }
             let listener = try LoopbackSocket.bound(port: 0, nonBlocking: true)
             let port: Int
             do {
@@ -90,16 +89,7 @@ public final class FaultServer: @unchecked Sendable {
                 close(listener)
                 throw error
             }
-            let newLoop = try FaultServerLoop(listener: listener, counters: counters)
-            let finished = DispatchSemaphore(value: 0)
-            let thread = Thread {
-                newLoop.run()
-                finished.signal()
-            }
-            thread.name = "FaultServer \(port)"
-            thread.start()
-            loop = newLoop
-            loopFinished = finished
+            serving = ServingThread(loop: try FaultServerLoop(listener: listener, counters: counters), name: "FaultServer \(port)")
             boundPort = port
         }
     }
@@ -109,16 +99,11 @@ public final class FaultServer: @unchecked Sendable {
     /// Clients still connected read an end of stream (or a reset, if they had sent data the server had not read).
     /// Safe to call more than once, and from `deinit`.
     public func stop() {
-        let (stoppingLoop, finished) = lock.withLock {
-            defer {
-                loop = nil
-                loopFinished = nil
-            }
-            return (loop, loopFinished)
+        let stopping = lock.withLock {
+            defer { serving = nil }
+            return serving
         }
-        guard let stoppingLoop, let finished else { return }
-        stoppingLoop.requestStop()
-        finished.wait()
+        stopping?.stop()
     }
 
     /// How many complete requests arrived for exactly `path` (the request target without its query).
@@ -216,7 +201,7 @@ final class FaultServerCounters: @unchecked Sendable {
 ///
 /// Only the serving thread touches it after `run()` starts, except `requestStop()`, which writes one byte to a
 /// socket; hence `@unchecked Sendable`.
-final class FaultServerLoop: @unchecked Sendable {
+final class FaultServerLoop: ServerLoop, @unchecked Sendable {
     private let listener: Int32
     private let wakeReceiver: Int32
     private let wakeSender: Int32

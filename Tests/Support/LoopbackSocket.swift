@@ -171,3 +171,31 @@ enum LoopbackSocket {
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }
+
+/// A test server's poll loop: `run` serves until `requestStop` is called from another thread.
+protocol ServerLoop: AnyObject, Sendable {
+    func run()
+    func requestStop()
+}
+
+/// Runs a ``ServerLoop`` on a thread of its own; ``stop()`` asks the loop to stop and waits for the thread.
+final class ServingThread: Sendable {
+    private let loop: any ServerLoop
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(loop: any ServerLoop, name: String) {
+        self.loop = loop
+        let finished = self.finished
+        let thread = Thread {
+            loop.run()
+            finished.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    func stop() {
+        loop.requestStop()
+        finished.wait()
+    }
+}

@@ -58,8 +58,7 @@ public final class TLSFaultServer: @unchecked Sendable {
     public let mode: Mode
 
     private let lock = NSLock()
-    private var loop: TLSFaultServerLoop?
-    private var loopFinished: DispatchSemaphore?
+    private var serving: ServingThread?
     private var boundPort = 0
     private let counters = TLSFaultServerCounters()
 
@@ -91,7 +90,7 @@ public final class TLSFaultServer: @unchecked Sendable {
     ///   OpenSSL's reason; ``TestServerError/systemCall(_:errno:)`` when a socket cannot be set up.
     public func start() throws {
         try lock.withLock {
-            guard loop == nil else { return }
+            guard serving == nil else { return }
             var context: OpaquePointer?
             if case let .handshakeThenClose(certificatePath, keyPath) = mode {
                 context = try Self.makeContext(certificatePath: certificatePath, keyPath: keyPath)
@@ -103,16 +102,8 @@ public final class TLSFaultServer: @unchecked Sendable {
                 SSL_CTX_free(context)
                 throw error
             }
-            let newLoop = try TLSFaultServerLoop(mode: mode, listener: listener, context: context, counters: counters)
-            let finished = DispatchSemaphore(value: 0)
-            let thread = Thread {
-                newLoop.run()
-                finished.signal()
-            }
-            thread.name = "TLSFaultServer \(port)"
-            thread.start()
-            loop = newLoop
-            loopFinished = finished
+            let loop = try TLSFaultServerLoop(mode: mode, listener: listener, context: context, counters: counters)
+            serving = ServingThread(loop: loop, name: "TLSFaultServer \(port)")
             boundPort = port
         }
     }
@@ -121,16 +112,11 @@ public final class TLSFaultServer: @unchecked Sendable {
     ///
     /// Safe to call more than once, and from `deinit`.
     public func stop() {
-        let (stoppingLoop, finished) = lock.withLock {
-            defer {
-                loop = nil
-                loopFinished = nil
-            }
-            return (loop, loopFinished)
+        let stopping = lock.withLock {
+            defer { serving = nil }
+            return serving
         }
-        guard let stoppingLoop, let finished else { return }
-        stoppingLoop.requestStop()
-        finished.wait()
+        stopping?.stop()
     }
 
     /// How many connections the server accepted.
@@ -239,7 +225,7 @@ final class TLSFaultServerCounters: @unchecked Sendable {
 ///
 /// Only the serving thread touches it after `run()` starts, except `requestStop()`, which writes one byte to a
 /// socket; hence `@unchecked Sendable`. It owns the listener and the context and frees both when `run()` ends.
-final class TLSFaultServerLoop: @unchecked Sendable {
+final class TLSFaultServerLoop: ServerLoop, @unchecked Sendable {
     private let mode: TLSFaultServer.Mode
     private let listener: Int32
     private let context: OpaquePointer?

@@ -1,12 +1,13 @@
-/* The engine: worker threads, each with a libuv loop and a contiguous array of users (user_io.c does
- * what the users' state machines decide on sockets and timers), and the control thread's API.
+/* The engine: worker threads, each with a libuv loop and a contiguous array of users (user_slots.c,
+ * lane.c and connection.c do what the users' and connections' state machines decide, on sockets and
+ * timers), and the control thread's API.
  *
  * Threads. The control thread (the engine's creator) sends commands through a single-producer ring
  * per worker and wakes the worker with uv_async_send. A worker produces samples into its own
  * single-producer ring, which the control thread drains. Nothing else is shared; the counters are
  * atomics written by one worker each.
  */
-#include "worker.h"
+#include "transport.h"
 
 #include <netdb.h>
 #include <pthread.h>
@@ -125,21 +126,84 @@ static int cc__resolve(cc_engine_t *e, const char *name, char *error, size_t err
     return 0;
 }
 
+/* Frees a worker's memory, and closes its loop when it was opened: every handle is closed and the loop
+ * run until their callbacks have run, so that uv_loop_close can release the loop's descriptors (the
+ * epoll and the async's eventfd), which it refuses to do while a handle is open. Control thread, with
+ * the worker's thread not running (never started, or joined). */
 static void cc__worker_free(cc__worker_t *w) {
+    if (w->loop_ready) {
+        uv_walk(&w->loop, cc__close_walk, NULL);
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&w->loop);
+        w->loop_ready = 0;
+    }
     cc__worker_free_users(w);
     cc__tls_context_free(w->tls_context);
     free(w->tls_buffer);
     free(w->users);
     free(w->free_slots);
     free(w->spawn_pending);
+    free(w->class_oldest);
+    free(w->class_newest);
     free(w->read_buffer);
     free(w->samples.slots);
+}
+
+static void cc__engine_free(cc_engine_t *e) {
+    for (uint32_t w = 0; e->workers != NULL && w < e->worker_count; w++) cc__worker_free(&e->workers[w]);
+    free(e->workers);
+    free(e->alive_by_worker_class);
+    free(e->tls_name);
+    free(e);
 }
 
 static size_t cc__round_up_power_of_two(size_t n) {
     size_t p = 1;
     while (p < n) p <<= 1;
     return p;
+}
+
+/* Prepares worker `w`: its loop and handles first, then its memory and TLS context (from the caller's
+ * `options`, whose file names the engine does not keep). Returns 0 or an error; on error the caller
+ * frees every worker with cc__worker_free, which copes with any half. */
+static int cc__worker_init(cc_engine_t *e, const cc_engine_options_t *options, cc__worker_t *w, uint32_t index,
+                           uint32_t capacity, size_t ring_capacity, char *error, size_t error_size) {
+    const cc_plan_t *plan = e->plan;
+    w->engine = e;
+    w->plan = plan;
+    w->index = index;
+    if (uv_loop_init(&w->loop) != 0) return cc__fail(CC_ESYSTEM, error, error_size, "cannot create an event loop");
+    w->loop_ready = 1;
+    uv_async_init(&w->loop, &w->wakeup, cc__on_wakeup);
+    w->wakeup.data = w;
+    uv_timer_init(&w->loop, &w->lag_timer);
+    w->lag_timer.data = w;
+    uv_timer_init(&w->loop, &w->spawn_timer);
+    w->spawn_timer.data = w;
+
+    w->capacity = capacity;
+    w->lane_count = options->pipeline_depth > 1 ? options->pipeline_depth : 1;
+    w->user_stride = cc__user_stride(w->lane_count);
+    w->users = calloc(capacity, w->user_stride);
+    w->free_slots = calloc(capacity, sizeof *w->free_slots);
+    w->spawn_pending = calloc(plan->class_count, sizeof *w->spawn_pending);
+    w->class_oldest = malloc(plan->class_count * sizeof *w->class_oldest);
+    w->class_newest = malloc(plan->class_count * sizeof *w->class_newest);
+    w->read_buffer = malloc(CC__READ_BUFFER_SIZE);
+    w->samples.slots = calloc(ring_capacity, sizeof(cc_sample_t));
+    w->samples.mask = ring_capacity - 1;
+    if (!w->users || !w->free_slots || !w->spawn_pending || !w->class_oldest || !w->class_newest ||
+        !w->read_buffer || !w->samples.slots)
+        return CC_ENOMEM;
+    for (uint32_t c = 0; c < plan->class_count; c++) w->class_oldest[c] = w->class_newest[c] = CC__NO_USER;
+    w->transport = &cc__transport_plain;
+    if (options->tls.enabled) {
+        w->transport = &cc__transport_tls;
+        w->tls_buffer = malloc(CC__TLS_BUFFER_SIZE);
+        if (w->tls_buffer == NULL) return CC_ENOMEM;
+        return cc__tls_context_new(&options->tls, &w->tls_context, error, error_size);
+    }
+    return 0;
 }
 
 int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, cc_engine_t **out, char *error,
@@ -149,11 +213,12 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     if (plan == NULL || options == NULL || options->host == NULL || options->host[0] == '\0')
         return cc__fail(CC_EINVAL, error, error_size, "a plan and a target host are required");
     if (options->port == 0) return cc__fail(CC_EINVAL, error, error_size, "the target port is 0");
-    if (options->max_users == 0)
-        return cc__fail(CC_EINVAL, error, error_size, "max_users must be at least 1");
+    if (options->max_users == 0 || options->max_users > CC_ENGINE_MAX_USERS)
+        return cc__fail(CC_EINVAL, error, error_size, "max_users must be 1 to %u, got %u", CC_ENGINE_MAX_USERS,
+                        options->max_users);
     if (options->pipeline_depth > CC_MAX_PIPELINE)
         return cc__fail(CC_EINVAL, error, error_size, "the pipeline depth %u is above the most, %u",
-                               options->pipeline_depth, CC_MAX_PIPELINE);
+                        options->pipeline_depth, CC_MAX_PIPELINE);
 
     cc_engine_t *e = calloc(1, sizeof *e);
     if (e == NULL) return CC_ENOMEM;
@@ -164,13 +229,13 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     e->options.tls.server_name = e->options.tls.ca_file = e->options.tls.cert_file = e->options.tls.key_file = NULL;
     int rc = cc__resolve(e, options->host, error, error_size);
     if (rc != 0) {
-        free(e);
+        cc__engine_free(e);
         return rc;
     }
     if (options->tls.enabled) {
         e->tls_name = strdup(options->tls.server_name ? options->tls.server_name : options->host);
         if (e->tls_name == NULL) {
-            free(e);
+            cc__engine_free(e);
             return CC_ENOMEM;
         }
         e->tls_name_is_ip = cc__tls_name_is_ip(e->tls_name);
@@ -186,51 +251,21 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     e->workers = calloc(threads, sizeof *e->workers);
     e->alive_by_worker_class = calloc((size_t)threads * plan->class_count, sizeof *e->alive_by_worker_class);
     if (e->workers == NULL || e->alive_by_worker_class == NULL) {
-        free(e->workers);
-        free(e->alive_by_worker_class);
-        free(e);
+        cc__engine_free(e);
         return CC_ENOMEM;
     }
     size_t ring_capacity = cc__round_up_power_of_two(options->ring_capacity ? options->ring_capacity : 65536);
     /* Users retired but still finishing a request hold their slots; leave room for a full turnover. The
-     * array is calloc'ed, so slots never used cost address space, not memory. */
+     * array is calloc'ed, so slots never used cost address space, not memory. The bound on max_users
+     * keeps this in 32 bits. */
     uint32_t per_worker = (options->max_users + threads - 1) / threads;
     uint32_t capacity = per_worker * 2 + 16;
     for (uint32_t i = 0; i < threads; i++) {
-        cc__worker_t *w = &e->workers[i];
-        w->engine = e;
-        w->plan = plan;
-        w->index = i;
-        w->capacity = capacity;
-        w->lane_count = options->pipeline_depth > 1 ? options->pipeline_depth : 1;
-        w->user_stride = cc__user_stride(w->lane_count);
-        w->users = calloc(capacity, w->user_stride);
-        w->free_slots = calloc(capacity, sizeof *w->free_slots);
-        w->spawn_pending = calloc(plan->class_count, sizeof *w->spawn_pending);
-        w->read_buffer = malloc(CC__READ_BUFFER_SIZE);
-        w->samples.slots = calloc(ring_capacity, sizeof(cc_sample_t));
-        w->samples.mask = ring_capacity - 1;
-        int failed = !w->users || !w->free_slots || !w->spawn_pending || !w->read_buffer || !w->samples.slots ? CC_ENOMEM : 0;
-        if (!failed && options->tls.enabled) {
-            w->tls_buffer = malloc(CC__TLS_BUFFER_SIZE);
-            failed = w->tls_buffer == NULL ? CC_ENOMEM : cc__tls_context_new(&options->tls, &w->tls_context, error, error_size);
+        rc = cc__worker_init(e, options, &e->workers[i], i, capacity, ring_capacity, error, error_size);
+        if (rc != 0) {
+            cc__engine_free(e);
+            return rc;
         }
-        if (!failed && uv_loop_init(&w->loop) != 0) failed = CC_ESYSTEM;
-        if (failed) {
-            for (uint32_t j = 0; j <= i; j++) cc__worker_free(&e->workers[j]);
-            for (uint32_t j = 0; j < i; j++) uv_loop_close(&e->workers[j].loop);
-            free(e->workers);
-            free(e->alive_by_worker_class);
-            free(e->tls_name);
-            free(e);
-            return failed;
-        }
-        uv_async_init(&w->loop, &w->wakeup, cc__on_wakeup);
-        w->wakeup.data = w;
-        uv_timer_init(&w->loop, &w->lag_timer);
-        w->lag_timer.data = w;
-        uv_timer_init(&w->loop, &w->spawn_timer);
-        w->spawn_timer.data = w;
     }
     *out = e;
     return 0;
@@ -292,25 +327,34 @@ int cc_engine_retire(cc_engine_t *e, uint32_t user_class, uint32_t count) {
     if (e == NULL || user_class >= e->plan->class_count) return CC_EINVAL;
     if (!e->started || e->stopped) return CC_ESTATE;
     uint32_t classes = e->plan->class_count;
-    while (count > 0) {
-        /* Take from the worker with the most users of the class, keeping the workers balanced. */
+    /* Take each user from the worker with the most users of the class, which keeps the workers
+     * balanced, then send each worker its share as one command. */
+    uint32_t share[256] = {0};
+    for (; count > 0; count--) {
         uint32_t best = UINT32_MAX, most = 0;
         for (uint32_t w = 0; w < e->worker_count; w++) {
-            uint32_t alive = e->alive_by_worker_class[w * classes + user_class];
+            uint32_t alive = e->alive_by_worker_class[w * classes + user_class] - share[w];
             if (alive > most) {
                 most = alive;
                 best = w;
             }
         }
         if (best == UINT32_MAX) break;
-        cc__command_t command = {.kind = CC__CMD_RETIRE, .user_class = user_class, .count = 1};
-        int rc = cc__command_push(&e->workers[best], command);
-        if (rc != 0) return rc;
-        e->alive_by_worker_class[best * classes + user_class]--;
-        e->alive_total--;
-        count--;
+        share[best]++;
     }
-    return 0;
+    int result = 0;
+    for (uint32_t w = 0; w < e->worker_count; w++) {
+        if (share[w] == 0) continue;
+        cc__command_t command = {.kind = CC__CMD_RETIRE, .user_class = user_class, .count = share[w]};
+        int rc = cc__command_push(&e->workers[w], command);
+        if (rc != 0) {
+            result = rc;
+            continue;
+        }
+        e->alive_by_worker_class[w * classes + user_class] -= share[w];
+        e->alive_total -= share[w];
+    }
+    return result;
 }
 
 static int cc__broadcast(cc_engine_t *e, cc__command_kind_t kind) {
@@ -349,14 +393,9 @@ int cc_engine_join(cc_engine_t *e) {
         }
         for (uint32_t w = 0; w < e->worker_count; w++)
             if (e->workers[w].thread_started) uv_thread_join(&e->workers[w].thread);
-    } else {
-        /* Never started: close the handles on this thread. */
-        for (uint32_t w = 0; w < e->worker_count; w++) {
-            uv_walk(&e->workers[w].loop, cc__close_walk, NULL);
-            uv_run(&e->workers[w].loop, UV_RUN_DEFAULT);
-        }
     }
-    for (uint32_t w = 0; w < e->worker_count; w++) uv_loop_close(&e->workers[w].loop);
+    /* The loops are closed by cc__worker_free (never started: their handles are closed there, on this
+     * thread). */
     e->joined = 1;
     return 0;
 }
@@ -364,11 +403,7 @@ int cc_engine_join(cc_engine_t *e) {
 void cc_engine_destroy(cc_engine_t *e) {
     if (e == NULL) return;
     cc_engine_join(e);
-    for (uint32_t w = 0; w < e->worker_count; w++) cc__worker_free(&e->workers[w]);
-    free(e->workers);
-    free(e->alive_by_worker_class);
-    free(e->tls_name);
-    free(e);
+    cc__engine_free(e);
 }
 
 size_t cc_engine_drain(cc_engine_t *e, cc_sample_t *out, size_t capacity) {
@@ -397,6 +432,7 @@ void cc_engine_counters(cc_engine_t *e, cc_engine_counters_t *out) {
         out->tls_handshakes += atomic_load_explicit(&w->tls_handshakes, memory_order_relaxed);
         out->tls_resumed += atomic_load_explicit(&w->tls_resumed, memory_order_relaxed);
         out->samples_dropped += atomic_load_explicit(&w->samples_dropped, memory_order_relaxed);
+        out->events_ignored += atomic_load_explicit(&w->events_ignored, memory_order_relaxed);
         uint64_t lag = atomic_exchange_explicit(&w->loop_lag_max_ns, 0, memory_order_relaxed);
         if (lag > out->loop_lag_max_ns) out->loop_lag_max_ns = lag;
     }

@@ -46,7 +46,9 @@ struct cc_plan_s {
 int cc__fail(int code, char *error, size_t error_size, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* TLS (tls.c). OpenSSL's types are opaque here so that only tls.c and engine.c include its headers. */
+/* TLS (tls.c). OpenSSL's types are declared opaque here so that only the files that use OpenSSL itself
+ * (tls.c, transport_tls.c, lane.c and user_slots.c, which free sessions, and tls_memory.c) include its
+ * headers. */
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
 typedef struct ssl_session_st SSL_SESSION;

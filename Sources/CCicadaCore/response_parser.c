@@ -32,6 +32,8 @@
 #include <limits.h>
 #include <string.h>
 
+_Static_assert(sizeof(cc_response_parser_t) == 40, "cicada_core.h and docs/ARCHITECTURE.md say 40 bytes");
+
 _Static_assert(sizeof(cc_response_parser_t) <= 48, "the parser lives inline in every user");
 _Static_assert(CC_PARSE_MAX_HEADER_LINE <= CC_PARSE_MAX_HEADER_SECTION, "a line fits in a section");
 

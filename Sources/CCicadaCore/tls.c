@@ -1,6 +1,6 @@
 /* TLS with OpenSSL: building a worker's SSL_CTX from the options, a connection's SSL, and turning
- * OpenSSL's errors into a sample's detail and back into words. The bytes themselves move in engine.c,
- * through memory BIOs, on the same libuv sockets as plain HTTP. */
+ * OpenSSL's errors into a sample's detail and back into words. The bytes themselves move in
+ * transport_tls.c, through memory BIOs, on the same libuv sockets as plain HTTP. */
 #include "internal.h"
 
 #include <arpa/inet.h>

@@ -52,18 +52,18 @@ static uint32_t cc__pick_task(cc_user_machine_t *m, const cc_plan_t *plan) {
     return uc->first_task + low;
 }
 
+_Static_assert(sizeof(cc_user_machine_t) == 40, "cicada_core.h and docs/ARCHITECTURE.md say 40 bytes");
+
+static void cc__ignored(cc_user_machine_t *m) {
+    if (m->ignored_events < UINT16_MAX) m->ignored_events++;
+}
+
 static void cc__begin_request(cc_user_machine_t *m, const cc_plan_t *plan, uint64_t intended_ns,
                               cc_user_action_t *action) {
     m->intended_ns = intended_ns;
+    m->state = CC_USER_IN_FLIGHT;
+    action->kind = CC_ACTION_SEND;
     action->request = plan->tasks[m->task].first_request + m->step;
-    action->request_started = 1;
-    if (m->connected) {
-        m->state = CC_USER_IN_FLIGHT;
-        action->kind = CC_ACTION_SEND;
-    } else {
-        m->state = CC_USER_CONNECTING;
-        action->kind = CC_ACTION_CONNECT;
-    }
 }
 
 static void cc__begin_task(cc_user_machine_t *m, const cc_plan_t *plan, uint32_t task, uint64_t now_ns,
@@ -76,8 +76,6 @@ static void cc__begin_task(cc_user_machine_t *m, const cc_plan_t *plan, uint32_t
 
 static void cc__stop(cc_user_machine_t *m, cc_user_action_t *action) {
     action->kind = CC_ACTION_STOP;
-    action->close_connection = m->connected ? 1 : action->close_connection;
-    m->connected = 0;
     m->state = CC_USER_STOPPED;
 }
 
@@ -87,7 +85,8 @@ static uint64_t cc__wait_after_task(cc_user_machine_t *m, const cc_plan_t *plan,
     case CC_WAIT_BETWEEN:
         return wait->min_ns + cc__random_below(m, wait->max_ns - wait->min_ns + 1);
     case CC_WAIT_PACING: {
-        /* Locust's constant_pacing: the task's own duration counts against the interval. */
+        /* Locust's constant_pacing: the task's own duration counts against the interval. A task that
+         * ran late starts the next one at once, and the schedule restarts from then (as Locust's). */
         uint64_t spent = now_ns - m->task_start_ns;
         return spent >= wait->min_ns ? 0 : wait->min_ns - spent;
     }
@@ -123,73 +122,43 @@ void cc_user_machine_handle(cc_user_machine_t *m, const cc_plan_t *plan, const c
 
     switch (event->kind) {
     case CC_EVENT_START:
-        if (m->state != CC_USER_NEW) return;
+        if (m->state != CC_USER_NEW) break;
         if (m->retiring) {
             cc__stop(m, action);
-            return;
-        }
-        m->started = 1;
-        {
+        } else {
             int32_t on_start = plan->classes[m->user_class].on_start_task;
             uint32_t task = on_start >= 0 ? (uint32_t)on_start : cc__pick_task(m, plan);
             cc__begin_task(m, plan, task, now, now, action);
         }
         return;
 
-    case CC_EVENT_CONNECTED:
-        if (m->state != CC_USER_CONNECTING) return;
-        m->connected = 1;
-        m->state = CC_USER_IN_FLIGHT;
-        action->kind = CC_ACTION_SEND;
-        action->request = plan->tasks[m->task].first_request + m->step;
-        return;
-
     case CC_EVENT_REQUEST_DONE:
-        if (m->state != CC_USER_IN_FLIGHT && m->state != CC_USER_CONNECTING) return;
-        /* An HTTP error status leaves a usable connection; the engine says keep_alive = 0 when the
-         * failure was the connection's. */
-        if (!event->keep_alive) {
-            action->close_connection = m->connected;
-            m->connected = 0;
-        }
+        if (m->state != CC_USER_IN_FLIGHT) break;
         if (m->retiring) {
             cc__stop(m, action);
-            return;
-        }
-        if (!event->failed && m->step + 1 < plan->tasks[m->task].request_count) {
+        } else if (!event->failed && m->step + 1 < plan->tasks[m->task].request_count) {
+            /* The next step starts when the previous one ends: that is its intended start. */
             m->step++;
             cc__begin_request(m, plan, now, action);
-            return;
+        } else {
+            /* A failed step ends the task: the rest of a log-in flow makes no sense after it. */
+            cc__after_task(m, plan, now, action);
         }
-        cc__after_task(m, plan, now, action);
         return;
 
     case CC_EVENT_TIMER:
-        if (m->state != CC_USER_WAITING) return;
-        if (m->retiring) {
+        if (m->state != CC_USER_WAITING) break;
+        if (m->retiring)
             cc__stop(m, action);
-            return;
-        }
-        cc__begin_task(m, plan, cc__pick_task(m, plan), now, m->intended_ns, action);
-        return;
-
-    case CC_EVENT_PEER_CLOSED:
-        /* An idle keep-alive connection went away: reconnect lazily, on the next request. */
-        if (m->state == CC_USER_WAITING || m->state == CC_USER_NEW) {
-            action->close_connection = 1;
-            m->connected = 0;
-        }
+        else
+            cc__begin_task(m, plan, cc__pick_task(m, plan), now, m->intended_ns, action);
         return;
 
     case CC_EVENT_RETIRE:
+        if (m->state == CC_USER_STOPPED || m->retiring) break;
         m->retiring = 1;
         if (m->state == CC_USER_WAITING || m->state == CC_USER_NEW) cc__stop(m, action);
         return;
-
-    case CC_EVENT_CANCEL:
-        if (m->state == CC_USER_STOPPED) return;
-        action->close_connection = m->state == CC_USER_IN_FLIGHT || m->state == CC_USER_CONNECTING;
-        cc__stop(m, action);
-        return;
     }
+    cc__ignored(m);
 }

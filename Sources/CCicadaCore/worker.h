@@ -1,5 +1,6 @@
 /* Internal to the engine: the worker's and the user's layout, shared by engine.c (threads, commands,
- * the control thread's API) and user_io.c (connections, requests and the users' state machines). */
+ * the control thread's API), user_slots.c (spawning and retiring), lane.c (a lane's requests, timers
+ * and samples), connection.c (the socket and the connection machine's actions) and the transports. */
 #ifndef CICADA_CORE_WORKER_H
 #define CICADA_CORE_WORKER_H
 
@@ -12,7 +13,7 @@
 
 #define CC__READ_BUFFER_SIZE (64u * 1024u)
 #define CC__TLS_BUFFER_SIZE (32u * 1024u)
-#define CC__COMMAND_CAPACITY 1024u /* power of two */
+#define CC__COMMAND_CAPACITY CC_ENGINE_COMMAND_QUEUE /* a power of two */
 #define CC__LAG_PERIOD_MS 50u
 /* Users started per loop turn. Each start is a connect(), tens of microseconds of kernel time and more
  * when many ports are in TIME-WAIT: starting thousands in one turn would stall the loop for seconds,
@@ -53,27 +54,13 @@ typedef struct cc__command_ring_s {
 /* ---- users ------------------------------------------------------------------------------------------ */
 
 typedef enum cc__slot_e { CC__SLOT_FREE, CC__SLOT_ACTIVE, CC__SLOT_RELEASING } cc__slot_t;
-/* The connection, as the engine sees it. */
-typedef enum cc__conn_e {
-    CC__CONN_NONE,      /* no handle */
-    CC__CONN_CONNECTING, /* TCP connect under way */
-    CC__CONN_HANDSHAKE, /* TLS handshake under way */
-    CC__CONN_OPEN,      /* requests may be sent */
-    CC__CONN_CLOSING,   /* uv_close called; the handle is not free until its callback */
-} cc__conn_t;
-/* What one lane (pipeline slot) is doing with the connection. */
-typedef enum cc__lane_io_e {
-    CC__LANE_IDLE,       /* no request (waiting between tasks, or stopped) */
-    CC__LANE_CONNECTING, /* its request waits for the connection to open */
-    CC__LANE_IN_FLIGHT,  /* its request was sent (or is being written); its response is awaited */
-} cc__lane_io_t;
 typedef enum cc__timer_e { CC__TIMER_NONE, CC__TIMER_WAIT, CC__TIMER_CONNECT, CC__TIMER_REQUEST } cc__timer_t;
 
 struct cc__worker_s;
 struct cc__user_s;
 
 /* A lane runs one sequence of the user's tasks: its own state machine, wait timer and request
- * bookkeeping. A user has one lane, or one per pipeline slot. */
+ * bookkeeping (lane.c). A user has one lane, or one per pipeline slot. */
 typedef struct cc__lane_s {
     uv_timer_t timer;   /* the wait between tasks, or this lane's request (or connect) timeout */
     uv_write_t write;   /* a request write that could not complete at once */
@@ -86,40 +73,45 @@ typedef struct cc__lane_s {
     uint64_t bytes_received;
     uint32_t request;
     uint8_t index;
-    uint8_t io;            /* a cc__lane_io_t */
+    uint8_t busy;          /* a request has started and not finished */
     uint8_t timer_purpose; /* a cc__timer_t */
-    uint8_t write_pending;
+    uint8_t write_pending; /* part of the request waits in a uv_write */
     uint8_t tls_resumed;
     uint8_t stopped;
-    uint8_t unsent;        /* queued while the connection was corked; written by the uncork */
 } cc__lane_t;
+
+/* A TLS connection's state (transport_tls.c): OpenSSL over two memory BIOs, so that the bytes move on
+ * the same libuv socket as plain HTTP. */
+typedef struct cc__tls_link_s {
+    SSL *ssl;               /* the connection's TLS state, or NULL */
+    SSL_SESSION *session;   /* the user's last session, offered again on reconnect */
+    uv_write_t write;       /* ciphertext a partial write left over */
+    uint8_t *pending;       /* the bytes of `write` (rare; kept for reuse) */
+    size_t pending_capacity;
+    uint8_t write_pending;
+    uint8_t handshaking;
+} cc__tls_link_t;
 
 /* A user: one connection (its handles inline) and its lanes, laid out contiguously in the worker's
  * array with a stride that depends on the pipeline depth. */
 typedef struct cc__user_s {
     uv_tcp_t tcp;
     uv_connect_t connect;
-    uv_write_t tls_write;      /* ciphertext a partial write left over */
-    cc_response_parser_t parser; /* for the response of the lane at the head of `in_flight` */
+    cc_connection_machine_t connection;
+    cc_response_parser_t parser; /* for the response of the oldest request on the connection */
     struct cc__worker_s *worker;
-    SSL *ssl;                  /* the connection's TLS state, or NULL */
-    SSL_SESSION *tls_session;  /* the last session, offered again on reconnect */
-    uint8_t *tls_pending;      /* the bytes of tls_write (rare; kept for reuse) */
-    size_t tls_pending_capacity;
+    cc__tls_link_t tls;
     uint32_t index;
+    uint32_t class_prev;       /* the worker's list of its class's users not yet retired, oldest first */
+    uint32_t class_next;
     uint32_t writes_pending;   /* uv_write requests under way on the connection */
     uint8_t slot;              /* a cc__slot_t */
-    uint8_t conn;              /* a cc__conn_t */
+    uint8_t listed;            /* in its class's list */
     uint8_t tcp_connected;     /* counted in connections_open */
-    uint8_t connect_after_close;
-    uint8_t tls_write_pending;
-    uint8_t corked;            /* inside a read callback: requests are gathered and written once */
+    uint8_t performing;        /* inside cc__connection_perform: events only add to what is owed */
     uint8_t connect_lane;      /* the lane whose timer guards the connect */
     uint8_t lane_count;
     uint8_t lanes_active;      /* lanes not stopped */
-    uint8_t in_flight_head;    /* FIFO of lane indices, in the order their requests were sent */
-    uint8_t in_flight_count;
-    uint8_t in_flight[CC_MAX_PIPELINE];
     cc__lane_t lanes[];
 } cc__user_t;
 
@@ -141,6 +133,9 @@ typedef struct cc__worker_s {
     uint32_t free_count;
     uint64_t spawn_serial;
     uint32_t *spawn_pending; /* users per class still to start */
+    uint32_t *class_oldest;  /* per class: the list of users not yet retired (cc__user_t.class_prev/next) */
+    uint32_t *class_newest;
+    const struct cc__transport_s *transport;
     uint64_t lag_last_ns;
     uint8_t *read_buffer;
     uint8_t *tls_buffer; /* ciphertext on its way out */
@@ -148,6 +143,7 @@ typedef struct cc__worker_s {
     uint8_t stopping;
     uint8_t shutting_down;
     uint8_t thread_started;
+    uint8_t loop_ready;      /* the loop was initialised: it must be closed, handles first */
     cc__command_ring_t commands;
     cc__sample_ring_t samples;
     /* Counters: written by this worker only, read by the control thread. */
@@ -160,6 +156,7 @@ typedef struct cc__worker_s {
     _Atomic uint64_t tls_resumed;
     _Atomic uint64_t samples_dropped;
     _Atomic uint64_t loop_lag_max_ns;
+    _Atomic uint64_t events_ignored;
 } cc__worker_t;
 
 struct cc_engine_s {
@@ -189,13 +186,37 @@ static inline cc__user_t *cc__user_at(cc__worker_t *w, uint32_t index) {
     return (cc__user_t *)(w->users + (size_t)index * w->user_stride);
 }
 
-/* user_io.c: what a worker does to its users. Worker thread only. */
+#define CC__NO_USER UINT32_MAX
+
+/* user_slots.c: a worker's users. Worker thread only. */
 void cc__worker_spawn_batch(cc__worker_t *w);
 void cc__worker_retire(cc__worker_t *w, uint32_t user_class, uint32_t count);
 void cc__worker_stop_all(cc__worker_t *w);
 void cc__worker_cancel_all(cc__worker_t *w);
+/* A user's lanes have all stopped: it gives up its connection and, once that is closed, its slot. */
+void cc__user_done(cc__user_t *u);
+/* The connection's handle has closed: release the slot of a user that is done. */
+void cc__user_connection_closed(cc__user_t *u);
 /* Frees what users hold outside the worker's arrays (TLS state). Any thread, once the loop is done. */
 void cc__worker_free_users(cc__worker_t *w);
 size_t cc__user_stride(uint32_t lanes);
+
+/* lane.c: a lane's requests, timers and samples. Worker thread only. */
+void cc__lane_init(cc__lane_t *l, cc__user_t *u, uint32_t index);
+void cc__lane_event(cc__lane_t *l, cc_user_event_kind_t kind, int failed);
+/* The connection ended the lane's request (a FINISH action). */
+void cc__lane_finish(cc__lane_t *l, cc_failure_t failure, int32_t detail, uint16_t status);
+/* The lane's request is being written: its response timeout starts. */
+void cc__lane_request_written(cc__lane_t *l);
+void cc__lane_arm_timer(cc__lane_t *l, cc__timer_t purpose, uint64_t timeout_ns);
+void cc__lane_stop_timer(cc__lane_t *l, cc__timer_t purpose);
+
+/* connection.c: the user's socket, and the connection machine's actions. Worker thread only. */
+void cc__connection_event(cc__user_t *u, const cc_connection_event_t *event);
+void cc__connection_send(cc__user_t *u, cc__lane_t *l);
+/* Fails the connection and every request on it. */
+void cc__connection_fail(cc__user_t *u, cc_failure_t failure, int32_t detail);
+/* Ends every request on the connection, or waiting for it, as cancelled. */
+void cc__connection_cancel(cc__user_t *u);
 
 #endif

@@ -6,13 +6,13 @@ final class UserMachineTests: XCTestCase {
     private var plan: OpaquePointer!
     private let second: UInt64 = 1_000_000_000
 
-    /// Class 0: on_start = task 2 (log-in, request 3); tasks 0 (weight 3, request 0) and 1 (weight 1,
-    /// two steps: requests 1 and 2); wait between(1 s, 5 s).
-    /// Class 1: task 3 (request 4), constant pacing of 2 s.
+    /// Class 0: on_start = task 2 (a log-in of two steps: requests 3 and 4); tasks 0 (weight 3, request 0)
+    /// and 1 (weight 1, two steps: requests 1 and 2); wait between(1 s, 5 s).
+    /// Class 1: task 3 (request 5), constant pacing of 2 s.
     override func setUpWithError() throws {
         var fixture = PlanFixture()
-        fixture.requests = (0..<5).map { PlanFixture.Request(target: "/r\($0)", endpoint: UInt32($0)) }
-        fixture.tasks = [(0, 1, 3), (1, 2, 1), (3, 1, 0), (4, 1, 1)]
+        fixture.requests = (0..<6).map { PlanFixture.Request(target: "/r\($0)", endpoint: UInt32($0)) }
+        fixture.tasks = [(0, 1, 3), (1, 2, 1), (3, 2, 0), (5, 1, 1)]
         fixture.classes = [
             .init(firstTask: 0, taskCount: 2, onStart: 2,
                   wait: cc_wait_spec_t(kind: CC_WAIT_BETWEEN, min_ns: second, max_ns: 5 * second)),
@@ -27,56 +27,56 @@ final class UserMachineTests: XCTestCase {
     }
 
     private func handle(_ machine: inout cc_user_machine_t, _ kind: cc_user_event_kind_t, at now: UInt64,
-                        failed: Bool = false, keepAlive: Bool = true) -> cc_user_action_t {
-        var event = cc_user_event_t(kind: kind, now_ns: now, failed: failed ? 1 : 0, keep_alive: keepAlive ? 1 : 0)
+                        failed: Bool = false) -> cc_user_action_t {
+        var event = cc_user_event_t(kind: kind, now_ns: now, failed: failed ? 1 : 0)
         var action = cc_user_action_t()
         cc_user_machine_handle(&machine, plan, &event, &action)
         return action
     }
 
-    func testStartRunsOnStartThenConnectsThenSends() {
+    /// A class-0 user past its two-step on_start, waiting for its first task; returns the wait.
+    private func pastOnStart(_ m: inout cc_user_machine_t, seed: UInt64) -> cc_user_action_t {
+        cc_user_machine_init(&m, 0, seed)
+        _ = handle(&m, CC_EVENT_START, at: 0)
+        _ = handle(&m, CC_EVENT_REQUEST_DONE, at: 0)
+        return handle(&m, CC_EVENT_REQUEST_DONE, at: 0)
+    }
+
+    func testStartRunsOnStartStepsThenWaits() {
         var m = cc_user_machine_t()
         cc_user_machine_init(&m, 0, 1)
         var a = handle(&m, CC_EVENT_START, at: 100)
-        XCTAssertEqual(a.kind, CC_ACTION_CONNECT)
-        XCTAssertEqual(a.request, 3, "on_start's request comes first")
-        XCTAssertEqual(a.request_started, 1)
-        XCTAssertEqual(m.intended_ns, 100)
-        a = handle(&m, CC_EVENT_CONNECTED, at: 150)
         XCTAssertEqual(a.kind, CC_ACTION_SEND)
-        XCTAssertEqual(a.request, 3)
-        XCTAssertEqual(a.request_started, 0, "the same request, not a new one")
+        XCTAssertEqual(a.request, 3, "on_start's first request comes first")
+        XCTAssertEqual(m.intended_ns, 100)
         XCTAssertEqual(m.state, UInt8(CC_USER_IN_FLIGHT.rawValue))
+        a = handle(&m, CC_EVENT_REQUEST_DONE, at: 150)
+        XCTAssertEqual(a.kind, CC_ACTION_SEND)
+        XCTAssertEqual(a.request, 4, "then its second step, at once")
+        XCTAssertEqual(m.intended_ns, 150, "a step is intended for the end of the previous one")
         a = handle(&m, CC_EVENT_REQUEST_DONE, at: 200)
         XCTAssertEqual(a.kind, CC_ACTION_WAIT)
         XCTAssertGreaterThanOrEqual(a.wait_ns, second)
         XCTAssertLessThanOrEqual(a.wait_ns, 5 * second)
         XCTAssertEqual(m.intended_ns, 200 + a.wait_ns, "the next request is intended for the end of the wait")
-        XCTAssertEqual(a.close_connection, 0)
+        XCTAssertEqual(m.ignored_events, 0)
     }
 
-    func testTimerStartsATaskOnTheKeptConnectionWithTheIntendedTime() {
+    func testTimerStartsATaskWithTheIntendedTime() {
         var m = cc_user_machine_t()
-        cc_user_machine_init(&m, 0, 7)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 1)
-        let wait = handle(&m, CC_EVENT_REQUEST_DONE, at: 2)
-        let intended = 2 + wait.wait_ns
+        let wait = pastOnStart(&m, seed: 7)
+        let intended = wait.wait_ns
         let a = handle(&m, CC_EVENT_TIMER, at: intended + 3_000_000)
-        XCTAssertEqual(a.kind, CC_ACTION_SEND, "the keep-alive connection is reused")
-        XCTAssertEqual(a.request_started, 1)
+        XCTAssertEqual(a.kind, CC_ACTION_SEND)
         XCTAssertTrue(a.request == 0 || a.request == 1)
         XCTAssertEqual(m.intended_ns, intended, "a late timer does not move the intended start")
     }
 
     func testMultiStepTaskSendsStepsInOrderAndAFailureEndsIt() {
         var m = cc_user_machine_t()
-        cc_user_machine_init(&m, 0, 3)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
+        var a = pastOnStart(&m, seed: 3)
+        var now: UInt64 = 0
         // Find a seed-independent way into task 1: loop timers until it is picked.
-        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 1)
-        var now: UInt64 = 1
         var picked = false
         for _ in 0..<200 {
             now += a.wait_ns
@@ -89,43 +89,31 @@ final class UserMachineTests: XCTestCase {
         XCTAssertEqual(a.kind, CC_ACTION_SEND)
         XCTAssertEqual(a.request, 2, "the second step follows at once")
         XCTAssertEqual(m.intended_ns, now + 10)
-        a = handle(&m, CC_EVENT_REQUEST_DONE, at: now + 20, failed: true, keepAlive: false)
+        a = handle(&m, CC_EVENT_REQUEST_DONE, at: now + 20, failed: true)
         XCTAssertEqual(a.kind, CC_ACTION_WAIT, "the task ends; the user waits")
-        XCTAssertEqual(a.close_connection, 1, "a failed request's connection is closed")
-        XCTAssertEqual(m.connected, 0)
         a = handle(&m, CC_EVENT_TIMER, at: now + 20 + a.wait_ns)
-        XCTAssertEqual(a.kind, CC_ACTION_CONNECT, "the next task reconnects")
+        XCTAssertEqual(a.kind, CC_ACTION_SEND, "the next task starts after the wait")
+        XCTAssertTrue(a.request == 0 || a.request == 1, "with a task's first request, got \(a.request)")
     }
 
-    func testAnHTTPErrorEndsTheTaskButKeepsTheConnection() {
-        var m = cc_user_machine_t()
-        cc_user_machine_init(&m, 0, 5)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
-        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 1, failed: true, keepAlive: true)
-        XCTAssertEqual(a.kind, CC_ACTION_WAIT)
-        XCTAssertEqual(a.close_connection, 0)
-        XCTAssertEqual(m.connected, 1)
-        a = handle(&m, CC_EVENT_TIMER, at: 1 + a.wait_ns)
-        XCTAssertEqual(a.kind, CC_ACTION_SEND)
-    }
-
-    func testFailedFirstStepSkipsTheRestOfTheTask() {
+    func testAFailedFirstStepSkipsTheRestOfTheTask() {
         var m = cc_user_machine_t()
         cc_user_machine_init(&m, 0, 11)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        let a = handle(&m, CC_EVENT_REQUEST_DONE, at: 5, failed: true, keepAlive: false)
-        XCTAssertEqual(a.kind, CC_ACTION_WAIT, "a connect failure of on_start ends it")
-        XCTAssertEqual(m.started, 1)
+        var a = handle(&m, CC_EVENT_START, at: 0)
+        XCTAssertEqual(a.request, 3, "on_start's first step")
+        a = handle(&m, CC_EVENT_REQUEST_DONE, at: 5, failed: true)
+        XCTAssertEqual(a.kind, CC_ACTION_WAIT, "a failed log-in does not send its second step (request 4)")
+        XCTAssertEqual(m.state, UInt8(CC_USER_WAITING.rawValue))
+        a = handle(&m, CC_EVENT_TIMER, at: 5 + a.wait_ns)
+        XCTAssertEqual(a.kind, CC_ACTION_SEND)
+        XCTAssertNotEqual(a.request, 4, "nor later: the next task is one of the class's tasks")
+        XCTAssertTrue(a.request == 0 || a.request == 1)
     }
 
     func testTaskWeightsAreRespected() {
         var counts = [UInt32: Int]()
         var m = cc_user_machine_t()
-        cc_user_machine_init(&m, 0, 42)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
-        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 0)
+        var a = pastOnStart(&m, seed: 42)
         var now: UInt64 = 0
         for _ in 0..<8000 {
             now += a.wait_ns
@@ -136,21 +124,21 @@ final class UserMachineTests: XCTestCase {
         }
         let share = Double(counts[0] ?? 0) / 8000
         XCTAssertEqual(share, 0.75, accuracy: 0.03, "weights 3:1 give task 0 three quarters of the picks")
+        XCTAssertEqual(m.ignored_events, 0)
     }
 
     func testEqualSeedsMakeEqualChoices() {
         func choices(seed: UInt64) -> [UInt64] {
             var m = cc_user_machine_t()
-            cc_user_machine_init(&m, 0, seed)
-            _ = handle(&m, CC_EVENT_START, at: 0)
+            var a = pastOnStart(&m, seed: seed)
             var out: [UInt64] = []
-            var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 0)
             for _ in 0..<20 {
                 out.append(a.wait_ns)
                 a = handle(&m, CC_EVENT_TIMER, at: 0)
                 out.append(UInt64(a.request))
                 a = handle(&m, CC_EVENT_REQUEST_DONE, at: 0, failed: true)
             }
+            XCTAssertEqual(m.ignored_events, 0)
             return out
         }
         XCTAssertEqual(choices(seed: 9), choices(seed: 9))
@@ -160,78 +148,58 @@ final class UserMachineTests: XCTestCase {
     func testPacingSubtractsTheTaskDuration() {
         var m = cc_user_machine_t()
         cc_user_machine_init(&m, 1, 1)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
-        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 500_000_000)
+        var a = handle(&m, CC_EVENT_START, at: 0)
+        XCTAssertEqual(a.request, 5)
+        a = handle(&m, CC_EVENT_REQUEST_DONE, at: 500_000_000)
         XCTAssertEqual(a.kind, CC_ACTION_WAIT)
         XCTAssertEqual(a.wait_ns, 1_500_000_000, "2 s pacing minus a 0.5 s task")
         a = handle(&m, CC_EVENT_TIMER, at: 2 * second)
+        XCTAssertEqual(a.kind, CC_ACTION_SEND)
+        XCTAssertEqual(m.task_start_ns, 2 * second, "the task starts on its schedule")
         a = handle(&m, CC_EVENT_REQUEST_DONE, at: 5 * second)
         XCTAssertEqual(a.kind, CC_ACTION_SEND, "a task longer than the pacing is followed at once")
-    }
-
-    func testServerClosingAnIdleConnectionMakesTheNextRequestReconnect() {
-        var m = cc_user_machine_t()
-        cc_user_machine_init(&m, 1, 1)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
-        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 1)
-        a = handle(&m, CC_EVENT_PEER_CLOSED, at: 2)
-        XCTAssertEqual(a.kind, CC_ACTION_NONE)
-        XCTAssertEqual(a.close_connection, 1)
-        a = handle(&m, CC_EVENT_TIMER, at: 2 * second)
-        XCTAssertEqual(a.kind, CC_ACTION_CONNECT)
-    }
-
-    func testKeepAliveFalseClosesAndReconnects() {
-        var m = cc_user_machine_t()
-        cc_user_machine_init(&m, 1, 1)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        _ = handle(&m, CC_EVENT_CONNECTED, at: 0)
-        let a = handle(&m, CC_EVENT_REQUEST_DONE, at: 3 * second, keepAlive: false)
-        XCTAssertEqual(a.close_connection, 1)
-        XCTAssertEqual(a.kind, CC_ACTION_CONNECT, "pacing elapsed: the next task starts at once, on a new connection")
+        XCTAssertEqual(m.intended_ns, 5 * second, "and the schedule restarts from then, as Locust's does")
     }
 
     func testRetireWhileWaitingStopsNowAndWhileInFlightStopsAfter() {
         var waiting = cc_user_machine_t()
-        cc_user_machine_init(&waiting, 0, 1)
-        _ = handle(&waiting, CC_EVENT_START, at: 0)
-        _ = handle(&waiting, CC_EVENT_CONNECTED, at: 0)
-        _ = handle(&waiting, CC_EVENT_REQUEST_DONE, at: 0)
+        _ = pastOnStart(&waiting, seed: 1)
         var a = handle(&waiting, CC_EVENT_RETIRE, at: 1)
         XCTAssertEqual(a.kind, CC_ACTION_STOP)
-        XCTAssertEqual(a.close_connection, 1)
         XCTAssertEqual(waiting.state, UInt8(CC_USER_STOPPED.rawValue))
 
         var busy = cc_user_machine_t()
         cc_user_machine_init(&busy, 0, 1)
         _ = handle(&busy, CC_EVENT_START, at: 0)
-        _ = handle(&busy, CC_EVENT_CONNECTED, at: 0)
         a = handle(&busy, CC_EVENT_RETIRE, at: 1)
         XCTAssertEqual(a.kind, CC_ACTION_NONE, "the request in flight finishes first")
+        XCTAssertEqual(busy.state, UInt8(CC_USER_IN_FLIGHT.rawValue))
         a = handle(&busy, CC_EVENT_REQUEST_DONE, at: 2)
-        XCTAssertEqual(a.kind, CC_ACTION_STOP)
-        XCTAssertEqual(a.close_connection, 1)
+        XCTAssertEqual(a.kind, CC_ACTION_STOP, "and no further step starts")
+        XCTAssertEqual(busy.ignored_events, 0)
     }
 
-    func testCancelStopsAUserInFlight() {
+    func testRetireBeforeStartStopsAtStart() {
         var m = cc_user_machine_t()
         cc_user_machine_init(&m, 0, 1)
-        _ = handle(&m, CC_EVENT_START, at: 0)
-        var a = handle(&m, CC_EVENT_CANCEL, at: 1)
-        XCTAssertEqual(a.kind, CC_ACTION_STOP)
-        XCTAssertEqual(a.close_connection, 1, "the connection being opened is abandoned")
-        a = handle(&m, CC_EVENT_CONNECTED, at: 2)
-        XCTAssertEqual(a.kind, CC_ACTION_NONE, "late events after the stop are ignored")
+        XCTAssertEqual(handle(&m, CC_EVENT_RETIRE, at: 0).kind, CC_ACTION_STOP)
+        XCTAssertEqual(m.state, UInt8(CC_USER_STOPPED.rawValue))
+        XCTAssertEqual(handle(&m, CC_EVENT_START, at: 1).kind, CC_ACTION_NONE)
+        XCTAssertEqual(m.ignored_events, 1, "a start after the stop is out of place")
     }
 
-    func testEventsOutOfPlaceAreIgnored() {
+    func testEventsOutOfPlaceAreIgnoredAndCounted() {
         var m = cc_user_machine_t()
         cc_user_machine_init(&m, 0, 1)
         XCTAssertEqual(handle(&m, CC_EVENT_TIMER, at: 0).kind, CC_ACTION_NONE)
         XCTAssertEqual(handle(&m, CC_EVENT_REQUEST_DONE, at: 0).kind, CC_ACTION_NONE)
-        XCTAssertEqual(handle(&m, CC_EVENT_CONNECTED, at: 0).kind, CC_ACTION_NONE)
         XCTAssertEqual(m.state, UInt8(CC_USER_NEW.rawValue))
+        XCTAssertEqual(m.ignored_events, 2)
+        _ = handle(&m, CC_EVENT_START, at: 0)
+        XCTAssertEqual(handle(&m, CC_EVENT_TIMER, at: 1).kind, CC_ACTION_NONE, "no timer is armed in flight")
+        XCTAssertEqual(handle(&m, CC_EVENT_START, at: 1).kind, CC_ACTION_NONE)
+        XCTAssertEqual(m.ignored_events, 4)
+        XCTAssertEqual(m.state, UInt8(CC_USER_IN_FLIGHT.rawValue), "ignored events change nothing")
+        XCTAssertEqual(m.step, 0)
     }
 }

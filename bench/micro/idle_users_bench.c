@@ -2,9 +2,9 @@
  * benchmark-million-timers.c (which prints init, dispatch and cleanup times).
  *
  * Each user is what the engine keeps for a waiting user, minus the socket: a cc_user_machine_t and a
- * uv_timer_t. No connection is opened. The machine is driven as the engine drives it (engine.c,
- * cc__user_event and cc__user_apply), with the socket's answers given at once: CONNECT is answered with
- * CONNECTED, SEND with REQUEST_DONE on a kept-alive connection, WAIT arms the timer.
+ * uv_timer_t. No connection is opened. The machine is driven as the engine drives it (lane.c,
+ * cc__lane_event and cc__lane_apply), with the connection's answer given at once: SEND is answered
+ * with REQUEST_DONE, WAIT arms the timer.
  *
  *   create    allocate the users, init each machine, START, answer until it asks to WAIT, arm the timer.
  *             The plan's class waits between(1, 5) s, like case 2 of bench/run.
@@ -85,23 +85,19 @@ static void print_phase(const char *name, stamp_t from, stamp_t to, double items
 
 static void on_timer(uv_timer_t *timer);
 
-/* Feeds one event and performs the action as the engine would, with no socket: a connect or a send
- * succeeds at once, on a connection that stays open. Returns when the user waits or stops. */
+/* Feeds one event and performs the action as the engine would, with no socket: a send succeeds at
+ * once. Returns when the user waits or stops. */
 static void user_event(bench_user_t *u, cc_user_event_kind_t kind) {
     cc_user_event_t event = {.kind = kind, .now_ns = cc_clock_now_ns()};
     cc_user_action_t action;
     for (;;) {
         cc_user_machine_handle(&u->machine, current_plan, &event, &action);
         switch (action.kind) {
-        case CC_ACTION_CONNECT:
-            event = (cc_user_event_t){.kind = CC_EVENT_CONNECTED, .now_ns = cc_clock_now_ns()};
-            continue;
         case CC_ACTION_SEND:
             /* A wait of exactly 0 ns starts the next task at once, without a timer (rare: one draw in
              * two million); it is counted so that it does not pass for a dispatch. */
             if (event.kind == CC_EVENT_REQUEST_DONE) immediate_tasks++;
-            event = (cc_user_event_t){.kind = CC_EVENT_REQUEST_DONE, .now_ns = cc_clock_now_ns(),
-                                      .keep_alive = 1};
+            event = (cc_user_event_t){.kind = CC_EVENT_REQUEST_DONE, .now_ns = cc_clock_now_ns()};
             continue;
         case CC_ACTION_WAIT:
             uv_timer_start(&u->timer, on_timer, action.wait_ns / 1000000u, 0);

@@ -243,65 +243,58 @@ void cc_plan_free(cc_plan_t *plan);
 const uint8_t *cc_plan_request_bytes(const cc_plan_t *plan, uint32_t index, size_t *length);
 
 /* ---------------------------------------------------------------------------------------------------
- * The user state machine: what a simulated user does next, as a pure value. The engine feeds it
- * events from sockets and timers and performs the action it returns; tests feed it events directly.
+ * The user state machine: what a simulated user (or one pipeline lane of it) does next, as a pure
+ * value. It knows requests, tasks and waits, not connections: a SEND goes to the user's connection
+ * machine, which opens the connection first when there is none. The engine feeds it events from its
+ * connection and timers and performs the action it returns; tests feed it events directly.
  */
 typedef enum cc_user_state_e {
-    CC_USER_NEW = 0,        /* not started */
-    CC_USER_CONNECTING = 1, /* opening a connection for the current request */
-    CC_USER_IN_FLIGHT = 2,  /* request written or being written, response being read */
-    CC_USER_WAITING = 3,    /* between tasks, a timer armed */
-    CC_USER_STOPPED = 4,    /* done; holds no connection */
+    CC_USER_NEW = 0,       /* not started */
+    CC_USER_IN_FLIGHT = 1, /* a request is under way (waiting for its connection, written, or being read) */
+    CC_USER_WAITING = 2,   /* between tasks, a timer armed */
+    CC_USER_STOPPED = 3,   /* done */
 } cc_user_state_t;
 
 typedef enum cc_user_event_kind_e {
-    CC_EVENT_START = 0,           /* the user was spawned */
-    CC_EVENT_CONNECTED = 1,       /* the connection for the current request is open */
-    CC_EVENT_REQUEST_DONE = 2,    /* the current request ended: see `failed` and `keep_alive` */
-    CC_EVENT_TIMER = 3,           /* the wait timer fired */
-    CC_EVENT_PEER_CLOSED = 4,     /* the idle connection was closed by the server */
-    CC_EVENT_RETIRE = 5,          /* stop after the current request, if any */
-    CC_EVENT_CANCEL = 6,          /* stop now; a request in flight is abandoned */
+    CC_EVENT_START = 0,        /* the user was spawned */
+    CC_EVENT_REQUEST_DONE = 1, /* the current request ended: see `failed` */
+    CC_EVENT_TIMER = 2,        /* the wait timer fired */
+    CC_EVENT_RETIRE = 3,       /* stop after the current request, if any (to stop at once, the engine
+                                  retires the user, then ends its request as cancelled) */
 } cc_user_event_kind_t;
 
 typedef struct cc_user_event_s {
     cc_user_event_kind_t kind;
-    uint64_t now_ns;    /* monotonic time of the event */
-    uint8_t failed;     /* REQUEST_DONE: the request failed */
-    uint8_t keep_alive; /* REQUEST_DONE: the connection may carry another request */
+    uint64_t now_ns; /* monotonic time of the event */
+    uint8_t failed;  /* REQUEST_DONE: the request failed */
 } cc_user_event_t;
 
 typedef enum cc_user_action_kind_e {
-    CC_ACTION_NONE = 0,    /* nothing to do */
-    CC_ACTION_CONNECT = 1, /* open a connection, then deliver CONNECTED */
-    CC_ACTION_SEND = 2,    /* send `request` on the open connection, then deliver REQUEST_DONE */
-    CC_ACTION_WAIT = 3,    /* arm the timer for `wait_ns`, then deliver TIMER */
-    CC_ACTION_STOP = 4,    /* the user is finished */
+    CC_ACTION_NONE = 0, /* nothing to do */
+    CC_ACTION_SEND = 1, /* start `request` (a new request: count it), then deliver REQUEST_DONE */
+    CC_ACTION_WAIT = 2, /* arm the timer for `wait_ns`, then deliver TIMER */
+    CC_ACTION_STOP = 3, /* the user is finished */
 } cc_user_action_kind_t;
 
 typedef struct cc_user_action_s {
     cc_user_action_kind_t kind;
-    uint8_t close_connection; /* this lane no longer wants its connection. Advisory: the engine closes the
-                                 connection itself (it failed, the server asked, or every lane of the
-                                 user stopped), since pipeline lanes share it */
-    uint8_t request_started;  /* `request` is a new request (count it as sent) */
-    uint32_t request;         /* CONNECT and SEND: the request index in the plan */
-    uint64_t wait_ns;         /* WAIT */
+    uint32_t request; /* SEND: the request index in the plan */
+    uint64_t wait_ns; /* WAIT */
 } cc_user_action_t;
 
 /* A user's state. A plain value of 40 bytes; the engine keeps one inline in each lane. */
 typedef struct cc_user_machine_s {
-    uint8_t state;       /* a cc_user_state_t */
-    uint8_t connected;   /* a reusable connection is open (the engine sets it from the user's shared
-                            connection before each event) */
-    uint8_t retiring;    /* stop after the current request */
-    uint8_t started;     /* the on_start task has been run (or there is none) */
-    uint32_t user_class; /* index of the user's class in the plan */
-    uint32_t task;       /* current task index in the plan */
-    uint32_t step;       /* index of the current request within the task */
-    uint64_t random;     /* private PRNG state (xorshift64*) */
-    uint64_t intended_ns; /* when the current request should have started */
-    uint64_t task_start_ns; /* when the current task started (for pacing) */
+    uint8_t state;           /* a cc_user_state_t */
+    uint8_t retiring;        /* stop after the current request */
+    uint16_t ignored_events; /* events that made no sense in the state they came in (saturating); the
+                                engine sums them into cc_engine_counters_t.events_ignored, which a
+                                correct engine keeps at 0 */
+    uint32_t user_class;     /* index of the user's class in the plan */
+    uint32_t task;           /* current task index in the plan */
+    uint32_t step;           /* index of the current request within the task */
+    uint64_t random;         /* private PRNG state (xorshift64*) */
+    uint64_t intended_ns;    /* when the current request should have started */
+    uint64_t task_start_ns;  /* when the current task started (for pacing) */
 } cc_user_machine_t;
 
 /* Prepares a user of class `user_class` whose random choices derive from `seed` (equal seeds give
@@ -309,9 +302,129 @@ typedef struct cc_user_machine_s {
 void cc_user_machine_init(cc_user_machine_t *machine, uint32_t user_class, uint64_t seed);
 
 /* Applies `event` to `machine` and writes the next action to *action. Any thread; the plan is only
- * read. Events that make no sense in the current state are ignored (action NONE). */
+ * read. An event that makes no sense in the current state changes nothing, returns NONE and is
+ * counted in `ignored_events`. */
 void cc_user_machine_handle(cc_user_machine_t *machine, const cc_plan_t *plan,
                             const cc_user_event_t *event, cc_user_action_t *action);
+
+/* ---------------------------------------------------------------------------------------------------
+ * The connection state machine: one user's connection and the requests on it, as a pure value. It
+ * decides when the connection opens and closes, keeps the requests in the order they were sent
+ * (responses come back in that order, RFC 9112 9.3.2), gathers the requests that follow responses read
+ * together so that they leave in one write (corking), and ends every request exactly once: with its
+ * response, or with the connection's failure. Lanes are a user's pipeline slots, 0 to CC_MAX_PIPELINE-1.
+ *
+ * Events go in with cc_connection_machine_handle; the actions they cause come out, in the order they
+ * must be performed, from cc_connection_machine_next. Performing an action may feed further events
+ * (a finished lane sends its next request): the machine queues what they cause behind what is already
+ * pending, so an engine drains actions in one loop and never recurses. No I/O, no clock, no allocation.
+ */
+#define CC_MAX_PIPELINE 64u
+
+typedef enum cc_connection_state_e {
+    CC_CONNECTION_CLOSED = 0,     /* no connection; a request opens one */
+    CC_CONNECTION_CONNECTING = 1, /* connect (and TLS handshake) under way; requests wait for it */
+    CC_CONNECTION_OPEN = 2,       /* requests are written as they come */
+    CC_CONNECTION_CLOSING = 3,    /* being closed; requests that come now wait for CLOSED, then reconnect */
+} cc_connection_state_t;
+
+typedef enum cc_connection_event_kind_e {
+    CC_CONN_EVENT_SEND = 0,     /* `lane` has a request (`head_request`, `close_request` describe it) */
+    CC_CONN_EVENT_OPENED = 1,   /* the connection is ready for requests */
+    CC_CONN_EVENT_RESPONSE = 2, /* the oldest request's response is complete: `keep_alive`, `more_bytes`,
+                                   `status`; `detail` is what requests behind it fail with if the
+                                   connection ends here */
+    CC_CONN_EVENT_END = 3,      /* the server ended the stream: `complete` when that completed the oldest
+                                   request's response (a body delimited by the close, RFC 9112 6.3 item 8);
+                                   `status` is its status line's code or 0; `detail` as for FAILED */
+    CC_CONN_EVENT_FAILED = 4,   /* the connection failed with `failure` and `detail`; `status` is the
+                                   oldest request's status line, when it had arrived, or 0 */
+    CC_CONN_EVENT_CLOSE = 5,    /* close the connection: the user is done with it, or stray bytes came.
+                                   Requests still on it end as CC_FAIL_CANCELLED */
+    CC_CONN_EVENT_CLOSED = 6,   /* the close has completed: the handle may be used again */
+    CC_CONN_EVENT_CORK = 7,     /* a read begins: gather the requests sent until UNCORK */
+    CC_CONN_EVENT_UNCORK = 8,   /* the read ended: write what was gathered */
+} cc_connection_event_kind_t;
+
+typedef struct cc_connection_event_s {
+    cc_connection_event_kind_t kind;
+    uint8_t lane;          /* SEND */
+    uint8_t head_request;  /* SEND: the request is HEAD, so its response has no body (RFC 9112 6.3) */
+    uint8_t close_request; /* SEND: the request asks for the connection to close after its response */
+    uint8_t keep_alive;    /* RESPONSE: the response allows reuse and its request was written whole */
+    uint8_t more_bytes;    /* RESPONSE: bytes follow the response in the same read */
+    uint8_t complete;      /* END */
+    uint8_t failure;       /* FAILED: a cc_failure_t */
+    uint16_t status;       /* RESPONSE, END, FAILED */
+    int32_t detail;        /* RESPONSE, END, FAILED */
+} cc_connection_event_t;
+
+typedef enum cc_connection_action_kind_e {
+    CC_CONN_ACTION_NONE = 0,    /* nothing (more) to do */
+    CC_CONN_ACTION_CONNECT = 1, /* open the connection, then deliver OPENED or FAILED; `lane`'s timer
+                                   guards the connect */
+    CC_CONN_ACTION_PARSE = 2,   /* the response to read next belongs to a new oldest request: reset the
+                                   response parser (`head_request` says whether that request was HEAD) */
+    CC_CONN_ACTION_WRITE = 3,   /* write the requests of the lanes that cc_connection_machine_take_unsent
+                                   returns, in that order */
+    CC_CONN_ACTION_FINISH = 4,  /* `lane`'s request ended: `failure` (CC_FAIL_NONE when its response
+                                   arrived), `status`, `detail`; `keep_alive` when the connection stays */
+    CC_CONN_ACTION_CLOSE = 5,   /* close the connection, then deliver CLOSED */
+} cc_connection_action_kind_t;
+
+typedef struct cc_connection_action_s {
+    cc_connection_action_kind_t kind;
+    uint8_t lane;         /* CONNECT, FINISH */
+    uint8_t head_request; /* PARSE */
+    uint8_t keep_alive;   /* FINISH */
+    uint8_t failure;      /* FINISH: a cc_failure_t */
+    uint16_t status;      /* FINISH */
+    int32_t detail;       /* FINISH */
+} cc_connection_action_t;
+
+/* A connection's state. A plain value; the fields marked private are the machine's. */
+typedef struct cc_connection_machine_s {
+    uint8_t state;           /* a cc_connection_state_t */
+    uint8_t corked;          /* between CORK and UNCORK */
+    uint8_t queue_head;      /* private */
+    uint8_t queue_count;     /* requests sent (or gathered) whose responses are awaited */
+    uint8_t pending_;        /* private: actions owed */
+    uint8_t parse_head_;     /* private */
+    uint8_t connect_lane_;   /* private */
+    uint8_t finish_lane_;    /* private */
+    uint16_t finish_status_; /* private */
+    uint16_t ignored_events; /* events that made no sense in the state they came in (saturating) */
+    uint8_t first_lane_;     /* private: the oldest request of a connection that ends, finished first */
+    uint8_t first_failure_;  /* private */
+    uint16_t first_status_;  /* private */
+    int32_t first_detail_;   /* private */
+    uint8_t failing_;        /* private: the queue's requests (and failing_waiting_) are being failed */
+    uint8_t fail_failure_;   /* private */
+    uint16_t reserved_;
+    int32_t fail_detail_;    /* private */
+    uint64_t waiting;        /* lanes whose request waits for the connection to open */
+    uint64_t failing_waiting_; /* private */
+    uint64_t unsent_;        /* private: lanes in the queue whose requests are not written yet */
+    uint64_t head_requests_; /* private: lanes whose request is HEAD */
+    uint64_t close_requests_; /* private: lanes whose request asks to close */
+    uint8_t queue[CC_MAX_PIPELINE]; /* lanes in the order their requests were sent, from queue_head */
+} cc_connection_machine_t;
+
+/* Prepares a closed connection with no requests. Any thread. */
+void cc_connection_machine_init(cc_connection_machine_t *machine);
+
+/* Applies `event`. Actions it causes are owed until cc_connection_machine_next hands them out. An event
+ * that makes no sense in the current state changes nothing and is counted in `ignored_events`. Any
+ * thread. */
+void cc_connection_machine_handle(cc_connection_machine_t *machine, const cc_connection_event_t *event);
+
+/* Writes the next owed action to *action and returns 1, or returns 0 (action NONE) when none is owed.
+ * Any thread. */
+int cc_connection_machine_next(cc_connection_machine_t *machine, cc_connection_action_t *action);
+
+/* For a WRITE action: stores the lanes whose requests are to be written now, oldest first, into
+ * `lanes` (room for CC_MAX_PIPELINE) and returns how many; they count as written from then on. */
+uint32_t cc_connection_machine_take_unsent(cc_connection_machine_t *machine, uint8_t *lanes);
 
 /* ---------------------------------------------------------------------------------------------------
  * Samples: one fixed-size record per request, success or failure. Times are monotonic nanoseconds
@@ -366,9 +479,11 @@ typedef struct cc_engine_options_s {
     const char *host;            /* name or address to connect to, resolved once by cc_engine_create */
     uint16_t port;
     uint32_t threads;            /* worker threads; 0 means one per core */
-    uint32_t max_users;          /* the most users alive at once, across all workers */
+    uint32_t max_users;          /* the most users alive at once, across all workers; 1 to
+                                    CC_ENGINE_MAX_USERS */
     uint64_t connect_timeout_ns; /* 0: none */
-    uint64_t request_timeout_ns; /* from the start of a request to its last byte; 0: none */
+    uint64_t request_timeout_ns; /* from the moment a request is written (after any connect, which
+                                    connect_timeout_ns bounds) to its last byte read; 0: none */
     uint32_t ring_capacity;      /* samples per worker ring, rounded up to a power of two; 0: 65536 */
     uint64_t seed;               /* for the users' random choices */
     uint32_t pipeline_depth;     /* requests a user keeps in flight on its connection (HTTP/1.1
@@ -376,12 +491,15 @@ typedef struct cc_engine_options_s {
     cc_tls_options_t tls;        /* TLS, when tls.enabled */
 } cc_engine_options_t;
 
-/* With pipelining, each of a user's pipeline slots runs the user's tasks independently (its own task
- * choices, waits and on_start), and the slots share the user's one connection; responses are matched
- * to requests in order, and a connection that fails fails every request in flight on it. */
-#define CC_MAX_PIPELINE 64u
+/* With pipelining, each of a user's pipeline slots (lanes) runs the user's tasks independently (its
+ * own task choices, waits and on_start), and the lanes share the user's one connection (the connection
+ * machine above): responses are matched to requests in order, and a connection that fails fails every
+ * request in flight on it. */
 
 typedef struct cc_engine_s cc_engine_t; /* opaque */
+
+#define CC_ENGINE_MAX_USERS 10000000u  /* max_users' bound: far beyond one machine's sockets */
+#define CC_ENGINE_COMMAND_QUEUE 1024u  /* commands a worker's queue holds */
 
 /* Resolves the host and prepares the workers without starting them. On success returns 0 and stores
  * the engine in *out; `plan` must outlive it. On failure returns CC_EINVAL, CC_ERESOLVE, CC_ENOMEM or
@@ -405,8 +523,12 @@ void cc_engine_describe_target(const cc_engine_t *engine, char *buffer, size_t s
  * Control thread. */
 int cc_engine_spawn(cc_engine_t *engine, uint32_t user_class, uint32_t count);
 
-/* Stops `count` users of class `user_class` (the newest first) after their current request. Returns 0,
- * CC_EINVAL or CC_ESTATE. Control thread. */
+/* Stops `count` users of class `user_class` (the newest first) after their current request; a count
+ * above the class's live users stops them all. Costs one command per worker whatever the count, and
+ * each worker stops its share in time proportional to that share. Returns 0, CC_EINVAL for an unknown
+ * class, CC_ESTATE before cc_engine_start or after cc_engine_stop, or CC_EFULL when a worker's command
+ * queue is full (it holds CC_ENGINE_COMMAND_QUEUE commands; the users the call could not retire are
+ * still counted alive, so the call may be repeated). Control thread. */
 int cc_engine_retire(cc_engine_t *engine, uint32_t user_class, uint32_t count);
 
 /* Graceful stop: no request starts after this; waiting users stop now and users with a request in
@@ -440,6 +562,8 @@ typedef struct cc_engine_counters_s {
     uint64_t tls_resumed;        /* of which resumed a session */
     uint64_t samples_dropped;   /* samples lost to a full ring (should stay 0) */
     uint64_t loop_lag_max_ns;   /* the largest event-loop lag since the last call (reset by reading) */
+    uint64_t events_ignored;    /* events the user and connection machines ignored as out of place:
+                                   a correct engine keeps this at 0 (tests assert it) */
 } cc_engine_counters_t;
 
 /* Fills *out. Control thread (it resets loop_lag_max_ns). */

@@ -1,0 +1,51 @@
+/* The plain transport: request bytes go straight to the socket, response bytes straight to the
+ * connection. Worker thread only. */
+#include "transport.h"
+
+static void cc__plain_opened(cc__user_t *u) { cc__connection_ready(u); }
+
+static void cc__plain_received(cc__user_t *u, const uint8_t *data, size_t length) {
+    cc__connection_received(u, data, length);
+}
+
+static void cc__plain_stream_ended(cc__user_t *u, int error) { cc__connection_ended(u, error); }
+
+/* Writes the requests in one uv_try_write (one send() for all of them, and, unlike waiting for a
+ * writable event, no epoll_ctl: on loopback the syscalls per request decide the CPU cost, see
+ * docs/ARCHITECTURE.md), then queues, in order, whatever the socket did not take. */
+static void cc__plain_write(cc__user_t *u, const uint8_t *lanes, uint32_t count) {
+    const cc_plan_t *plan = u->worker->plan;
+    uv_buf_t bufs[CC_MAX_PIPELINE];
+    for (uint32_t k = 0; k < count; k++) {
+        const cc__request_t *request = &plan->requests[u->lanes[lanes[k]].request];
+        bufs[k] = uv_buf_init((char *)(plan->arena + request->offset), request->length);
+    }
+    int written = 0;
+    if (u->writes_pending == 0) {
+        written = uv_try_write((uv_stream_t *)&u->tcp, bufs, count);
+        if (written < 0 && written != UV_EAGAIN) {
+            cc__connection_fail(u, cc__transport_failure(written, CC_FAIL_WRITE), written);
+            return;
+        }
+        if (written < 0) written = 0;
+    }
+    size_t left = (size_t)written;
+    for (uint32_t k = 0; k < count; k++) {
+        if (left >= bufs[k].len) {
+            left -= bufs[k].len;
+            continue;
+        }
+        uv_buf_t rest = uv_buf_init(bufs[k].base + left, (unsigned)(bufs[k].len - left));
+        left = 0;
+        if (cc__connection_write_rest(u, &u->lanes[lanes[k]], rest) < 0) return;
+    }
+}
+
+const cc__transport_t cc__transport_plain = {
+    .opened = cc__plain_opened,
+    .received = cc__plain_received,
+    .stream_ended = cc__plain_stream_ended,
+    .write = cc__plain_write,
+    .after_read = NULL,
+    .release = NULL,
+};

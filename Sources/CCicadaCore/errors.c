@@ -65,6 +65,18 @@ const char *cc_parse_error_text(int code) {
     }
 }
 
+const char *cc_request_rule_text(int rule) {
+    switch (rule) {
+#define CC__RULE_TEXT(name, value, text) \
+    case name:                           \
+        return text;
+        CC_REQUEST_RULE_MAP(CC__RULE_TEXT)
+#undef CC__RULE_TEXT
+    default:
+        return "breaks an unknown rule";
+    }
+}
+
 size_t cc_failure_detail_text(int failure, int32_t detail, char *buffer, size_t size) {
     if (buffer == NULL || size == 0) return 0;
     buffer[0] = '\0';

@@ -1,4 +1,5 @@
-/* Compiling a plan: validation, and rendering each request once into the bytes sent on the wire. */
+/* Compiling a plan: validation (the request rules are request_rules.c's), and rendering each request
+ * once into the bytes sent on the wire. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -6,40 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* RFC 9110 5.6.2: tchar. */
-static int cc__is_tchar(unsigned char c) {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int cc__is_token(const char *s) {
-    if (s == NULL || *s == '\0') return 0;
-    for (; *s; s++)
-        if (!cc__is_tchar((unsigned char)*s)) return 0;
-    return 1;
-}
-
-/* RFC 9110 5.5: field values are VCHAR, obs-text, SP and HTAB; CR and LF would split the message. */
+/* RFC 9110 5.5, for the Host value the plan is given: no control character but tab. */
 static int cc__is_field_value(const char *s) {
-    if (s == NULL) return 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 && c != '\t') return 0;
-        if (c == 0x7f) return 0;
-    }
-    return 1;
-}
-
-/* RFC 9112 3.2.1: origin-form, "/" path [ "?" query ]; no SP, no CTL. "*" is allowed for OPTIONS. */
-static int cc__is_origin_form(const char *s) {
-    if (s == NULL) return 0;
-    if (strcmp(s, "*") == 0) return 1;
-    if (s[0] != '/') return 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c <= 0x20 || c == 0x7f) return 0;
-    }
-    return 1;
+    return s != NULL && cc_request_check(CC_REQUEST_HEADER_VALUE, s, strlen(s), NULL) == CC_RULE_OK;
 }
 
 /* Appends to a growable buffer during compilation (not a hot path). */
@@ -75,54 +45,37 @@ static int cc__request_has_header(const cc_request_spec_t *r, const char *name) 
     return 0;
 }
 
-/* Does a Connection header value list the "close" option (RFC 9112 9.6)? */
-static int cc__lists_close(const char *value) {
-    const char *p = value;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',') p++;
-        const char *start = p;
-        while (*p && *p != ',') p++;
-        const char *end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) end--;
-        if (end - start == 5 && strncasecmp(start, "close", 5) == 0) return 1;
-    }
-    return 0;
+/* Applies one request rule; on a break writes "request N: <what> '<value>' <why>" into `error`. */
+static int cc__check(cc_request_part_t part, const char *text, uint32_t index, const char *what, char *error,
+                     size_t error_size) {
+    if (text == NULL) return cc__fail(CC_EINVAL, error, error_size, "request %u: %s missing", index, what);
+    int rule = cc_request_check(part, text, strlen(text), NULL);
+    if (rule == CC_RULE_OK) return 0;
+    return cc__fail(CC_EINVAL, error, error_size, "request %u: %s '%.200s' %s", index, what, text,
+                    cc_request_rule_text(rule));
 }
 
 static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__builder_t *b,
                               cc__request_t *out, char *error, size_t error_size) {
     const cc_request_spec_t *r = &spec->requests[index];
-    if (!cc__is_token(r->method))
-        return cc__fail(CC_EINVAL, error, error_size, "request %u: method '%s' is not an HTTP token", index,
-                             r->method ? r->method : "(null)");
-    if (!cc__is_origin_form(r->target))
-        return cc__fail(CC_EINVAL, error, error_size,
-                             "request %u: target '%s' must start with '/' and contain no spaces or "
-                             "control characters",
-                             index, r->target ? r->target : "(null)");
+    int rc = cc__check(CC_REQUEST_METHOD, r->method, index, "method", error, error_size);
+    if (rc == 0) rc = cc__check(CC_REQUEST_TARGET, r->target, index, "target", error, error_size);
+    if (rc != 0) return rc;
     if (r->header_count > 0 && r->headers == NULL)
         return cc__fail(CC_EINVAL, error, error_size, "request %u: headers missing", index);
     if (r->body_length > 0 && r->body == NULL)
         return cc__fail(CC_EINVAL, error, error_size, "request %u: body missing", index);
-    int close_connection = r->close_connection != 0;
     for (uint32_t h = 0; h < r->header_count; h++) {
         const cc_header_spec_t *header = &r->headers[h];
-        if (!cc__is_token(header->name))
-            return cc__fail(CC_EINVAL, error, error_size, "request %u: header name '%s' is not a token", index,
-                                 header->name ? header->name : "(null)");
-        if (!cc__is_field_value(header->value))
-            return cc__fail(CC_EINVAL, error, error_size,
-                                 "request %u: the value of header '%s' contains a control character",
-                                 index, header->name);
-        /* The writer owns the message framing: a hand-set length could desynchronise the connection. */
-        if (strcasecmp(header->name, "Content-Length") == 0 ||
-            strcasecmp(header->name, "Transfer-Encoding") == 0)
-            return cc__fail(CC_EINVAL, error, error_size,
-                                 "request %u: header '%s' is set by Cicada from the body; remove it", index,
-                                 header->name);
-        if (strcasecmp(header->name, "Connection") == 0 && cc__lists_close(header->value))
-            close_connection = 1;
+        rc = cc__check(CC_REQUEST_HEADER_NAME, header->name, index, "header", error, error_size);
+        if (rc != 0) return rc;
+        /* The value is not quoted: it is what has a CR or LF in it. */
+        if (header->value == NULL || cc_request_check(CC_REQUEST_HEADER_VALUE, header->value, strlen(header->value),
+                                                      NULL) != CC_RULE_OK)
+            return cc__fail(CC_EINVAL, error, error_size, "request %u: the value of header '%s' %s", index,
+                            header->name, cc_request_rule_text(CC_RULE_CONTROL_CHARACTER));
     }
+    int close_connection = r->close_connection != 0;
 
     size_t start = b->length;
     cc__append_str(b, r->method);
@@ -149,7 +102,7 @@ static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__bu
         snprintf(line, sizeof line, "Content-Length: %u\r\n", r->body_length);
         cc__append_str(b, line);
     }
-    if (close_connection && !cc__request_has_header(r, "Connection")) cc__append_str(b, "Connection: close\r\n");
+    if (close_connection) cc__append_str(b, "Connection: close\r\n");
     cc__append_str(b, "\r\n");
     if (r->body_length > 0) cc__append(b, r->body, r->body_length);
     if (b->failed) return CC_ENOMEM;

@@ -49,13 +49,18 @@ final class RequestWriterTests: XCTestCase {
 
     func testRejectsWhatWouldBreakTheMessage() {
         let cases: [(PlanFixture.Request, String)] = [
-            (.init(method: "GE T"), "method 'GE T' is not an HTTP token"),
-            (.init(target: "no-slash"), "target 'no-slash' must start with '/'"),
-            (.init(target: "/a b"), "target '/a b' must start with '/'"),
-            (.init(headers: [("Bad Name", "v")]), "header name 'Bad Name' is not a token"),
-            (.init(headers: [("X", "a\r\nInjected: 1")]), "the value of header 'X' contains a control character"),
-            (.init(headers: [("Content-Length", "5")]), "header 'Content-Length' is set by Cicada"),
-            (.init(headers: [("Transfer-Encoding", "chunked")]), "header 'Transfer-Encoding' is set by Cicada"),
+            (.init(method: "GE T"), "request 0: method 'GE T' has a character a token cannot have"),
+            (.init(method: "post"), "request 0: method 'post' is a standard method in lower case"),
+            (.init(target: "no-slash"), "request 0: target 'no-slash' does not start with '/'"),
+            (.init(target: "*"), "request 0: target '*' does not start with '/'"),
+            (.init(target: "/a b"), "request 0: target '/a b' has a character that must be percent-encoded"),
+            (.init(target: "/caf\u{E9}"), "has a character that must be percent-encoded"),
+            (.init(target: "/page#top"), "request 0: target '/page#top' has a fragment ('#'), which is never sent"),
+            (.init(headers: [("Bad Name", "v")]), "request 0: header 'Bad Name' has a character a token cannot have"),
+            (.init(headers: [("X", "a\r\nInjected: 1")]), "request 0: the value of header 'X' has a control character"),
+            (.init(headers: [("Content-Length", "5")]), "header 'Content-Length' is Content-Length, which Cicada sets"),
+            (.init(headers: [("transfer-encoding", "chunked")]), "header 'transfer-encoding' is Transfer-Encoding"),
+            (.init(headers: [("Connection", "close")]), "header 'Connection' is Connection, which Cicada manages"),
         ]
         for (request, expected) in cases {
             let result = compileOne(request)

@@ -168,7 +168,46 @@ int cc_response_parser_finish(cc_response_parser_t *parser);
  * freed as soon as cc_plan_compile returns.
  */
 
-/* One header line of a request. Name and value are NUL-terminated; neither may contain CR or LF. */
+/* The rules every request obeys (request_rules.c): the plan compiler refuses a request that breaks one,
+ * and a front end may check values with cc_request_check first, to say where in its own input they
+ * came from. */
+typedef enum cc_request_part_e {
+    CC_REQUEST_METHOD = 0,       /* a token (RFC 9110 9); a standard method only in upper case */
+    CC_REQUEST_TARGET = 1,       /* origin-form, "/path?query" (RFC 9112 3.2.1): visible ASCII, no '#' */
+    CC_REQUEST_HEADER_NAME = 2,  /* a token (RFC 9110 5.1), not one of the headers Cicada writes */
+    CC_REQUEST_HEADER_VALUE = 3, /* no control character but tab (RFC 9110 5.5) */
+} cc_request_part_t;
+
+#define CC_REQUEST_RULE_MAP(X)                                                                     \
+    X(CC_RULE_OK, 0, "ok")                                                                          \
+    X(CC_RULE_EMPTY, 1, "is empty")                                                                 \
+    X(CC_RULE_NOT_TOKEN, 2, "has a character a token cannot have (RFC 9110 5.6.2)")                 \
+    X(CC_RULE_METHOD_CASE, 3, "is a standard method in lower case; methods are case-sensitive")    \
+    X(CC_RULE_NOT_ORIGIN_FORM, 4, "does not start with '/'")                                       \
+    X(CC_RULE_TARGET_CHARACTER, 5, "has a character that must be percent-encoded (RFC 3986 2.1)")   \
+    X(CC_RULE_FRAGMENT, 6, "has a fragment ('#'), which is never sent")                            \
+    X(CC_RULE_CONTROL_CHARACTER, 7, "has a control character (RFC 9110 5.5)")                      \
+    X(CC_RULE_OWNED_CONTENT_LENGTH, 8, "is Content-Length, which Cicada sets from the body")        \
+    X(CC_RULE_OWNED_TRANSFER_ENCODING, 9, "is Transfer-Encoding; Cicada sends bodies with Content-Length") \
+    X(CC_RULE_OWNED_CONNECTION, 10, "is Connection, which Cicada manages (ask for Connection: close with close_connection)")
+
+typedef enum cc_request_rule_e {
+#define CC__RULE_ENUM(name, value, text) name = value,
+    CC_REQUEST_RULE_MAP(CC__RULE_ENUM)
+#undef CC__RULE_ENUM
+    CC_RULE__COUNT
+} cc_request_rule_t;
+
+/* Checks `length` bytes of `text` (which need not be NUL-terminated, and may contain NUL) as `part` of
+ * a request. Returns CC_RULE_OK or the rule broken, and stores in *offset (when not NULL) the offset of
+ * the byte that broke it (0 when the whole value did). Any thread. */
+int cc_request_check(cc_request_part_t part, const char *text, size_t length, size_t *offset);
+
+/* Returns the words for a cc_request_rule_t ("has a fragment ('#'), which is never sent"); never NULL.
+ * Any thread. */
+const char *cc_request_rule_text(int rule);
+
+/* One header line of a request. Name and value are NUL-terminated and obey cc_request_check. */
 typedef struct cc_header_spec_s {
     const char *name;
     const char *value;
@@ -176,7 +215,9 @@ typedef struct cc_header_spec_s {
 
 /* One request: rendered once at compile time into the bytes sent on the wire (RFC 9112 3). The writer
  * adds Host (from the plan) unless a header names it, Content-Length when there is a body (or for
- * POST/PUT/PATCH with an empty one), and User-Agent: cicada/CC_VERSION unless a header names it. */
+ * POST/PUT/PATCH with an empty one), User-Agent: cicada/CC_VERSION unless a header names it, and
+ * Connection: close when close_connection asks for it. Method, target and headers obey
+ * cc_request_check. */
 typedef struct cc_request_spec_s {
     const char *method;            /* a token: GET, POST, ... */
     const char *target;            /* origin-form: "/path?query" */
@@ -185,7 +226,8 @@ typedef struct cc_request_spec_s {
     const uint8_t *body;           /* may be NULL when body_length is 0 */
     uint32_t body_length;
     uint32_t endpoint;             /* the metrics group this request counts in */
-    uint8_t close_connection;      /* 1: send Connection: close and reconnect for the next request */
+    uint8_t close_connection;      /* 1: send Connection: close and reconnect for the next request (the
+                                      only way to: a Connection header is refused) */
 } cc_request_spec_t;
 
 /* A task: one or more requests sent in order, the next as soon as the previous one completes. A failed

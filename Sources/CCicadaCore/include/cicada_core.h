@@ -611,6 +611,12 @@ typedef struct cc_engine_counters_s {
 /* Fills *out. Control thread (it resets loop_lag_max_ns). */
 void cc_engine_counters(cc_engine_t *engine, cc_engine_counters_t *out);
 
+/* Returns how many small blocks the core's OpenSSL allocator holds, in use by OpenSSL or kept for
+ * reuse. Each worker thread keeps its own free lists for OpenSSL's small allocations (so that a
+ * kept-alive HTTPS request allocates nothing) and frees them when it exits: the figure goes back down
+ * when an engine's workers are joined. For diagnostics and tests. Any thread. */
+size_t cc_tls_pooled_blocks(void);
+
 /* Returns the monotonic clock used for every time in samples, in nanoseconds. Any thread. */
 uint64_t cc_clock_now_ns(void);
 

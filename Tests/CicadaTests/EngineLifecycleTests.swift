@@ -40,7 +40,7 @@ final class EngineLifecycleTests: XCTestCase {
             options.host = host
             return cc_engine_create(plan.handle, &options, &engine, &error, error.count)
         }
-        return (engine, rc, String(cString: error))
+        return (engine, rc, String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     private func openDescriptors() -> Int {

@@ -24,273 +24,24 @@ import re
 import resource
 import shutil
 import signal
-import socket
-import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Optional
 
 from cases import baseline_key, build_cases
-from common import BENCH, REPO, VENV, WORK, log
+from common import BENCH, VENV, WORK, log
+from install import (DEBIAN_PACKAGES, build_malloc_counter, build_measure, cicada_supports, ensure_cicada,
+                     ensure_debian, ensure_locust, ensure_micro_headers)
 from model import Case, Generator, Job, Measurement
+from nginx import Nginx
+from procfs import CLK_TCK, TIME_WAIT_QUIET, TIME_WAIT_USERS, proc_cpu_ticks, system_ticks, wait_for_time_wait
 # Until the tests import from the modules themselves, they find these here.
 from commands import H2LOAD_TLS_CLOSE_RPS, ab_argv, cicada_argv, h2load_argv, wrk_pipeline_argv  # noqa: F401
 from parsers import parse_ab, parse_cicada, parse_h2load, parse_hey, parse_locust, parse_wrk  # noqa: F401
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-# The Debian package that provides each binary the harness runs.
-DEBIAN_PACKAGES = {
-    "wrk": "wrk",
-    "h2load": "nghttp2-client",
-    "hey": "hey",
-    "ab": "apache2-utils",
-    "nginx": "nginx-light",
-    "taskset": "util-linux",
-    "cc": "gcc",
-    "openssl": "openssl",  # the HTTPS cases generate their CA and server certificate with it
-}
-
-# nginx answers every request with this body: 99 characters and a newline, 100 bytes.
-BODY_TEXT = "x" * 99
-
-
-# --------------------------------------------------------------------------------------------------
-# The target: nginx on loopback
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def proc_cpu_ticks(pid: int) -> int:
-    """utime + stime of one process, in clock ticks (proc(5): fields 14 and 15)."""
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    rest = stat[stat.rfind(")") + 2:].split()
-    return int(rest[11]) + int(rest[12])
-
-
-def system_ticks() -> tuple:
-    """(task time, interrupt time) of all CPUs together, from /proc/stat.
-
-    Interrupt time is kept apart: with IRQ time accounting (CONFIG_IRQ_TIME_ACCOUNTING) the softirq
-    work of loopback TCP is charged to no process, so it belongs to neither "other processes" nor the
-    generator's rusage; the raw table shows it per run."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
-    return user + nice + system + steal, irq + softirq
-
-
-def tcp_time_wait() -> int:
-    """Sockets in TIME-WAIT in this network namespace (/proc/net/sockstat)."""
-    with open("/proc/net/sockstat") as f:
-        for line in f:
-            if line.startswith("TCP:"):
-                parts = line.split()
-                return int(parts[parts.index("tw") + 1])
-    return 0
-
-
-# Each TIME-WAIT socket from an earlier run holds a local port for 60 s (net.ipv4.tcp_fin_timeout does
-# not shorten it), and the loopback ephemeral range holds about 28000 ports: after a run of 18000 users,
-# a second one finds few free ports and the kernel's search for one makes every connect() slow (wrk
-# -c18000 completed no request at all with 23000 sockets in TIME-WAIT). Runs of many users therefore
-# wait, a bounded time, for the count to fall.
-TIME_WAIT_USERS = 1000  # runs with at least this many users wait
-TIME_WAIT_QUIET = 2000  # until fewer sockets than this are in TIME-WAIT
-TIME_WAIT_MAX_WAIT = 65  # seconds
-
-
-def wait_for_time_wait(users: int) -> int:
-    tw = tcp_time_wait()
-    if users < TIME_WAIT_USERS or tw < TIME_WAIT_QUIET:
-        return tw
-    log(f"    waiting for {tw} TIME-WAIT sockets to expire (at most {TIME_WAIT_MAX_WAIT} s)")
-    deadline = time.monotonic() + TIME_WAIT_MAX_WAIT
-    while tw >= TIME_WAIT_QUIET and time.monotonic() < deadline:
-        time.sleep(1)
-        tw = tcp_time_wait()
-    return tw
-
-
-# The certificates of the HTTPS cases, made by `openssl` at bench start: a CA and a server certificate
-# for 127.0.0.1 and localhost signed by it, both EC P-256.
-OPENSSL_CONF = """[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca_ext]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-"""
-
-
-def make_certificates(d: Path) -> None:
-    (d / "openssl.cnf").write_text(OPENSSL_CONF)
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    for argv in (
-        ["openssl", "req", "-x509", "-new", "-config", "openssl.cnf", "-extensions", "ca_ext", *ec,
-         "-keyout", "ca.key", "-out", "ca.pem", "-days", "7", "-subj", "/CN=Cicada bench CA"],
-        ["openssl", "req", "-new", "-config", "openssl.cnf", *ec, "-keyout", "server.key", "-out", "server.csr",
-         "-subj", "/CN=localhost"],
-        ["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
-         "-days", "7", "-extfile", "openssl.cnf", "-extensions", "server_ext", "-out", "server.pem"],
-    ):
-        r = subprocess.run(argv, cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{r.stdout}{r.stderr}")
-
-
-class Nginx:
-    def __init__(self, cpu: Optional[int], tls: bool = False):
-        self.cpu = cpu
-        self.tls = tls
-        self.dir = Path(tempfile.mkdtemp(prefix="cicada-bench-nginx-"))
-        self.port = free_port()
-        self.tls_port = free_port() if tls else None
-        self.proc: Optional[subprocess.Popen] = None
-        self.worker_pid: Optional[int] = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def tls_base(self) -> str:
-        return f"https://127.0.0.1:{self.tls_port}"
-
-    @property
-    def ca_file(self) -> str:
-        return str(self.dir / "ca.pem")
-
-    @property
-    def tls_log(self) -> Path:
-        """nginx's log of /close over TLS: one line per request, "r" when its session was resumed."""
-        return self.dir / "tls-close.log"
-
-    def start(self) -> None:
-        def fill(text: str) -> str:
-            return (text.replace("@DIR@", str(self.dir)).replace("@PORT@", str(self.port))
-                    .replace("@TLS_PORT@", str(self.tls_port)).replace("@BODY@", BODY_TEXT))
-
-        # The HTTPS server lives in its own file, included by nginx.conf; empty when no case needs it.
-        tls_conf = ""
-        if self.tls:
-            make_certificates(self.dir)
-            tls_conf = fill((BENCH / "nginx-tls.conf.template").read_text())
-        (self.dir / "tls.conf").write_text(tls_conf)
-        (self.dir / "nginx.conf").write_text(fill((BENCH / "nginx.conf.template").read_text()))
-        argv = ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")]
-        if self.cpu is not None:
-            argv = ["taskset", "-c", str(self.cpu)] + argv
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(self.dir / "stderr", "w"),
-                                     start_new_session=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("nginx exited at start:\n" + (self.dir / "stderr").read_text()
-                                   + self._error_log())
-            self.worker_pid = self._find_worker()
-            if self.worker_pid and self._answers() and (not self.tls or self._answers_tls()):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("nginx did not answer on " + self.base + self._error_log())
-
-    def _error_log(self) -> str:
-        p = self.dir / "error.log"
-        return p.read_text() if p.exists() else ""
-
-    def _find_worker(self) -> Optional[int]:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            if int(stat[stat.rfind(")") + 2:].split()[1]) == self.proc.pid:
-                return int(entry)
-        return None
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-                data = b""
-                while chunk := s.recv(4096):
-                    data += chunk
-            return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY_TEXT.encode() + b"\n")
-        except OSError:
-            return False
-
-    def _answers_tls(self) -> bool:
-        """GET / over TLS, verifying the certificate against the bench's CA as Cicada will."""
-        try:
-            ctx = ssl.create_default_context(cafile=self.ca_file)
-            with socket.create_connection(("127.0.0.1", self.tls_port), timeout=1) as raw:
-                with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
-                    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-                    data = b""
-                    while chunk := s.recv(4096):
-                        data += chunk
-            return data.startswith(b"HTTP/1.1 200") and data.endswith(BODY_TEXT.encode() + b"\n")
-        except (OSError, ssl.SSLError):
-            return False
-
-    def tls_log_offset(self) -> int:
-        try:
-            return self.tls_log.stat().st_size
-        except OSError:
-            return 0
-
-    def tls_log_since(self, offset: int) -> tuple:
-        """(requests, resumed, {"TLSv1.3 TLS_AES_128_GCM_SHA256 X25519": requests, ...}) that nginx
-        logged for /close over TLS since `offset`. The log is written without a buffer, so it is
-        complete as soon as the run's last response has been sent."""
-        try:
-            with open(self.tls_log, "rb") as f:
-                f.seek(offset)
-                lines = f.read().decode(errors="replace").splitlines()
-        except OSError:
-            return 0, 0, {}
-        resumed, params = 0, {}
-        for line in lines:
-            reused, _, negotiated = line.partition(" ")
-            resumed += reused == "r"
-            params[negotiated] = params.get(negotiated, 0) + 1
-        return len(lines), resumed, params
-
-    def cpu_ticks(self) -> int:
-        return proc_cpu_ticks(self.worker_pid)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # graceful: the master waits for the worker
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -732,88 +483,6 @@ def write_report(opts, cases: list, summaries: dict, extras: dict, cicada: str, 
     return "\n".join(out)
 
 
-# --------------------------------------------------------------------------------------------------
-# Set-up: peers, Locust, Cicada, the malloc counter
-
-
-def ensure_debian(binaries: list) -> None:
-    missing = [b for b in binaries if shutil.which(b) is None]
-    if not missing:
-        return
-    pkgs = sorted({DEBIAN_PACKAGES[b] for b in missing})
-    if os.geteuid() != 0:
-        sys.exit(f"bench: missing {', '.join(missing)}; install the Debian packages {' '.join(pkgs)}")
-    log(f"bench: installing {' '.join(pkgs)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    if subprocess.run(["apt-get", "install", "-y", "-q", *pkgs], env=env).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", *pkgs], env=env, check=True)
-    still = [b for b in missing if shutil.which(b) is None]
-    if still:
-        sys.exit(f"bench: still missing after install: {', '.join(still)}")
-
-
-def ensure_locust() -> None:
-    if (VENV / "bin" / "locust").exists():
-        return
-    log(f"bench: creating {VENV} with Locust (bench/locust/requirements.txt)")
-    if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode != 0:
-        # Debian splits venv out of python3.
-        ensure_apt_package("python3-venv")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "-r", str(BENCH / "locust" / "requirements.txt")],
-                   check=True)
-
-
-def ensure_apt_package(pkg: str) -> None:
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    if subprocess.run(["apt-get", "install", "-y", "-q", pkg], env=env).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", pkg], env=env, check=True)
-
-
-def ensure_cicada(opts) -> str:
-    path = opts.cicada or os.environ.get("CICADA") or str(REPO / ".build" / "release" / "cicada")
-    if Path(path).is_file() and os.access(path, os.X_OK):
-        return os.path.abspath(path)  # the tools run in the run directory: a relative path would not resolve
-    if opts.cicada or os.environ.get("CICADA"):
-        sys.exit(f"bench: no Cicada binary at {path}")
-    log("bench: building Cicada: swift build -c release")
-    if subprocess.run(["swift", "build", "-c", "release"], cwd=REPO).returncode != 0 or not Path(path).is_file():
-        sys.exit("bench: `swift build -c release` failed; pass --cicada PATH, or --gen to run peers only")
-    return path
-
-
-def cicada_supports(cicada: str, flag: str, cache: dict = {}) -> bool:
-    if flag not in cache:
-        try:
-            r = subprocess.run([cicada, "run", "--help"], capture_output=True, text=True, timeout=20)
-            cache[flag] = flag in (r.stdout + r.stderr)
-        except (OSError, subprocess.TimeoutExpired):
-            cache[flag] = False
-    return cache[flag]
-
-
-def build_measure() -> Path:
-    """bench/measure/measure.c: runs a tool and reports its rusage (CPU time, peak RSS)."""
-    exe = WORK / "measure"
-    src = BENCH / "measure" / "measure.c"
-    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
-        WORK.mkdir(exist_ok=True)
-        subprocess.run(["cc", "-O2", "-o", str(exe), str(src)], check=True)
-    return exe
-
-
-def build_malloc_counter() -> Path:
-    out = WORK / "malloc_counter"
-    out.mkdir(parents=True, exist_ok=True)
-    so = out / "malloc_counter.so"
-    src = BENCH / "malloc_counter" / "malloc_counter.c"
-    if not so.exists() or so.stat().st_mtime < src.stat().st_mtime:
-        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(so), str(src), "-ldl"], check=True)
-    return so
-
-
 def run_malloc_case(opts, runner: Runner, cicada: str) -> list:
     """Two Cicada runs of case 1 of different lengths under the counter: (m2 − m1) / (r2 − r1); over
     plain HTTP, and over HTTPS when the bench's nginx serves TLS."""
@@ -864,15 +533,6 @@ MICRO_PROGRAMS = [
     ("parser_bench", "The response parser on a corpus of realistic responses, fed whole and in 512-byte pieces."),
     ("idle_users_bench", "100,000 idle users on one libuv loop: create, dispatch and cleanup times, memory per user."),
 ]
-
-
-def ensure_micro_headers() -> None:
-    """The microbenchmarks compile the core, which needs libuv's and OpenSSL's headers."""
-    for header, pkg in (("/usr/include/uv.h", "libuv1-dev"), ("/usr/include/openssl/ssl.h", "libssl-dev")):
-        if not Path(header).exists():
-            if os.geteuid() != 0:
-                sys.exit(f"bench: missing {header}; install the Debian package {pkg}")
-            ensure_apt_package(pkg)
 
 
 def run_micro_case(opts, run_dir: Path) -> list:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Tests for bench/harness.py that need no server: each tool's real output (Debian 12 versions),
-clean and with failures, through its parser; the command lines; the table helpers.
+"""Tests for the bench harness (bench/harness.py and its modules) that need no server: each tool's
+real output (Debian 12 versions), clean and with failures, through its parser; the command lines; the
+table helpers.
 
     python3 bench/test_harness.py
 """
@@ -16,10 +17,19 @@ from types import SimpleNamespace
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+from cases import baseline_key, build_cases  # noqa: E402
+from cli import parse_args  # noqa: E402
+from commands import (H2LOAD_TLS_CLOSE_RPS, ab_argv, cicada_argv, h2load_argv,  # noqa: E402
+                      wrk_pipeline_argv)
+from common import BENCH  # noqa: E402
+from model import Job, Measurement  # noqa: E402
+from nginx import Nginx  # noqa: E402
+from parsers import parse_ab, parse_cicada, parse_h2load, parse_hey, parse_locust, parse_wrk  # noqa: E402
+from report import table_throughput  # noqa: E402
+from summary import med_range, summarize  # noqa: E402
 
-JOB = harness.Job(base="http://127.0.0.1:8080", path="/", duration=10, users=50, rate=50, depth=1,
-                  out=Path("/nonexistent/out.json"), cicada="/usr/bin/cicada")
+JOB = Job(base="http://127.0.0.1:8080", path="/", duration=10, users=50, rate=50, depth=1,
+          out=Path("/nonexistent/out.json"), cicada="/usr/bin/cicada")
 
 WRK_OK = """Running 3s test @ http://127.0.0.1:48017/
   1 threads and 50 connections
@@ -93,33 +103,32 @@ Non-2xx responses:      50
 
 class Parsers(unittest.TestCase):
     def test_wrk(self):
-        p = harness.parse_wrk(WRK_OK, JOB)
+        p = parse_wrk(WRK_OK, JOB)
         self.assertEqual((p.requests, p.failures, p.seconds), (164987, 0, 3.0))
-        p = harness.parse_wrk(WRK_FAIL, JOB)
+        p = parse_wrk(WRK_FAIL, JOB)
         self.assertEqual((p.requests, p.failures, p.seconds), (902, 6 + 902, 60.0))
 
     def test_h2load(self):
-        p = harness.parse_h2load(H2LOAD_OK, JOB)
+        p = parse_h2load(H2LOAD_OK, JOB)
         self.assertEqual((p.requests, p.failures, p.seconds), (113836, 0, 3.01))
-        p = harness.parse_h2load(H2LOAD_FAIL, JOB)
+        p = parse_h2load(H2LOAD_FAIL, JOB)
         self.assertEqual((p.requests, p.failures), (50, 50))
         self.assertAlmostEqual(p.seconds, 0.14487)
 
     def test_hey(self):
-        p = harness.parse_hey(HEY_OK, JOB)
+        p = parse_hey(HEY_OK, JOB)
         self.assertEqual((p.requests, p.failures, p.seconds), (89678, 0, 2.0006))
-        p = harness.parse_hey(HEY_FAIL, JOB)
+        p = parse_hey(HEY_FAIL, JOB)
         self.assertEqual((p.requests, p.failures), (1359, 1259 + 45))
 
     def test_ab(self):
-        p = harness.parse_ab(AB_OK, JOB)
+        p = parse_ab(AB_OK, JOB)
         self.assertEqual((p.requests, p.failures, p.seconds), (277482, 0, 2.0))
-        p = harness.parse_ab(AB_FAIL, JOB)
+        p = parse_ab(AB_FAIL, JOB)
         self.assertEqual((p.requests, p.failures), (50, 53))
 
     def test_garbage_is_an_error_not_a_zero(self):
-        for parse in (harness.parse_wrk, harness.parse_h2load, harness.parse_hey, harness.parse_ab,
-                      harness.parse_locust, harness.parse_cicada):
+        for parse in (parse_wrk, parse_h2load, parse_hey, parse_ab, parse_locust, parse_cicada):
             with self.assertRaises(ValueError, msg=parse.__name__):
                 parse("unable to connect to 127.0.0.1:1 Connection refused\n", JOB)
 
@@ -132,7 +141,7 @@ class Parsers(unittest.TestCase):
                 {"name": "/b", "method": "GET", "num_requests": 50, "num_failures": 0,
                  "start_time": 1000.5, "last_request_timestamp": 1009.0},
             ]))
-            p = harness.parse_locust("", SimpleNamespace(out=out))
+            p = parse_locust("", SimpleNamespace(out=out))
         self.assertEqual((p.requests, p.failures, p.seconds), (150, 2, 10.0))
 
     def test_cicada_json(self):
@@ -141,49 +150,49 @@ class Parsers(unittest.TestCase):
             out.write_text(json.dumps({
                 "totals": {"requests": 105751, "failures": 1, "cancelled": 3, "duration_s": 2.05, "rps": 51681.1},
                 "endpoints": [], "generator": {"loop_lag_p99_ms": 0.4}}))
-            p = harness.parse_cicada("", SimpleNamespace(out=out))
+            p = parse_cicada("", SimpleNamespace(out=out))
             self.assertEqual((p.requests, p.failures, p.seconds), (105751, 1, 2.05))
             self.assertEqual(p.extra, {"loop_lag_p99_ms": 0.4, "cancelled": 3})
             # The loop lag is optional.
             out.write_text(json.dumps({"totals": {"requests": 5, "failures": 0, "duration_s": 1.0}}))
-            self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra, {})
+            self.assertEqual(parse_cicada("", SimpleNamespace(out=out)).extra, {})
             # An https run counts its handshakes; a plain one says 0 and they are left out.
             out.write_text(json.dumps({"totals": {"requests": 1543, "failures": 0, "duration_s": 1.02,
                                                   "tls_handshakes": 1543, "tls_resumed": 1541}}))
-            self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra,
+            self.assertEqual(parse_cicada("", SimpleNamespace(out=out)).extra,
                              {"tls_handshakes": 1543, "tls_resumed": 1541})
             out.write_text(json.dumps({"totals": {"requests": 5, "duration_s": 1.0, "tls_handshakes": 0,
                                                   "tls_resumed": 0}}))
-            self.assertEqual(harness.parse_cicada("", SimpleNamespace(out=out)).extra, {})
+            self.assertEqual(parse_cicada("", SimpleNamespace(out=out)).extra, {})
 
 
 def options(*argv):
-    return harness.parse_args(list(argv))
+    return parse_args(list(argv))
 
 
 class Commands(unittest.TestCase):
     def test_ab_count_comes_after_time_limit(self):
-        argv = harness.ab_argv("-k")(JOB)
+        argv = ab_argv("-k")(JOB)
         self.assertLess(argv.index("-t"), argv.index("-n"))
 
     def test_cicada_url_run(self):
-        self.assertEqual(harness.cicada_argv("url")(JOB), [
+        self.assertEqual(cicada_argv("url")(JOB), [
             "/usr/bin/cicada", "run", "http://127.0.0.1:8080/", "-u", "50", "-r", "50", "-t", "10s",
             "--threads", "1", "--headless", "--json", "/nonexistent/out.json"])
 
     def test_cicada_scenario_run(self):
-        argv = harness.cicada_argv("between.yaml")(JOB)
-        self.assertEqual(argv[2], str(harness.BENCH / "scenarios" / "between.yaml"))
+        argv = cicada_argv("between.yaml")(JOB)
+        self.assertEqual(argv[2], str(BENCH / "scenarios" / "between.yaml"))
         self.assertEqual(argv[3:5], ["--host", "http://127.0.0.1:8080"])
 
     def test_pipeline_depth(self):
-        job = harness.Job(**{**JOB.__dict__, "depth": 16})
-        self.assertIn("--pipeline", harness.cicada_argv("url", pipeline=True)(job))
-        self.assertEqual(harness.wrk_pipeline_argv(job)[-2:], ["--", "16"])
-        self.assertIn("-m16", harness.h2load_argv(job))
+        job = Job(**{**JOB.__dict__, "depth": 16})
+        self.assertIn("--pipeline", cicada_argv("url", pipeline=True)(job))
+        self.assertEqual(wrk_pipeline_argv(job)[-2:], ["--", "16"])
+        self.assertIn("-m16", h2load_argv(job))
 
     def test_cases(self):
-        keys = [c.key for c in harness.build_cases(options())]
+        keys = [c.key for c in build_cases(options())]
         self.assertEqual(keys, ["1", "2", "3", "4", "5", "6", "7"])
         self.assertEqual(options().case, keys + ["malloc", "micro"])
 
@@ -197,13 +206,13 @@ class Commands(unittest.TestCase):
         self.assertEqual(options("--smoke", "--case", "1,6,7,micro").case, ["1"])
 
     def test_https_rows(self):
-        cases = {c.key: c for c in harness.build_cases(options())}
+        cases = {c.key: c for c in build_cases(options())}
         for key in ("6", "7"):
             self.assertTrue(all(g.tls for g in cases[key].generators), key)
         self.assertTrue(cases["7"].handshakes)
         self.assertTrue(all(g.path == "/close" for g in cases["7"].generators))
-        job = harness.Job(**{**JOB.__dict__, "base": "https://127.0.0.1:8443", "path": "/close",
-                             "ca_file": "/tmp/ca.pem"})
+        job = Job(**{**JOB.__dict__, "base": "https://127.0.0.1:8443", "path": "/close",
+                     "ca_file": "/tmp/ca.pem"})
         resume, full = [g for g in cases["7"].generators if g.tool == "cicada"]
         argv = resume.argv(job)
         self.assertEqual(argv[2], "https://127.0.0.1:8443/close")
@@ -211,35 +220,34 @@ class Commands(unittest.TestCase):
         self.assertNotIn("--no-tls-resume", argv)
         self.assertIn("--no-tls-resume", full.argv(job))
         h2load = [g for g in cases["7"].generators if g.tool == "h2load"][0]
-        self.assertEqual(h2load.argv(job)[-3:], ["-n", str(harness.H2LOAD_TLS_CLOSE_RPS * 10),
+        self.assertEqual(h2load.argv(job)[-3:], ["-n", str(H2LOAD_TLS_CLOSE_RPS * 10),
                                                  "https://127.0.0.1:8443/close"])
         # A plain-HTTP run gets no --ca-file even when one is known.
-        self.assertNotIn("--ca-file", harness.cicada_argv("url")(harness.Job(**{**JOB.__dict__,
-                                                                               "ca_file": "/tmp/ca.pem"})))
+        self.assertNotIn("--ca-file", cicada_argv("url")(Job(**{**JOB.__dict__, "ca_file": "/tmp/ca.pem"})))
 
     def test_smoke_is_short_and_has_no_locust(self):
         opts = options("--smoke")
         self.assertEqual((opts.case, opts.reps), (["1", "2"], 1))
-        for case in harness.build_cases(opts)[:2]:
+        for case in build_cases(opts)[:2]:
             self.assertEqual(case.duration, 3)
             self.assertNotIn("locust", {g.tool for g in case.generators})
-        self.assertEqual(harness.build_cases(opts)[1].generators[0].users, 200)
+        self.assertEqual(build_cases(opts)[1].generators[0].users, 200)
 
     def test_every_row_has_a_unique_label_and_the_reference_exists(self):
-        for case in harness.build_cases(options()):
+        for case in build_cases(options()):
             labels = [g.label for g in case.generators]
             self.assertEqual(len(labels), len(set(labels)), case.key)
             if case.reference:
                 self.assertIn(case.reference, labels)
 
     def test_rows_differing_in_users_share_a_baseline(self):
-        case3 = harness.build_cases(options())[2]
-        self.assertEqual(len({harness.baseline_key(g) for g in case3.generators}), 1)
+        case3 = build_cases(options())[2]
+        self.assertEqual(len({baseline_key(g) for g in case3.generators}), 1)
 
 
 class NginxTlsLog(unittest.TestCase):
     def test_counts_requests_and_resumed_since_an_offset(self):
-        nginx = harness.Nginx.__new__(harness.Nginx)
+        nginx = Nginx.__new__(Nginx)
         with tempfile.TemporaryDirectory() as d:
             nginx.dir = Path(d)
             self.assertEqual(nginx.tls_log_offset(), 0)
@@ -255,39 +263,39 @@ class NginxTlsLog(unittest.TestCase):
 
 class Report(unittest.TestCase):
     def test_handshake_columns(self):
-        case = {c.key: c for c in harness.build_cases(options())}["7"]
+        case = {c.key: c for c in build_cases(options())}["7"]
         cicada = case.generators[2]
-        r = harness.Measurement("7", cicada.label, "cicada", 1, 50, wall_s=10.5, user_s=1.0, requests=20000,
-                                tool_seconds=10.0, extra={"tls_handshakes": 20000, "tls_resumed": 19950},
-                                server_requests=20010, server_resumed=19960)
+        r = Measurement("7", cicada.label, "cicada", 1, 50, wall_s=10.5, user_s=1.0, requests=20000,
+                        tool_seconds=10.0, extra={"tls_handshakes": 20000, "tls_resumed": 19950},
+                        server_requests=20010, server_resumed=19960)
         self.assertEqual(r.handshakes_per_s, 2000.0)
         self.assertAlmostEqual(r.resumed_pct, 99.75)
-        wrk = harness.Measurement("7", "wrk", "wrk", 1, 50, wall_s=10, user_s=1.0, requests=30000, tool_seconds=10)
+        wrk = Measurement("7", "wrk", "wrk", 1, 50, wall_s=10, user_s=1.0, requests=30000, tool_seconds=10)
         self.assertEqual((wrk.handshakes_per_s, wrk.resumed_pct), (3000.0, None))
-        s = harness.summarize(case, cicada, [r], {}, None)
-        head, _, row = harness.table_throughput(case, [s])
+        s = summarize(case, cicada, [r], {}, None)
+        head, _, row = table_throughput(case, [s])
         self.assertIn("handshakes/s", head)
         self.assertEqual(len(head.split("|")), len(row.split("|")))
         self.assertIn("| 2000 | 99.8 | 99.8 |", row)
 
 
     def test_med_range(self):
-        self.assertEqual(harness.med_range([3.0, 1.0, 2.0], ".1f"), "2.0 (1.0–3.0)")
-        self.assertEqual(harness.med_range([2.0], ".1f"), "2.0")
-        self.assertEqual(harness.med_range([None], ".1f"), "–")
+        self.assertEqual(med_range([3.0, 1.0, 2.0], ".1f"), "2.0 (1.0–3.0)")
+        self.assertEqual(med_range([2.0], ".1f"), "2.0")
+        self.assertEqual(med_range([None], ".1f"), "–")
 
     def test_ratio_is_within_the_same_repetition(self):
-        case = harness.build_cases(options())[0]
+        case = build_cases(options())[0]
         wrk, cicada = case.generators[0], case.generators[-1]
 
         def m(gen, rep, cpu, requests):
-            r = harness.Measurement("1", gen.label, gen.tool, rep, 50, wall_s=10, user_s=cpu, requests=requests)
+            r = Measurement("1", gen.label, gen.tool, rep, 50, wall_s=10, user_s=cpu, requests=requests)
             return r
 
         wrk_runs = [m(wrk, 1, 1.0, 100000), m(wrk, 2, 2.0, 100000)]  # 10 and 20 µs/request
         cic_runs = [m(cicada, 1, 0.9, 100000), m(cicada, 2, 1.8, 100000)]  # 9 and 18 µs/request
         refs = {r.rep: r for r in wrk_runs}
-        s = harness.summarize(case, cicada, cic_runs, refs, None)
+        s = summarize(case, cicada, cic_runs, refs, None)
         self.assertEqual([round(x, 6) for x in s["ratios"]], [0.9, 0.9])
         self.assertAlmostEqual(s["ratio"], 0.9)
 

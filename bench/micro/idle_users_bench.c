@@ -18,7 +18,7 @@
  *
  *     bench/micro/build.sh && bench/.work/micro/idle_users_bench [--users N] [--dispatches N]
  *
- * Wait times are converted to milliseconds as the engine does, rounding down (engine.c: a late timer
+ * Wait times are converted to milliseconds as the engine does, rounding down (lane.c: a late timer
  * shows up in the latency measured from the intended start; an early one would hide it), so a draw
  * under 1 ms re-arms a 0-ms timer, which libuv 1.44 runs again in the same pass over due timers.
  */

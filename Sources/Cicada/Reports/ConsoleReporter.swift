@@ -87,6 +87,3 @@ public func generatorWarnings(_ result: RunResult) -> [String] {
     }
     return warnings
 }
-
-/// The version printed by the CLI and written into summaries.
-public let cicadaVersion = "0.1.0"

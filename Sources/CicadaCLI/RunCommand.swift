@@ -118,7 +118,7 @@ struct RunCommand: ParsableCommand {
         let requestTimeout = try timeout.map { try seconds($0, option: "--timeout") } ?? defaults.timeout ?? 60
         let connectTimeout = try connectTimeout.map { try seconds($0, option: "--connect-timeout") } ?? defaults.connectTimeout ?? 5
         let stopTimeout = try stopTimeout.map { try seconds($0, option: "--stop-timeout") } ?? 10
-        let tls = try baseURL.scheme == .https ? tlsOptions(scenario.tls) : nil
+        let tls = try baseURL.scheme == .https ? tlsSettings(scenario.tls) : nil
         if baseURL.scheme == .http, insecure || caFile != nil || certFile != nil || keyFile != nil || tlsMin != nil
             || tlsMax != nil || noTLSResume || tlsServerName != nil {
             throw SetupError("TLS options were given but the target \(baseURL) is plain http://")
@@ -137,7 +137,7 @@ struct RunCommand: ParsableCommand {
             throw SetupError(error.description)
         }
 
-        if let tls, !tls.verify {
+        if tls?.verify == false {
             FileHandle.standardError.write(Data("warning: TLS certificate verification is OFF: any certificate is accepted\n".utf8))
         }
         raiseOpenFileLimit(users: users)
@@ -160,8 +160,9 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The scenario's `tls:` block with the command line's options over it, checked by the same rules
-    /// as the file (readable PEM of the right kind, a key only with a certificate, versions in order).
-    private func tlsOptions(_ file: TLSSettings) throws -> TLSOptions {
+    /// as the file (readable PEM of the right kind, a key only with a certificate, versions in order). Fields
+    /// that neither sets stay nil: the engine gives them their defaults.
+    private func tlsSettings(_ file: TLSSettings) throws -> TLSSettings {
         func version(_ text: String?, _ option: String) throws -> TLSVersion? {
             guard let text else { return nil }
             do { return try parseTLSVersion(text) } catch { throw SetupError("\(option): \(error)") }
@@ -172,10 +173,7 @@ struct RunCommand: ParsableCommand {
             resume: noTLSResume ? false : nil, serverName: tlsServerName)
         let settings = file.overridden(by: flags)
         do { try settings.validate() } catch { throw SetupError("\(error)") }
-        return TLSOptions(verify: settings.verify ?? true, resume: settings.resume ?? true,
-                          minVersion: settings.minVersion, maxVersion: settings.maxVersion,
-                          serverName: settings.serverName, caFile: settings.caFile,
-                          certFile: settings.certFile, keyFile: settings.keyFile)
+        return settings
     }
 
     private func urlScenario() throws -> Scenario {

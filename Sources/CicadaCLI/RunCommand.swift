@@ -125,14 +125,17 @@ struct RunCommand: ParsableCommand {
         }
 
         let rebased = scenario.rebased(onto: baseURL)
-        let plan: CompiledPlan
-        let engine: LoadEngine
+        let run: LoadRun
         do {
-            plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
-            engine = try LoadEngine(plan: plan, options: EngineOptions(
-                host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
-                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
-                pipelineDepth: pipeline ?? defaults.pipeline ?? 1))
+            let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
+            run = try LoadRun(
+                plan: plan,
+                engine: EngineOptions(
+                    host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
+                    connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
+                    pipelineDepth: pipeline ?? defaults.pipeline ?? 1),
+                configuration: RunConfiguration(users: users, spawnRate: spawnRate, runTime: runTime,
+                                                stopTimeout: stopTimeout))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         }
@@ -141,11 +144,10 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: TLS certificate verification is OFF: any certificate is accepted\n".utf8))
         }
         raiseOpenFileLimit(users: users)
-        installInterruptHandler()
         let reporter = ConsoleReporter()
-        let runner = LoadRunner(engine: engine, configuration: RunConfiguration(
-            users: users, spawnRate: spawnRate, runTime: runTime, stopTimeout: stopTimeout), observer: reporter)
-        let result = try runner.run()
+        // The first Ctrl-C stops the run as its run time would; a second one exits at once.
+        let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
+        let result = try withExtendedLifetime(interrupts) { try run.run(observer: reporter) }
         reporter.finish(result: result)
         if let json {
             let data = try JSONSummary(result: result, version: cicadaVersion).encoded()
@@ -217,43 +219,4 @@ struct RunCommand: ParsableCommand {
     private func seconds(_ text: String, option: String) throws -> Double {
         do { return try parseDuration(text) } catch { throw SetupError("\(option) '\(text)': \(error)") }
     }
-}
-
-/// Each user holds one socket; the soft limit (often 1024) would fail connects long before the box is
-/// busy, so raise it towards the hard limit.
-func raiseOpenFileLimit(users: Int) {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-    let wanted = rlim_t(users + 256)
-    if limit.rlim_cur < wanted {
-        limit.rlim_cur = min(limit.rlim_max, max(wanted, limit.rlim_cur))
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    if limit.rlim_cur < wanted {
-        FileHandle.standardError.write(Data("warning: the open-files limit is \(limit.rlim_cur), below \(users) users; raise it with ulimit -n\n".utf8))
-    }
-}
-
-/// The first Ctrl-C stops the run gracefully, like the run time ending; a second one exits at once.
-func installInterruptHandler() {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let queue = DispatchQueue(label: "cicada.signals")
-    for signalNumber in [SIGINT, SIGTERM] {
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-        source.setEventHandler {
-            if stopRequested.exchange(true, ordering: .relaxed) { exit(130) }
-        }
-        source.resume()
-        interruptSources.append(source)
-    }
-}
-
-nonisolated(unsafe) var interruptSources: [DispatchSourceSignal] = []
-
-/// A problem with the scenario, the target or the environment, found before any load is sent: printed
-/// as one line naming what is wrong, without the usage text, and the exit code is 2.
-struct SetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

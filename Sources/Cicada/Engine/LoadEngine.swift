@@ -1,37 +1,5 @@
 import CCicadaCore
 
-/// Where and how the engine connects.
-public struct EngineOptions: Sendable {
-    public var host: String
-    public var port: Int
-    public var threads: Int
-    public var maxUsers: Int
-    public var connectTimeout: Double
-    public var requestTimeout: Double
-    public var seed: UInt64
-    /// TLS settings, validated (``TLSSettings/validate()``); nil for plain HTTP. The engine gives the fields
-    /// left unset their defaults.
-    public var tls: TLSSettings?
-    /// Requests each user keeps in flight on its connection (HTTP/1.1 pipelining); 1 for none.
-    public var pipelineDepth: Int
-
-    public init(host: String, port: Int, threads: Int = 0, maxUsers: Int, connectTimeout: Double = 5,
-                requestTimeout: Double = 60, seed: UInt64 = 0x5EED, tls: TLSSettings? = nil, pipelineDepth: Int = 1) {
-        self.tls = tls
-        self.pipelineDepth = pipelineDepth
-        self.host = host
-        self.port = port
-        self.threads = threads
-        self.maxUsers = maxUsers
-        self.connectTimeout = connectTimeout
-        self.requestTimeout = requestTimeout
-        self.seed = seed
-    }
-}
-
-/// The C engine's live counters, summed over the workers.
-public typealias EngineCounters = cc_engine_counters_t
-
 /// A thin owner of the C engine. Every method must be called from the thread that created it (the
 /// control thread); the engine's own worker threads never call into Swift.
 public final class LoadEngine {

@@ -1,94 +1,39 @@
 import CCicadaCore
 import Foundation
 import Histogram
-import Synchronization
 
-/// How a run unfolds over time.
-public struct RunConfiguration: Sendable {
-    /// Peak number of concurrent users.
-    public var users: Int
-    /// Users started per second while ramping up; 0 starts them all at once.
-    public var spawnRate: Double
-    /// How long the run lasts from its start (ramp-up included); nil runs until interrupted.
-    public var runTime: Double?
-    /// How long users may take to finish their request in flight after the run time ends, before
-    /// those requests are cancelled.
-    public var stopTimeout: Double
-    /// How often live statistics are reported, in seconds.
-    public var reportInterval: Double
-
-    public init(users: Int, spawnRate: Double, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2) {
-        self.users = users
-        self.spawnRate = spawnRate
-        self.runTime = runTime
-        self.stopTimeout = stopTimeout
-        self.reportInterval = reportInterval
-    }
-}
-
-/// What the generator itself cost, so that a reader can tell when it, not the target, was the limit.
-public struct GeneratorUsage: Sendable, Codable {
-    public var threads: Int
-    public var cpuUserSeconds: Double
-    public var cpuSystemSeconds: Double
-    public var peakRSSBytes: UInt64
-    public var loopLagP99Milliseconds: Double
-    public var loopLagMaxMilliseconds: Double
-    public var connectionsOpened: UInt64
-    public var samplesDropped: UInt64
-    public var usersPeak: Int
-
-    /// CPU time as a share of one core over the run.
-    public func cpuPercent(duration: Double) -> Double {
-        duration > 0 ? (cpuUserSeconds + cpuSystemSeconds) / duration * 100 : 0
-    }
-}
-
-/// The outcome of a run.
-public struct RunResult: Sendable {
-    public var statistics: RunStatistics
-    public var duration: Double
-    public var target: String
-    public var generator: GeneratorUsage
-    /// Requests the core started; equal to the samples counted unless samples were dropped.
-    public var requestsStarted: UInt64
-}
-
-/// Live progress, called on the control thread.
-public protocol RunObserver: AnyObject {
-    func runStarted(target: String, threads: Int)
-    func report(statistics: RunStatistics, usersActive: Int, elapsed: Double)
-    func stopping(reason: String)
-}
-
-/// Set from a signal handler to ask a run to stop as if its run time had ended.
-public let stopRequested = Atomic<Bool>(false)
-
-/// Drives a run: spawns users at the spawn rate, ends it at the run time, drains samples every
-/// 100 ms and hands statistics to an observer. Runs on the calling thread.
-public final class LoadRunner {
-    let engine: LoadEngine
-    let configuration: RunConfiguration
-    weak var observer: RunObserver?
+/// What a run's control thread does: spawns users at the spawn rate, ends the run at the run time or
+/// when a stop is asked for, drains samples every 100 ms and hands statistics on. It owns the engine and
+/// the statistics; ``LoadRun`` keeps it on the thread that made the engine.
+final class RunDriver {
+    private let engine: LoadEngine
+    private let configuration: RunConfiguration
     private var statistics: RunStatistics
     private var loopLag = makeLatencyHistogram()
     private var alive: [Int]
 
-    public init(engine: LoadEngine, configuration: RunConfiguration, observer: RunObserver?) {
+    init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
         self.configuration = configuration
-        self.observer = observer
         self.statistics = RunStatistics(endpoints: engine.plan.endpoints)
         self.alive = engine.plan.userClassNames.map { _ in 0 }
     }
 
     /// Runs to the end and returns what happened.
-    public func run() throws -> RunResult {
+    /// - Parameters:
+    ///   - stopRequest: polled every tick; a reason once a stop has been asked for.
+    ///   - publish: called with the progress at each report and each change of phase.
+    func run(observer: (any RunObserver)?, stopRequest: () -> String?, publish: (RunProgress) -> Void) throws -> RunResult {
         let usageBefore = ProcessUsage.now()
         try engine.start()
         observer?.runStarted(target: engine.targetDescription, threads: engine.workerCount)
         let start = cc_clock_now_ns()
         statistics.markTime(start)
+        func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
+            RunProgress(phase: phase, elapsed: Double(cc_clock_now_ns() - start) / 1e9, usersActive: usersActive,
+                        statistics: statistics)
+        }
+        publish(progress(.running, usersActive: 0))
         var nextReport = configuration.reportInterval
         var usersPeak = 0
         let tick: UInt32 = 100_000 // microseconds
@@ -98,15 +43,18 @@ public final class LoadRunner {
         while true {
             let elapsed = Double(cc_clock_now_ns() - start) / 1e9
             if let runTime = configuration.runTime, elapsed >= runTime { break }
-            if stopRequested.load(ordering: .relaxed) {
-                stopReason = "interrupted"
+            if let reason = stopRequest() {
+                stopReason = reason
                 break
             }
             try spawnTowardsTarget(elapsed: elapsed)
             usersPeak = max(usersPeak, alive.reduce(0, +))
             let counters = drainAndWatch()
             if elapsed >= nextReport {
-                reportNow(start: start, usersActive: Int(counters.users_active))
+                statistics.markTime(cc_clock_now_ns())
+                let report = progress(.running, usersActive: Int(counters.users_active))
+                publish(report)
+                observer?.report(report)
                 nextReport += configuration.reportInterval
             }
             usleep(tick)
@@ -115,6 +63,7 @@ public final class LoadRunner {
         // Stopping: no new request; let requests in flight finish until the stop timeout.
         observer?.stopping(reason: stopReason)
         engine.stop()
+        publish(progress(.stopping, usersActive: Int(engine.counters().users_active)))
         let stopStart = cc_clock_now_ns()
         while drainAndWatch().users_active > 0 {
             if Double(cc_clock_now_ns() - stopStart) / 1e9 >= configuration.stopTimeout { break }
@@ -169,26 +118,5 @@ public final class LoadRunner {
         let counters = engine.counters()
         if counters.loop_lag_max_ns > 0 { loopLag.record(max(1, counters.loop_lag_max_ns / 1000)) }
         return counters
-    }
-
-    private func reportNow(start: UInt64, usersActive: Int) {
-        let now = cc_clock_now_ns()
-        statistics.markTime(now)
-        observer?.report(statistics: statistics, usersActive: usersActive, elapsed: Double(now - start) / 1e9)
-    }
-}
-
-/// CPU time and peak memory of this process.
-struct ProcessUsage {
-    var userSeconds: Double
-    var systemSeconds: Double
-    var peakRSSBytes: UInt64
-
-    static func now() -> ProcessUsage {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return ProcessUsage(userSeconds: seconds(usage.ru_utime), systemSeconds: seconds(usage.ru_stime),
-                            peakRSSBytes: UInt64(usage.ru_maxrss) * 1024)
     }
 }

@@ -52,8 +52,7 @@ public struct RunStatistics: Sendable {
             perEndpoint[index].failures += 1
             windowFailures += 1
         }
-        let key = FailureKey(endpoint: index, kind: failure, detail: Self.detail(of: sample))
-        failureCounts[key, default: 0] += 1
+        failureCounts[FailureKey(sample), default: 0] += 1
     }
 
     /// Closes the current rate window at `now` (monotonic nanoseconds) and computes the rates in it.
@@ -75,25 +74,20 @@ public struct RunStatistics: Sendable {
         return total
     }
 
-    /// The failure rows, most frequent first.
-    public var failureRows: [(key: FailureKey, count: UInt64)] {
-        failureCounts.map { ($0.key, $0.value) }.sorted {
-            $0.count != $1.count ? $0.count > $1.count : ($0.key.endpoint, $0.key.kind) < ($1.key.endpoint, $1.key.kind)
+    /// The failure rows, most frequent first; the words are made here, not while counting.
+    public var failureRows: [FailureTableRow] {
+        struct Words: Hashable {
+            var endpoint: Int
+            var kind: Int
+            var detail: String
         }
-    }
-
-    /// A failure's detail in words: the status for HTTP errors; otherwise the core's words for the
-    /// detail (the parser's reason, OpenSSL's reason, the system error's name).
-    static func detail(of sample: cc_sample_t) -> String {
-        switch Int(sample.failure) {
-        case Int(CC_FAIL_HTTP_4XX.rawValue), Int(CC_FAIL_HTTP_5XX.rawValue):
-            return "HTTP \(sample.status)"
-        case Int(CC_FAIL_CANCELLED.rawValue):
-            return "in flight at stop"
-        default:
-            var buffer = [CChar](repeating: 0, count: 160)
-            cc_failure_detail_text(Int32(sample.failure), sample.detail, &buffer, buffer.count)
-            return stringFromBuffer(buffer)
+        var counts: [Words: UInt64] = [:]
+        for (key, count) in failureCounts {
+            counts[Words(endpoint: key.endpoint, kind: key.kind, detail: key.detailText), default: 0] += count
+        }
+        let rows = counts.map { FailureTableRow(endpoint: $0.key.endpoint, kind: $0.key.kind, detail: $0.key.detail, count: $0.value) }
+        return rows.sorted {
+            $0.count != $1.count ? $0.count > $1.count : ($0.endpoint, $0.kind, $0.detail) < ($1.endpoint, $1.kind, $1.detail)
         }
     }
 }

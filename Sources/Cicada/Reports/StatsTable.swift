@@ -37,10 +37,9 @@ public enum StatsTable {
         guard !rows.isEmpty else { return "" }
         var lines = ["Failures", pad("# occurrences", 14) + " " + pad("Type", 7) + " " + pad("Name", 32) + " Error"]
         lines.append(String(repeating: "-", count: 100))
-        for (key, count) in rows {
-            let endpoint = statistics.endpoints[key.endpoint]
-            let error = failureDescription(kind: key.kind, detail: key.detail)
-            lines.append(lpad("\(count)", 14) + " " + pad(endpoint.method, 7) + " " + pad(endpoint.name, 32) + " " + error)
+        for row in rows {
+            let endpoint = statistics.endpoints[row.endpoint]
+            lines.append(lpad("\(row.count)", 14) + " " + pad(endpoint.method, 7) + " " + pad(endpoint.name, 32) + " " + row.message)
         }
         return lines.joined(separator: "\n")
     }

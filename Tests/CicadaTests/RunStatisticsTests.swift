@@ -46,4 +46,25 @@ final class RunStatisticsTests: XCTestCase {
         XCTAssertEqual(statistics.failureCounts.count, 2)
         XCTAssertEqual(statistics.failureRows, [FailureTableRow(endpoint: 0, kind: Int(CC_FAIL_CONNECT.rawValue), detail: "", count: 2)])
     }
+
+    func testTheLiveTableShowsEachEndpointsCurrentRate() {
+        var statistics = RunStatistics(endpoints: endpoints)
+        statistics.markTime(1_000_000_000)
+        for _ in 0..<10 { statistics.record(sample(endpoint: 0, end: 2_000_000_000)) }
+        for _ in 0..<30 { statistics.record(sample(endpoint: 1, end: 2_000_000_000)) }
+        statistics.markTime(3_000_000_000)
+        // 40 requests in a window of 2 s; the next window has none yet, and the current rates stay.
+        statistics.record(sample(endpoint: 0, end: 3_500_000_000))
+        XCTAssertEqual(statistics.currentEndpointRPS, [5, 15])
+        XCTAssertEqual(statistics.currentRPS, 20)
+        let rows = StatsTable.render(statistics, duration: 3, live: true).split(separator: "\n")
+        XCTAssertTrue(rows[2].hasPrefix("GET") && rows[2].hasSuffix(" 5.00"), String(rows[2]))
+        XCTAssertTrue(rows[3].hasPrefix("POST") && rows[3].hasSuffix(" 15.00"), String(rows[3]))
+        XCTAssertTrue(rows[5].hasSuffix(" 20.00"), String(rows[5]))
+
+        // At the end, the rates are over the whole run: 11 and 30 requests in 4 s.
+        let final = StatsTable.render(statistics, duration: 4, live: false).split(separator: "\n")
+        XCTAssertTrue(final[2].hasSuffix(" 2.75"), String(final[2]))
+        XCTAssertTrue(final[3].hasSuffix(" 7.50"), String(final[3]))
+    }
 }

@@ -7,16 +7,25 @@ public struct RunStatistics: Sendable {
     public let endpoints: [Endpoint]
     public private(set) var perEndpoint: [EndpointStatistics]
     public private(set) var failureCounts: [FailureKey: UInt64] = [:]
-    /// Requests completed per second, over the whole run so far (updated by `markTime`).
+    /// The current rates are over the last window, the time between the last two calls of ``markTime(_:)``
+    /// (the runner calls it at each report interval), not over the whole run: the rate of the whole run
+    /// is the requests over the duration. Zero until a window has closed.
     private var windowStart: UInt64 = 0
-    private var windowRequests: UInt64 = 0
+    /// Requests counted in the open window, by endpoint.
+    private var windowRequests: [UInt64]
     private var windowFailures: UInt64 = 0
+    /// Requests counted per second in the last window, all endpoints together.
     public private(set) var currentRPS: Double = 0
+    /// Requests counted per second in the last window, by endpoint (in the order of ``endpoints``).
+    public private(set) var currentEndpointRPS: [Double]
+    /// Failures counted per second in the last window.
     public private(set) var currentFailuresPerSecond: Double = 0
 
     public init(endpoints: [Endpoint]) {
         self.endpoints = endpoints
         self.perEndpoint = endpoints.map(EndpointStatistics.init)
+        self.windowRequests = endpoints.map { _ in 0 }
+        self.currentEndpointRPS = endpoints.map { _ in 0 }
     }
 
     /// Counts a batch of samples.
@@ -27,7 +36,7 @@ public struct RunStatistics: Sendable {
     public mutating func record(_ sample: cc_sample_t) {
         let index = Int(sample.endpoint)
         perEndpoint[index].requests += 1
-        windowRequests += 1
+        windowRequests[index] += 1
         if sample.first_byte_ns != 0 {
             perEndpoint[index].responses += 1
             perEndpoint[index].bytesReceived += sample.bytes_received
@@ -55,15 +64,17 @@ public struct RunStatistics: Sendable {
         failureCounts[FailureKey(sample), default: 0] += 1
     }
 
-    /// Closes the current rate window at `now` (monotonic nanoseconds) and computes the rates in it.
+    /// Closes the open rate window at `now` (monotonic nanoseconds), computes the current rates over it and
+    /// opens the next one.
     public mutating func markTime(_ now: UInt64) {
         if windowStart != 0, now > windowStart {
             let seconds = Double(now - windowStart) / 1e9
-            currentRPS = Double(windowRequests) / seconds
+            currentEndpointRPS = windowRequests.map { Double($0) / seconds }
+            currentRPS = Double(windowRequests.reduce(0, +)) / seconds
             currentFailuresPerSecond = Double(windowFailures) / seconds
         }
         windowStart = now
-        windowRequests = 0
+        for index in windowRequests.indices { windowRequests[index] = 0 }
         windowFailures = 0
     }
 

@@ -1,6 +1,5 @@
 import CCicadaCore
 import Foundation
-import Histogram
 
 /// What a run's control thread does: spawns users at the spawn rate, ends the run at the run time or
 /// when a stop is asked for, drains samples every 100 ms and hands statistics on. It owns the engine and
@@ -9,7 +8,7 @@ final class RunDriver {
     private let engine: LoadEngine
     private let configuration: RunConfiguration
     private var statistics: RunStatistics
-    private var loopLag = makeLatencyHistogram()
+    private var loopLag = LoopLagRecorder(start: 0)
     private var alive: [Int]
 
     init(engine: LoadEngine, configuration: RunConfiguration) {
@@ -29,6 +28,7 @@ final class RunDriver {
         observer?.runStarted(target: engine.targetDescription, threads: engine.workerCount)
         let start = cc_clock_now_ns()
         statistics.markTime(start)
+        loopLag = LoopLagRecorder(start: start)
         func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
             RunProgress(phase: phase, elapsed: Double(cc_clock_now_ns() - start) / 1e9, usersActive: usersActive,
                         statistics: statistics)
@@ -73,6 +73,7 @@ final class RunDriver {
         if engine.counters().users_active > 0 { engine.cancel() }
         engine.join()
         drainAndWatch()
+        loopLag.finish()
         let after = engine.counters()
         let usageAfter = ProcessUsage.now()
 
@@ -81,8 +82,8 @@ final class RunDriver {
             cpuUserSeconds: usageAfter.userSeconds - usageBefore.userSeconds,
             cpuSystemSeconds: usageAfter.systemSeconds - usageBefore.systemSeconds,
             peakRSSBytes: usageAfter.peakRSSBytes,
-            loopLagP99Milliseconds: Double(loopLag.totalCount > 0 ? loopLag.valueAtPercentile(99) : 0) / 1000,
-            loopLagMaxMilliseconds: Double(loopLag.totalCount > 0 ? loopLag.max : 0) / 1000,
+            loopLagP99Milliseconds: loopLag.p99Milliseconds,
+            loopLagMaxMilliseconds: loopLag.maxMilliseconds,
             connectionsOpened: after.connections_opened,
             samplesDropped: after.samples_dropped,
             usersPeak: usersPeak)
@@ -116,7 +117,7 @@ final class RunDriver {
     private func drainAndWatch() -> EngineCounters {
         engine.drain { statistics.record($0) }
         let counters = engine.counters()
-        if counters.loop_lag_max_ns > 0 { loopLag.record(max(1, counters.loop_lag_max_ns / 1000)) }
+        loopLag.read(lagNanoseconds: counters.loop_lag_max_ns, at: cc_clock_now_ns())
         return counters
     }
 }

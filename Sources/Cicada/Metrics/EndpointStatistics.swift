@@ -16,8 +16,11 @@ public struct EndpointStatistics: Sendable {
     public internal(set) var responses: UInt64 = 0
     /// From the actual start of each successful request to its last byte, in microseconds.
     public internal(set) var responseTime = makeLatencyHistogram()
-    /// From the intended start (after the user's wait) to the last byte: includes any delay the
-    /// generator itself added, which is how coordinated omission is seen and corrected.
+    /// From the intended start to the last byte, in microseconds. The intended start is the end of the
+    /// user's wait (the previous request's end plus the wait), so this is the response time plus the
+    /// generator's own lateness: a timer that fired late, a busy loop. It is not a coordinated-omission
+    /// correction: a slow response moves the next intended start too, so requests that a slow server kept
+    /// from being sent do not show here. That needs an arrival-rate schedule.
     public internal(set) var fromIntendedStart = makeLatencyHistogram()
     /// Connect times of the requests that opened a connection, in microseconds.
     public internal(set) var connectTime = makeLatencyHistogram()

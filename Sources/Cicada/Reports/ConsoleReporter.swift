@@ -51,7 +51,7 @@ public final class ConsoleReporter: RunObserver {
         text += String(format: "\nTotals: %llu requests in %.2fs (%.1f req/s): %llu succeeded, %llu failed, %llu cancelled\n",
                        total.requests, result.duration, result.duration > 0 ? Double(total.requests) / result.duration : 0,
                        total.successes, total.failures, total.cancelled)
-        text += "Latency from the intended start (coordinated omission corrected): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
+        text += "Latency from the intended start (the generator's own lateness included; not a coordinated-omission correction): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
         if total.tlsHandshakes > 0 {
             let handshake = LatencySummary(total.tlsHandshakeTime)
             text += "TLS: \(total.tlsHandshakes) handshakes, \(total.tlsResumed) resumed; handshake median \(StatsTable.ms(handshake.median)) ms, p99 \(StatsTable.ms(handshake.p99)) ms\n"

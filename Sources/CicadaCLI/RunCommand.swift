@@ -124,6 +124,11 @@ struct RunCommand: ParsableCommand {
             throw SetupError("TLS options were given but the target \(baseURL) is plain http://")
         }
 
+        // A report that cannot be written is found now, before any load is sent.
+        let jsonFile = try json.map { path in
+            do { return try ReportFile(path: path) } catch { throw SetupError("--json: \(error)") }
+        }
+
         let rebased = scenario.rebased(onto: baseURL)
         let run: LoadRun
         do {
@@ -140,24 +145,30 @@ struct RunCommand: ParsableCommand {
             throw SetupError(error.description)
         }
 
+        // A console that fails (a closed pipe, a full disk) is a warning: the run, its files and its exit
+        // code stay. SIGPIPE is ignored (CicadaCommand.main), so a closed pipe fails the write instead.
+        let errors = ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error")
+        let console = ConsoleStream(fileDescriptor: STDOUT_FILENO, name: "standard output", warnings: errors)
         if tls?.verify == false {
-            FileHandle.standardError.write(Data("warning: TLS certificate verification is OFF: any certificate is accepted\n".utf8))
+            errors.write("warning: TLS certificate verification is OFF: any certificate is accepted\n")
         }
-        raiseOpenFileLimit(users: users)
-        let reporter = ConsoleReporter()
+        raiseOpenFileLimit(users: users, warnings: errors)
+        let reporter = ConsoleReporter(output: console)
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
         let result = try withExtendedLifetime(interrupts) { try run.run(observer: reporter) }
+
         reporter.finish(result: result)
-        if let json {
-            let data = try JSONSummary(result: result, version: cicadaVersion).encoded()
+        var reportsWritten = true
+        if let jsonFile {
             do {
-                try data.write(to: URL(fileURLWithPath: json))
+                try jsonFile.write(JSONSummary(result: result, version: cicadaVersion).encoded())
             } catch {
-                FileHandle.standardError.write(Data("cicada: cannot write \(json): \(error.localizedDescription)\n".utf8))
-                throw ExitCode(2)
+                errors.write("cicada: error: the JSON summary was not written: \(error)\n")
+                reportsWritten = false
             }
         }
+        if !reportsWritten { throw ExitCode(3) }
         if result.statistics.aggregated.failures > 0 { throw ExitCode(1) }
     }
 

@@ -1,15 +1,16 @@
 import Foundation
 
 /// Prints live statistics while a run goes on: the full table redrawn in place on a terminal, one
-/// plain line per interval otherwise (logs, CI), so that files stay readable.
+/// plain line per interval otherwise (logs, CI), so that files stay readable. An output that fails (a
+/// closed pipe, a full disk) only stops the printing; see ``ConsoleStream``.
 public final class ConsoleReporter: RunObserver {
     private let isTerminal: Bool
     private var linesDrawn = 0
-    private let output: FileHandle
+    private let output: ConsoleStream
 
-    public init(output: FileHandle = .standardOutput) {
+    public init(output: ConsoleStream) {
         self.output = output
-        self.isTerminal = isatty(output.fileDescriptor) != 0
+        self.isTerminal = output.isTerminal
     }
 
     public func runStarted(target: String, threads: Int) {
@@ -65,6 +66,6 @@ public final class ConsoleReporter: RunObserver {
     }
 
     private func write(_ text: String) {
-        output.write(Data(text.utf8))
+        output.write(text)
     }
 }

@@ -1,5 +1,3 @@
-import CCicadaCore
-
 /// Where and how the engine connects.
 public struct EngineOptions: Sendable {
     public var host: String
@@ -28,6 +26,3 @@ public struct EngineOptions: Sendable {
         self.seed = seed
     }
 }
-
-/// The C engine's live counters, summed over the workers.
-public typealias EngineCounters = cc_engine_counters_t

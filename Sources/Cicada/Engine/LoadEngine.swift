@@ -1,5 +1,8 @@
 import CCicadaCore
 
+/// The C engine's live counters, summed over the workers.
+public typealias EngineCounters = cc_engine_counters_t
+
 /// A thin owner of the C engine. Every method must be called from the thread that created it (the
 /// control thread); the engine's own worker threads never call into Swift.
 public final class LoadEngine {

@@ -1,4 +1,5 @@
 import CCicadaCore
+import Foundation
 
 /// The C engine's live counters, summed over the workers.
 public typealias EngineCounters = cc_engine_counters_t
@@ -68,7 +69,19 @@ public final class LoadEngine {
         return stringFromBuffer(buffer)
     }
 
-    public func start() throws { try check(cc_engine_start(handle), "cannot start the workers") }
+    /// Starts the worker threads. They start with SIGPIPE blocked, so that a write to a connection the
+    /// server has reset fails with EPIPE, which the core counts, instead of ending the process: libuv
+    /// writes to sockets with write(2), which has no MSG_NOSIGNAL. Threads inherit the signal mask of the
+    /// thread that creates them, so it is blocked here around the start and restored after.
+    public func start() throws {
+        var pipeSignal = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try check(cc_engine_start(handle), "cannot start the workers")
+    }
 
     public func spawn(userClass: Int, count: Int) throws {
         guard count > 0 else { return }

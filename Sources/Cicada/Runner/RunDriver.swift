@@ -53,6 +53,8 @@ final class RunDriver {
             if elapsed >= nextReport {
                 statistics.markTime(cc_clock_now_ns())
                 let report = progress(.running, usersActive: Int(counters.users_active))
+                // Other threads keep this copy, so the next sample copies the histograms (copy on write):
+                // once per report interval, never per sample.
                 publish(report)
                 observer?.report(report)
                 nextReport += configuration.reportInterval

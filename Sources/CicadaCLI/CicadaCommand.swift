@@ -9,20 +9,24 @@ struct CicadaCommand: ParsableCommand {
         abstract: "A load generator for HTTP services: Locust's user model at wrk's cost per request.",
         discussion: """
             Exit codes: 0 when every request succeeded, 1 when any request failed, 2 for a usage or \
-            scenario error.
+            scenario error (no load was sent), 3 when the run ended but a report file could not be written.
             """,
         version: cicadaVersion,
         subcommands: [RunCommand.self])
 
     /// ArgumentParser exits with 64 on usage errors; Cicada promises 2, as Locust does.
     static func main() {
+        // A closed pipe on stdout or stderr (`cicada run ... | head -1`) must fail a write, which the
+        // console treats as a warning, instead of killing the run and its report files.
+        signal(SIGPIPE, SIG_IGN)
+        let errors = ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error")
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let error as SetupError {
-            FileHandle.standardError.write(Data("cicada: error: \(error)\n".utf8))
+            errors.write("cicada: error: \(error)\n")
             Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
@@ -30,7 +34,7 @@ struct CicadaCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            errors.write(fullMessage(for: error) + "\n")
             Foundation.exit(2)
         }
     }

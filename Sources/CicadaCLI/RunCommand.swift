@@ -118,50 +118,64 @@ struct RunCommand: ParsableCommand {
         let requestTimeout = try timeout.map { try seconds($0, option: "--timeout") } ?? defaults.timeout ?? 60
         let connectTimeout = try connectTimeout.map { try seconds($0, option: "--connect-timeout") } ?? defaults.connectTimeout ?? 5
         let stopTimeout = try stopTimeout.map { try seconds($0, option: "--stop-timeout") } ?? 10
-        let tls = try baseURL.scheme == .https ? tlsOptions(scenario.tls) : nil
+        let tls = try baseURL.scheme == .https ? tlsSettings(scenario.tls) : nil
         if baseURL.scheme == .http, insecure || caFile != nil || certFile != nil || keyFile != nil || tlsMin != nil
             || tlsMax != nil || noTLSResume || tlsServerName != nil {
             throw SetupError("TLS options were given but the target \(baseURL) is plain http://")
         }
 
+        // A report that cannot be written is found now, before any load is sent.
+        let jsonFile = try json.map { path in
+            do { return try ReportFile(path: path) } catch { throw SetupError("--json: \(error)") }
+        }
+
         let rebased = scenario.rebased(onto: baseURL)
-        let plan: CompiledPlan
-        let engine: LoadEngine
+        let run: LoadRun
         do {
-            plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
-            engine = try LoadEngine(plan: plan, options: EngineOptions(
-                host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
-                connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
-                pipelineDepth: pipeline ?? defaults.pipeline ?? 1))
+            let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
+            run = try LoadRun(
+                plan: plan,
+                engine: EngineOptions(
+                    host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
+                    connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
+                    pipelineDepth: pipeline ?? defaults.pipeline ?? 1),
+                configuration: RunConfiguration(users: users, spawnRate: spawnRate, runTime: runTime,
+                                                stopTimeout: stopTimeout))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         }
 
-        if let tls, !tls.verify {
-            FileHandle.standardError.write(Data("warning: TLS certificate verification is OFF: any certificate is accepted\n".utf8))
+        // A console that fails (a closed pipe, a full disk) is a warning: the run, its files and its exit
+        // code stay. SIGPIPE is ignored (CicadaCommand.main), so a closed pipe fails the write instead.
+        let errors = ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error")
+        let console = ConsoleStream(fileDescriptor: STDOUT_FILENO, name: "standard output", warnings: errors)
+        if tls?.verify == false {
+            errors.write("warning: TLS certificate verification is OFF: any certificate is accepted\n")
         }
-        raiseOpenFileLimit(users: users)
-        installInterruptHandler()
-        let reporter = ConsoleReporter()
-        let runner = LoadRunner(engine: engine, configuration: RunConfiguration(
-            users: users, spawnRate: spawnRate, runTime: runTime, stopTimeout: stopTimeout), observer: reporter)
-        let result = try runner.run()
+        raiseOpenFileLimit(users: users, warnings: errors)
+        let reporter = ConsoleReporter(output: console)
+        // The first Ctrl-C stops the run as its run time would; a second one exits at once.
+        let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
+        let result = try withExtendedLifetime(interrupts) { try run.run(observer: reporter) }
+
         reporter.finish(result: result)
-        if let json {
-            let data = try JSONSummary(result: result, version: cicadaVersion).encoded()
+        var reportsWritten = true
+        if let jsonFile {
             do {
-                try data.write(to: URL(fileURLWithPath: json))
+                try jsonFile.write(JSONSummary(result: result, version: cicadaVersion).encoded())
             } catch {
-                FileHandle.standardError.write(Data("cicada: cannot write \(json): \(error.localizedDescription)\n".utf8))
-                throw ExitCode(2)
+                errors.write("cicada: error: the JSON summary was not written: \(error)\n")
+                reportsWritten = false
             }
         }
+        if !reportsWritten { throw ExitCode(3) }
         if result.statistics.aggregated.failures > 0 { throw ExitCode(1) }
     }
 
     /// The scenario's `tls:` block with the command line's options over it, checked by the same rules
-    /// as the file (readable PEM of the right kind, a key only with a certificate, versions in order).
-    private func tlsOptions(_ file: TLSSettings) throws -> TLSOptions {
+    /// as the file (readable PEM of the right kind, a key only with a certificate, versions in order). Fields
+    /// that neither sets stay nil: the engine gives them their defaults.
+    private func tlsSettings(_ file: TLSSettings) throws -> TLSSettings {
         func version(_ text: String?, _ option: String) throws -> TLSVersion? {
             guard let text else { return nil }
             do { return try parseTLSVersion(text) } catch { throw SetupError("\(option): \(error)") }
@@ -172,10 +186,7 @@ struct RunCommand: ParsableCommand {
             resume: noTLSResume ? false : nil, serverName: tlsServerName)
         let settings = file.overridden(by: flags)
         do { try settings.validate() } catch { throw SetupError("\(error)") }
-        return TLSOptions(verify: settings.verify ?? true, resume: settings.resume ?? true,
-                          minVersion: settings.minVersion, maxVersion: settings.maxVersion,
-                          serverName: settings.serverName, caFile: settings.caFile,
-                          certFile: settings.certFile, keyFile: settings.keyFile)
+        return settings
     }
 
     private func urlScenario() throws -> Scenario {
@@ -219,43 +230,4 @@ struct RunCommand: ParsableCommand {
     private func seconds(_ text: String, option: String) throws -> Double {
         do { return try parseDuration(text) } catch { throw SetupError("\(option) '\(text)': \(error)") }
     }
-}
-
-/// Each user holds one socket; the soft limit (often 1024) would fail connects long before the box is
-/// busy, so raise it towards the hard limit.
-func raiseOpenFileLimit(users: Int) {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-    let wanted = rlim_t(users + 256)
-    if limit.rlim_cur < wanted {
-        limit.rlim_cur = min(limit.rlim_max, max(wanted, limit.rlim_cur))
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    if limit.rlim_cur < wanted {
-        FileHandle.standardError.write(Data("warning: the open-files limit is \(limit.rlim_cur), below \(users) users; raise it with ulimit -n\n".utf8))
-    }
-}
-
-/// The first Ctrl-C stops the run gracefully, like the run time ending; a second one exits at once.
-func installInterruptHandler() {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let queue = DispatchQueue(label: "cicada.signals")
-    for signalNumber in [SIGINT, SIGTERM] {
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-        source.setEventHandler {
-            if stopRequested.exchange(true, ordering: .relaxed) { exit(130) }
-        }
-        source.resume()
-        interruptSources.append(source)
-    }
-}
-
-nonisolated(unsafe) var interruptSources: [DispatchSourceSignal] = []
-
-/// A problem with the scenario, the target or the environment, found before any load is sent: printed
-/// as one line naming what is wrong, without the usage text, and the exit code is 2.
-struct SetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -58,14 +58,7 @@ enum CicadaBinary {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            XCTFail("cicada \(arguments.joined(separator: " ")) did not finish within \(timeout) s", file: file, line: line)
-        }
-        process.waitUntilExit()
+        waitForExit(process, timeout: timeout, "cicada \(arguments.joined(separator: " ")) finishes", file: file, line: line)
         var summary: [String: Any]?
         if let data = FileManager.default.contents(atPath: summaryPath) {
             summary = try JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -74,6 +67,19 @@ enum CicadaBinary {
                          stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
                          summary: summary)
+    }
+
+    /// Waits for `process` to exit; after `timeout` seconds, a guard against a hang, it fails the test with
+    /// `expectation` and terminates the process.
+    static func waitForExit(_ process: Process, timeout: TimeInterval, _ expectation: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            XCTFail("\(expectation): still running after \(timeout) s", file: file, line: line)
+            process.terminate()
+        }
+        process.waitUntilExit()
     }
 
     /// Writes `yaml` to a temporary scenario file and returns its path.

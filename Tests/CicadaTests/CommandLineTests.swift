@@ -71,16 +71,42 @@ final class CommandLineTests: XCTestCase {
         try process.run()
         usleep(1_000_000)
         kill(process.processIdentifier, SIGINT)
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        XCTAssertFalse(process.isRunning, "the first Ctrl-C stops the run")
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        CicadaBinary.waitForExit(process, timeout: 15, "the first Ctrl-C stops the run")
         XCTAssertEqual(process.terminationStatus, 0)
         let data = try XCTUnwrap(FileManager.default.contents(atPath: summary), "the summary is written after an interrupt")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let totals = try XCTUnwrap(json["totals"] as? [String: Any])
         XCTAssertGreaterThan((totals["successes"] as! NSNumber).intValue, 10)
         XCTAssertEqual((totals["requests"] as! NSNumber).intValue, server.count(path: "/ok"))
+    }
+
+    func testASecondCtrlCExitsAtOnce() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
+        // Requests that never end and a minute to let them: only the second signal ends this soon.
+        process.arguments = ["run", server.baseURL + "/stall", "-u", "2", "--stop-timeout", "60"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Once the server holds both users' requests, the run has started and its handler is installed.
+        let started = Date().addingTimeInterval(15)
+        while server.count(path: "/stall") < 2 && Date() < started { usleep(10_000) }
+        kill(process.processIdentifier, SIGINT)
+        // The kernel merges a signal into one already pending, so the second waits for the first to be seen.
+        var printed = ""
+        while !printed.contains("stopping: interrupted") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertTrue(printed.contains("stopping: interrupted"), printed)
+        kill(process.processIdentifier, SIGINT)
+        CicadaBinary.waitForExit(process, timeout: 15, "the second Ctrl-C does not wait for the stop timeout")
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130)
     }
 }

@@ -77,4 +77,34 @@ final class EngineControlTests: XCTestCase {
         XCTAssertEqual(run.total("requests"), run.failures("connect_timeout") + run.total("cancelled"), "\(run.failureKinds)")
         XCTAssertTrue(run.stdout.contains("connect timeout"), run.stdout)
     }
+
+    /// The signals blocked by each thread of this process, by thread id, from /proc.
+    private func blockedSignals() throws -> [String: UInt64] {
+        var masks: [String: UInt64] = [:]
+        for task in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") {
+            let status = try String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8)
+            let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
+            masks[task] = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        }
+        return masks
+    }
+
+    func testWorkersStartWithSIGPIPEBlockedAndTheCallersMaskIsKept() throws {
+        let url = try TargetURL("http://127.0.0.1:\(FaultServer.closedPort())/")
+        let scenario = Scenario.oneEndpoint(url: url, method: "GET", headers: [], body: [], wait: .constant(1))
+        let plan = try CompiledPlan(scenario: scenario, hostHeader: url.hostHeader)
+        let engine = try LoadEngine(plan: plan, options: EngineOptions(host: url.host, port: url.port, threads: 2, maxUsers: 2))
+        let me = (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self") as NSString).lastPathComponent
+        let before = try blockedSignals()
+        try engine.start()
+        let after = try blockedSignals()
+        engine.stop()
+        engine.join()
+        let pipeBit = UInt64(1) << (SIGPIPE - 1)
+        // The workers are among the threads that are new (Foundation may have started one of its own).
+        let new = after.filter { before[$0.key] == nil }
+        XCTAssertGreaterThanOrEqual(new.filter { $0.value & pipeBit != 0 }.count, engine.workerCount,
+                                    "every worker blocks SIGPIPE: \(new)")
+        XCTAssertEqual(after[me], before[me], "the calling thread's mask is as it was")
+    }
 }

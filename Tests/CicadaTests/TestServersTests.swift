@@ -124,6 +124,23 @@ final class FaultServerTests: XCTestCase {
         XCTAssertEqual(bad.end, .closed)
     }
 
+    func testAnsweredCountsWholeWellFormedResponsesOnly() throws {
+        let answers = ["/ok", "/chunked", "/http10", "/status/503", "/slow/0", "/close-after", "/informational", "/nowhere"]
+        let faults = ["/close-mid-body", "/garbage-status", "/oversized-header", "/bad-chunk", "/reset"]
+        for path in answers + faults {
+            let read = try exchange("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            XCTAssertNotEqual(read.end, .timedOut, path)
+        }
+        let stalled = try ServerCheckConnection(port: server.port)
+        stalled.send("GET /stall-mid-body HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(stalled.receive(until: { $0.hasSuffix("0123456789") }).end, .matched)
+        for path in answers { XCTAssertEqual(server.answered(path: path), 1, path) }
+        for path in faults + ["/stall-mid-body"] {
+            XCTAssertEqual(server.answered(path: path), 0, path)
+            XCTAssertEqual(server.count(path: path), 1, "\(path) was received")
+        }
+    }
+
     func testSlowDoesNotHoldUpOtherConnections() throws {
         let slow = try ServerCheckConnection(port: server.port)
         slow.send("GET /slow/1000 HTTP/1.1\r\nHost: t\r\n\r\n")

@@ -114,6 +114,16 @@ public final class FaultServer: @unchecked Sendable {
         counters.count(path: path)
     }
 
+    /// How many requests for exactly `path` the server answered with a whole, well-formed response: every
+    /// behaviour but the faults (`/close-mid-body`, `/garbage-status`, `/oversized-header`, `/bad-chunk`,
+    /// `/stall`, `/stall-mid-body`, `/reset`), which count 0. An error status is an answer.
+    ///
+    /// An answer is counted before its first byte is sent (after the delay of `/slow/MS`), so a client can
+    /// never have read more answers than this; it can have read fewer when it went away before reading one.
+    public func answered(path: String) -> Int {
+        counters.answered(path: path)
+    }
+
     /// How many complete requests arrived for paths starting with `prefix`, such as `"/status/"`.
     public func count(pathPrefix prefix: String) -> Int {
         counters.count(pathPrefix: prefix)
@@ -154,6 +164,7 @@ public final class FaultServer: @unchecked Sendable {
 final class FaultServerCounters: @unchecked Sendable {
     private let lock = NSLock()
     private var byPath: [String: Int] = [:]
+    private var answeredByPath: [String: Int] = [:]
     private var requests = 0
     private var acceptedConnections = 0
     private var openConnections = 0
@@ -163,6 +174,10 @@ final class FaultServerCounters: @unchecked Sendable {
             byPath[path, default: 0] += 1
             requests += 1
         }
+    }
+
+    func recordAnswer(path: String) {
+        lock.withLock { answeredByPath[path, default: 0] += 1 }
     }
 
     func recordAccept() {
@@ -180,6 +195,10 @@ final class FaultServerCounters: @unchecked Sendable {
         lock.withLock { byPath[path] ?? 0 }
     }
 
+    func answered(path: String) -> Int {
+        lock.withLock { answeredByPath[path] ?? 0 }
+    }
+
     func count(pathPrefix prefix: String) -> Int {
         lock.withLock { byPath.reduce(0) { $0 + ($1.key.hasPrefix(prefix) ? $1.value : 0) } }
     }
@@ -191,6 +210,7 @@ final class FaultServerCounters: @unchecked Sendable {
     func reset() {
         lock.withLock {
             byPath = [:]
+            answeredByPath = [:]
             requests = 0
             acceptedConnections = 0
         }
@@ -362,6 +382,7 @@ final class FaultServerConnection {
     private var outputSent = 0
     private var afterWrite = AfterWrite.keepAlive
     private var delayedResponse: FaultResponse?
+    private var delayedPath = ""
 
     init(fd: Int32, counters: FaultServerCounters) {
         self.fd = fd
@@ -391,7 +412,7 @@ final class FaultServerConnection {
         case .delaying:
             if let response = delayedResponse {
                 delayedResponse = nil
-                startWriting(response, now: now)
+                answer(response, path: delayedPath, now: now)
                 if !isClosed && phase == .reading { processInput(now: now) }
             }
         case .draining:
@@ -476,11 +497,18 @@ final class FaultServerConnection {
             if response.delayMilliseconds > 0 {
                 phase = .delaying
                 delayedResponse = response
+                delayedPath = head.path
                 deadline = now + UInt64(response.delayMilliseconds) * 1_000_000
                 return
             }
-            startWriting(response, now: now)
+            answer(response, path: head.path, now: now)
         }
+    }
+
+    /// Starts writing the response to a request for `path`, counting it first when it is a whole answer.
+    private func answer(_ response: FaultResponse, path: String, now: UInt64) {
+        if response.isAnswer { counters.recordAnswer(path: path) }
+        startWriting(response, now: now)
     }
 
     private func consumeAllInput() {
@@ -627,6 +655,8 @@ struct FaultResponse {
     var bytes: [UInt8]
     var after: FaultServerConnection.AfterWrite
     var delayMilliseconds = 0
+    /// A whole, well-formed response (``FaultServer/answered(path:)``), not a fault.
+    var isAnswer = false
 
     /// Chooses the response for a request by its path; the table is in ``FaultServer``'s documentation.
     static func route(_ request: FaultServerConnection.RequestHead) -> FaultResponse {
@@ -642,10 +672,10 @@ struct FaultResponse {
             if !head {
                 text += "5;name=value\r\nhello\r\n2\r\n, \r\n0B\r\nwide world!\r\n0\r\nX-Trailer: done\r\n\r\n"
             }
-            return FaultResponse(bytes: Array(text.utf8), after: closing ? .close : .keepAlive)
+            return FaultResponse(bytes: Array(text.utf8), after: closing ? .close : .keepAlive, isAnswer: true)
         case "/http10":
             let text = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + (head ? "" : FaultServer.http10Body)
-            return FaultResponse(bytes: Array(text.utf8), after: .close)
+            return FaultResponse(bytes: Array(text.utf8), after: .close, isAnswer: true)
         case "/close-mid-body":
             let text = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789"
             return FaultResponse(bytes: Array(text.utf8), after: .close)
@@ -705,7 +735,7 @@ struct FaultResponse {
         if closing { text += "Connection: close\r\n" }
         text += "\r\n"
         if let body, !omitBody { text += body }
-        return FaultResponse(bytes: Array(text.utf8), after: closing ? .close : .keepAlive)
+        return FaultResponse(bytes: Array(text.utf8), after: closing ? .close : .keepAlive, isAnswer: true)
     }
 
     static func reason(_ status: Int) -> String {

@@ -1,56 +1,5 @@
 import CCicadaCore
-
-/// TLS towards the target. Verification is on unless `verify` is false.
-public struct TLSOptions: Sendable, Equatable {
-    public var verify: Bool
-    public var resume: Bool
-    public var minVersion: TLSVersion?
-    public var maxVersion: TLSVersion?
-    public var serverName: String?
-    public var caFile: String?
-    public var certFile: String?
-    public var keyFile: String?
-
-    public init(verify: Bool = true, resume: Bool = true, minVersion: TLSVersion? = nil, maxVersion: TLSVersion? = nil,
-                serverName: String? = nil, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
-        self.verify = verify
-        self.resume = resume
-        self.minVersion = minVersion
-        self.maxVersion = maxVersion
-        self.serverName = serverName
-        self.caFile = caFile
-        self.certFile = certFile
-        self.keyFile = keyFile
-    }
-}
-
-/// Where and how the engine connects.
-public struct EngineOptions: Sendable {
-    public var host: String
-    public var port: Int
-    public var threads: Int
-    public var maxUsers: Int
-    public var connectTimeout: Double
-    public var requestTimeout: Double
-    public var seed: UInt64
-    /// TLS settings; nil for plain HTTP.
-    public var tls: TLSOptions?
-    /// Requests each user keeps in flight on its connection (HTTP/1.1 pipelining); 1 for none.
-    public var pipelineDepth: Int
-
-    public init(host: String, port: Int, threads: Int = 0, maxUsers: Int, connectTimeout: Double = 5,
-                requestTimeout: Double = 60, seed: UInt64 = 0x5EED, tls: TLSOptions? = nil, pipelineDepth: Int = 1) {
-        self.tls = tls
-        self.pipelineDepth = pipelineDepth
-        self.host = host
-        self.port = port
-        self.threads = threads
-        self.maxUsers = maxUsers
-        self.connectTimeout = connectTimeout
-        self.requestTimeout = requestTimeout
-        self.seed = seed
-    }
-}
+import Foundation
 
 /// The C engine's live counters, summed over the workers.
 public typealias EngineCounters = cc_engine_counters_t
@@ -79,18 +28,18 @@ public final class LoadEngine {
         let strings = CStringArena()
         c.host = strings.copy(options.host)
         if let tls = options.tls {
-            func version(_ v: TLSVersion?) -> UInt8 {
+            func version(_ v: TLSVersion) -> UInt8 {
                 switch v {
                 case .tls1_2: UInt8(CC_TLS_VERSION_1_2.rawValue)
                 case .tls1_3: UInt8(CC_TLS_VERSION_1_3.rawValue)
-                case nil: UInt8(CC_TLS_VERSION_ANY.rawValue)
                 }
             }
+            // The defaults that TLSSettings documents for its unset fields, applied here and nowhere else.
             c.tls.enabled = 1
-            c.tls.verify = tls.verify ? 1 : 0
-            c.tls.resume = tls.resume ? 1 : 0
-            c.tls.min_version = version(tls.minVersion)
-            c.tls.max_version = version(tls.maxVersion)
+            c.tls.verify = tls.verify ?? true ? 1 : 0
+            c.tls.resume = tls.resume ?? true ? 1 : 0
+            c.tls.min_version = version(tls.minVersion ?? .tls1_2)
+            c.tls.max_version = version(tls.maxVersion ?? .tls1_3)
             c.tls.server_name = tls.serverName.map(strings.copy)
             c.tls.ca_file = tls.caFile.map(strings.copy)
             c.tls.cert_file = tls.certFile.map(strings.copy)
@@ -120,7 +69,19 @@ public final class LoadEngine {
         return stringFromBuffer(buffer)
     }
 
-    public func start() throws { try check(cc_engine_start(handle), "cannot start the workers") }
+    /// Starts the worker threads. They start with SIGPIPE blocked, so that a write to a connection the
+    /// server has reset fails with EPIPE, which the core counts, instead of ending the process: libuv
+    /// writes to sockets with write(2), which has no MSG_NOSIGNAL. Threads inherit the signal mask of the
+    /// thread that creates them, so it is blocked here around the start and restored after.
+    public func start() throws {
+        var pipeSignal = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try check(cc_engine_start(handle), "cannot start the workers")
+    }
 
     public func spawn(userClass: Int, count: Int) throws {
         guard count > 0 else { return }

@@ -1,22 +1,26 @@
 import Foundation
 
 /// Prints live statistics while a run goes on: the full table redrawn in place on a terminal, one
-/// plain line per interval otherwise (logs, CI), so that files stay readable.
+/// plain line per interval otherwise (logs, CI), so that files stay readable. An output that fails (a
+/// closed pipe, a full disk) only stops the printing; see ``ConsoleStream``.
 public final class ConsoleReporter: RunObserver {
     private let isTerminal: Bool
     private var linesDrawn = 0
-    private let output: FileHandle
+    private let output: ConsoleStream
 
-    public init(output: FileHandle = .standardOutput) {
+    public init(output: ConsoleStream) {
         self.output = output
-        self.isTerminal = isatty(output.fileDescriptor) != 0
+        self.isTerminal = output.isTerminal
     }
 
     public func runStarted(target: String, threads: Int) {
         write("cicada \(cicadaVersion): load on \(target) with \(threads) worker thread\(threads == 1 ? "" : "s")\n")
     }
 
-    public func report(statistics: RunStatistics, usersActive: Int, elapsed: Double) {
+    public func report(_ progress: RunProgress) {
+        let statistics = progress.statistics
+        let elapsed = progress.elapsed
+        let usersActive = progress.usersActive
         let total = statistics.aggregated
         if isTerminal {
             let table = StatsTable.render(statistics, duration: elapsed, live: true)
@@ -48,7 +52,7 @@ public final class ConsoleReporter: RunObserver {
         text += String(format: "\nTotals: %llu requests in %.2fs (%.1f req/s): %llu succeeded, %llu failed, %llu cancelled\n",
                        total.requests, result.duration, result.duration > 0 ? Double(total.requests) / result.duration : 0,
                        total.successes, total.failures, total.cancelled)
-        text += "Latency from the intended start (coordinated omission corrected): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
+        text += "Latency from the intended start (the generator's own lateness included; not a coordinated-omission correction): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
         if total.tlsHandshakes > 0 {
             let handshake = LatencySummary(total.tlsHandshakeTime)
             text += "TLS: \(total.tlsHandshakes) handshakes, \(total.tlsResumed) resumed; handshake median \(StatsTable.ms(handshake.median)) ms, p99 \(StatsTable.ms(handshake.p99)) ms\n"
@@ -62,31 +66,6 @@ public final class ConsoleReporter: RunObserver {
     }
 
     private func write(_ text: String) {
-        output.write(Data(text.utf8))
+        output.write(text)
     }
 }
-
-/// Signs that the generator, not the target, may have limited the result.
-public func generatorWarnings(_ result: RunResult) -> [String] {
-    var warnings: [String] = []
-    let generator = result.generator
-    if generator.samplesDropped > 0 {
-        warnings.append("\(generator.samplesDropped) samples were dropped because the statistics thread fell behind; totals undercount")
-    }
-    if generator.loopLagP99Milliseconds > 20 {
-        warnings.append(String(format: "event-loop lag p99 was %.1f ms: the generator was busy and latencies include its delay", generator.loopLagP99Milliseconds))
-    }
-    let cpu = generator.cpuPercent(duration: result.duration)
-    if cpu > Double(generator.threads) * 90 {
-        warnings.append(String(format: "the generator used %.0f%% CPU with %d threads: it may be the bottleneck", cpu, generator.threads))
-    }
-    let started = result.requestsStarted
-    let counted = result.statistics.aggregated.requests
-    if started != counted + generator.samplesDropped {
-        warnings.append("the core started \(started) requests but \(counted) were counted")
-    }
-    return warnings
-}
-
-/// The version printed by the CLI and written into summaries.
-public let cicadaVersion = "0.1.0"

@@ -94,11 +94,10 @@ public struct JSONSummary: Codable, Sendable {
                 tlsHandshakeTimeMs: LatencySummary(stats.tlsHandshakeTime), tlsHandshakes: stats.tlsHandshakes,
                 tlsResumed: stats.tlsResumed, failuresByKind: byKind[index] ?? [:])
         }
-        failures = statistics.failureRows.map { key, count in
-            let endpoint = statistics.endpoints[key.endpoint]
-            return FailureRow(method: endpoint.method, name: endpoint.name, kind: failureKindKey(key.kind),
-                              detail: key.detail, message: failureDescription(kind: key.kind, detail: key.detail),
-                              count: count)
+        failures = statistics.failureRows.map { row in
+            let endpoint = statistics.endpoints[row.endpoint]
+            return FailureRow(method: endpoint.method, name: endpoint.name, kind: failureKindKey(row.kind),
+                              detail: row.detail, message: row.message, count: row.count)
         }
         let usage = result.generator
         generator = Generator(

@@ -2,7 +2,8 @@ import Foundation
 
 /// Locust-style text tables: the live statistics, the final percentiles and the failures.
 public enum StatsTable {
-    /// The statistics table: one row per endpoint and an aggregated row. Times in milliseconds.
+    /// The statistics table: one row per endpoint and an aggregated row. Times in milliseconds. `live`
+    /// shows the current requests/s (over the last report interval); otherwise they are over `duration`.
     public static func render(_ statistics: RunStatistics, duration: Double, live: Bool) -> String {
         var lines: [String] = []
         let header = pad("Type", 7) + " " + pad("Name", 32) + " " + lpad("# reqs", 9) + " " + lpad("# fails", 16)
@@ -21,12 +22,14 @@ public enum StatsTable {
                 + lpad(fixed(stats.averageSize, 0), 8) + lpad(fixed(rps, 2), 10)
         }
         let total = statistics.aggregated
-        for stats in statistics.perEndpoint {
-            let rps = live ? 0 : (duration > 0 ? Double(stats.requests) / duration : 0)
-            lines.append(row(stats, type: stats.endpoint.method, rps: live ? rps : rps))
+        // Live, the rates are the current ones (over the last report interval); at the end, over the run.
+        func overall(_ requests: UInt64) -> Double { duration > 0 ? Double(requests) / duration : 0 }
+        for (index, stats) in statistics.perEndpoint.enumerated() {
+            let rps = live ? statistics.currentEndpointRPS[index] : overall(stats.requests)
+            lines.append(row(stats, type: stats.endpoint.method, rps: rps))
         }
         lines.append(String(repeating: "-", count: header.count))
-        let totalRPS = live ? statistics.currentRPS : (duration > 0 ? Double(total.requests) / duration : 0)
+        let totalRPS = live ? statistics.currentRPS : overall(total.requests)
         lines.append(row(total, type: "", rps: totalRPS))
         return lines.joined(separator: "\n")
     }
@@ -37,10 +40,9 @@ public enum StatsTable {
         guard !rows.isEmpty else { return "" }
         var lines = ["Failures", pad("# occurrences", 14) + " " + pad("Type", 7) + " " + pad("Name", 32) + " Error"]
         lines.append(String(repeating: "-", count: 100))
-        for (key, count) in rows {
-            let endpoint = statistics.endpoints[key.endpoint]
-            let error = failureDescription(kind: key.kind, detail: key.detail)
-            lines.append(lpad("\(count)", 14) + " " + pad(endpoint.method, 7) + " " + pad(endpoint.name, 32) + " " + error)
+        for row in rows {
+            let endpoint = statistics.endpoints[row.endpoint]
+            lines.append(lpad("\(row.count)", 14) + " " + pad(endpoint.method, 7) + " " + pad(endpoint.name, 32) + " " + row.message)
         }
         return lines.joined(separator: "\n")
     }

@@ -1,0 +1,22 @@
+/// Where a run is, as ``LoadRun/progress`` shows it to any thread and ``RunObserver/report(_:)`` to the
+/// control thread.
+public struct RunProgress: Sendable {
+    public enum Phase: Sendable, Equatable {
+        /// Prepared (the host resolved, the workers made), not started.
+        case ready
+        /// Users are spawned towards the target and send requests.
+        case running
+        /// No new request starts; requests in flight have the stop timeout to finish.
+        case stopping
+        /// Every worker has ended; the result is ready.
+        case finished
+    }
+
+    public var phase: Phase
+    /// Seconds since the run started.
+    public var elapsed: Double
+    /// Users spawned and not yet stopped.
+    public var usersActive: Int
+    /// The statistics as of `elapsed`. Their current rates are over the last report interval.
+    public var statistics: RunStatistics
+}

@@ -1,0 +1,9 @@
+/// The outcome of a run.
+public struct RunResult: Sendable {
+    public var statistics: RunStatistics
+    public var duration: Double
+    public var target: String
+    public var generator: GeneratorUsage
+    /// Requests the core started; equal to the samples counted unless samples were dropped.
+    public var requestsStarted: UInt64
+}

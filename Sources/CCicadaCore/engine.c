@@ -11,6 +11,7 @@
 
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ static void cc__on_wakeup(uv_async_t *async) {
 static void cc__on_lag_timer(uv_timer_t *timer) {
     cc__worker_t *w = timer->data;
     uint64_t now = cc_clock_now_ns();
-    uint64_t expected = w->lag_last_ns + (uint64_t)CC__LAG_PERIOD_MS * 1000000ull;
+    uint64_t expected = w->lag_last_ns + (uint64_t)CC_ENGINE_LAG_PERIOD_MS * 1000000ull;
     uint64_t lag = now > expected ? now - expected : 0;
     w->lag_last_ns = now;
     uint64_t seen = atomic_load_explicit(&w->loop_lag_max_ns, memory_order_relaxed);
@@ -91,11 +92,18 @@ static void cc__on_lag_timer(uv_timer_t *timer) {
 
 static void cc__worker_main(void *arg) {
     cc__worker_t *w = arg;
+    /* libuv writes to sockets with write(2), which has no MSG_NOSIGNAL: a write to a connection the
+     * server reset would raise SIGPIPE and end the process. Blocked on this thread, the write fails
+     * with EPIPE instead, which is counted as a reset. The caller's own mask is left as it is. */
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
     char name[16];
     snprintf(name, sizeof name, "cc-worker-%u", w->index);
     pthread_setname_np(pthread_self(), name);
     w->lag_last_ns = cc_clock_now_ns();
-    uv_timer_start(&w->lag_timer, cc__on_lag_timer, CC__LAG_PERIOD_MS, CC__LAG_PERIOD_MS);
+    uv_timer_start(&w->lag_timer, cc__on_lag_timer, CC_ENGINE_LAG_PERIOD_MS, CC_ENGINE_LAG_PERIOD_MS);
     uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 

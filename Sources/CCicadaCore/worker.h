@@ -14,7 +14,6 @@
 #define CC__READ_BUFFER_SIZE (64u * 1024u)
 #define CC__TLS_BUFFER_SIZE (32u * 1024u)
 #define CC__COMMAND_CAPACITY CC_ENGINE_COMMAND_QUEUE /* a power of two */
-#define CC__LAG_PERIOD_MS 50u
 /* Users started per loop turn. Each start is a connect(), tens of microseconds of kernel time and more
  * when many ports are in TIME-WAIT: starting thousands in one turn would stall the loop for seconds,
  * and the users already connected would see that stall as latency (and their timers as timeouts). */

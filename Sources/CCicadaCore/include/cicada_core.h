@@ -542,6 +542,7 @@ typedef struct cc_engine_s cc_engine_t; /* opaque */
 
 #define CC_ENGINE_MAX_USERS 10000000u  /* max_users' bound: far beyond one machine's sockets */
 #define CC_ENGINE_COMMAND_QUEUE 1024u  /* commands a worker's queue holds */
+#define CC_ENGINE_LAG_PERIOD_MS 50u    /* each worker measures its loop's lag with a timer of this period */
 
 /* Resolves the host and prepares the workers without starting them. On success returns 0 and stores
  * the engine in *out; `plan` must outlive it. On failure returns CC_EINVAL, CC_ERESOLVE, CC_ENOMEM or
@@ -550,7 +551,9 @@ typedef struct cc_engine_s cc_engine_t; /* opaque */
 int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, cc_engine_t **out,
                      char *error, size_t error_size);
 
-/* Starts the worker threads. Returns 0, CC_ESTATE when already started, or CC_ESYSTEM. Control thread. */
+/* Starts the worker threads, named cc-worker-N, each with SIGPIPE blocked (a write to a reset
+ * connection then fails with EPIPE and counts as a reset; the caller's own signal mask is untouched).
+ * Returns 0, CC_ESTATE when already started, or CC_ESYSTEM. Control thread. */
 int cc_engine_start(cc_engine_t *engine);
 
 /* Returns the number of worker threads. Any thread. */

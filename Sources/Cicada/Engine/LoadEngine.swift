@@ -69,17 +69,9 @@ public final class LoadEngine {
         return stringFromBuffer(buffer)
     }
 
-    /// Starts the worker threads. They start with SIGPIPE blocked, so that a write to a connection the
-    /// server has reset fails with EPIPE, which the core counts, instead of ending the process: libuv
-    /// writes to sockets with write(2), which has no MSG_NOSIGNAL. Threads inherit the signal mask of the
-    /// thread that creates them, so it is blocked here around the start and restored after.
+    /// Starts the worker threads. The core blocks SIGPIPE on them, so that a write to a connection the
+    /// server has reset fails with EPIPE, which is counted, instead of ending the process.
     public func start() throws {
-        var pipeSignal = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try check(cc_engine_start(handle), "cannot start the workers")
     }
 

@@ -1,3 +1,4 @@
+import CCicadaCore
 import Histogram
 
 /// The workers' event-loop lag over a run, from the core's `loop_lag_max_ns`: the largest lag of the
@@ -25,7 +26,7 @@ public struct LoopLagRecorder: Sendable {
     /// - Parameters:
     ///   - start: when the counter was last reset (the engine's start), in monotonic nanoseconds.
     ///   - window: the shortest window, in nanoseconds: twice the core's lag timer period.
-    public init(start: UInt64, window: UInt64 = 100_000_000) {
+    public init(start: UInt64, window: UInt64 = 2 * UInt64(CC_ENGINE_LAG_PERIOD_MS) * 1_000_000) {
         self.window = window
         self.windowStart = start
     }

@@ -419,6 +419,11 @@ final class ScenarioTests: XCTestCase {
             .map { ($0.offset == 0 ? "      - " : "        ") + $0.element + "\n" }.joined()
     }
 
+    /// A user class named A with one task, `/`, and one more line, `line`, on line 3 from column 5.
+    static func userClass(_ line: String) -> String {
+        "users:\n  - name: A\n    \(line)\n    tasks: [{path: /}]\n"
+    }
+
     /// A scenario whose `tls:` block is `lines`, one key a line: the block's first key is on line 2, in
     /// column 3, and a value after `key: ` starts in column 5 + the key's length.
     static func tls(_ lines: String) -> String {
@@ -454,19 +459,19 @@ final class ScenarioTests: XCTestCase {
                  message: "expected 'users' to be a list of at least one user class, got a mapping"),
         BadInput(what: "a user class as text", yaml: "users:\n  - AudioUser\n", line: 2, column: 5,
                  message: "expected a user class as a mapping of keys to values, got 'AudioUser'"),
-        BadInput(what: "wieght", yaml: "users:\n  - name: A\n    wieght: 2\n    tasks: [{path: /}]\n", line: 3, column: 5,
+        BadInput(what: "wieght", yaml: userClass("wieght: 2"), line: 3, column: 5,
                  message: "unknown key 'wieght' in a user class; did you mean 'weight'? "
                      + "Allowed: name, weight, wait, headers, on_start, tasks"),
         BadInput(what: "a class without a name", yaml: "users:\n  - weight: 2\n    tasks: [{path: /}]\n", line: 2, column: 5,
                  message: "missing key 'name' in a user class: expected the user class's name"),
-        BadInput(what: "a weight that is a word", yaml: "users:\n  - name: A\n    weight: abc\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0, got 'abc'"),
-        BadInput(what: "a negative weight", yaml: "users:\n  - name: A\n    weight: -1\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0, got '-1'"),
-        BadInput(what: "a fractional weight", yaml: "users:\n  - name: A\n    weight: 1.5\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0, got '1.5'"),
-        BadInput(what: "a huge weight", yaml: "users:\n  - name: A\n    weight: 1000001\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0 and ≤ 1000000, got '1000001'"),
+        BadInput(what: "a weight that is a word", yaml: userClass("weight: abc"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got 'abc'"),
+        BadInput(what: "a negative weight", yaml: userClass("weight: -1"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '-1'"),
+        BadInput(what: "a fractional weight", yaml: userClass("weight: 1.5"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '1.5'"),
+        BadInput(what: "a huge weight", yaml: userClass("weight: 1000001"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '1000001'"),
         BadInput(what: "all class weights 0",
                  yaml: "users:\n  - name: A\n    weight: 0\n    tasks: [{path: /}]\n  - name: B\n    weight: 0\n    tasks: [{path: /}]\n",
                  line: 2, column: 3,
@@ -486,25 +491,40 @@ final class ScenarioTests: XCTestCase {
                  message: "all task weights of user class 'A' are 0; expected at least one task with weight ≥ 1"),
 
         // Wait times.
-        BadInput(what: "a misspelt wait function", yaml: "users:\n  - name: A\n    wait: betwen(1, 5)\n    tasks: [{path: /}]\n",
+        BadInput(what: "a misspelt wait function", yaml: userClass("wait: betwen(1, 5)"),
                  line: 3, column: 11,
                  message: "invalid wait time 'betwen(1, 5)': unknown function 'betwen' (did you mean 'between'?); "
                      + "expected seconds (2), a range (1-5), constant(2), between(1, 5), constant_pacing(3) "
                      + "or constant_throughput(0.5)"),
-        BadInput(what: "a wait range upside down", yaml: "users:\n  - name: A\n    wait: between(5, 1)\n    tasks: [{path: /}]\n",
+        BadInput(what: "a wait range upside down", yaml: userClass("wait: between(5, 1)"),
                  line: 3, column: 11, message: "invalid wait time 'between(5, 1)': the minimum 5 is above the maximum 1"),
         BadInput(what: "an unquoted comma in a flow mapping", yaml: "users:\n  - {name: A, wait: between(1, 5), tasks: [{path: /}]}\n",
                  line: 2, column: 32, message: "unknown key '5)' in a user class; A comma ends a value inside { }: quote it, "
                      + "as in wait: \"between(1, 5)\". Allowed: name, weight"),
-        BadInput(what: "a wait as a mapping", yaml: "users:\n  - name: A\n    wait: {between: [1, 5]}\n    tasks: [{path: /}]\n",
+        BadInput(what: "a wait as a mapping", yaml: userClass("wait: {between: [1, 5]}"),
                  line: 3, column: 11, message: "expected a wait time; expected seconds (2), a range (1-5)"),
+        BadInput(what: "a wait that overflowed nanoseconds", yaml: userClass("wait: 99999999999"),
+                 line: 3, column: 11,
+                 message: "invalid wait time '99999999999': '99999999999 s' is not a wait from 0 to 720h (30 days); expected seconds (2)"),
+        BadInput(what: "a wait range past 30 days", yaml: userClass("wait: between(1, 721h)"),
+                 line: 3, column: 11, message: "'2595600 s' is not a wait from 0 to 720h (30 days)"),
+        BadInput(what: "pacing past 30 days", yaml: userClass("wait: constant_pacing(721h)"),
+                 line: 3, column: 11, message: "'2595600 s' is not a wait from 0 to 720h (30 days)"),
+        BadInput(what: "a throughput below the bound",
+                 yaml: userClass("wait: constant_throughput(0.0000001)"),
+                 line: 3, column: 11, message: "'0.0000001' is not a rate from 0.000001 to 1000000 tasks per second"),
+        BadInput(what: "a throughput above the bound",
+                 yaml: userClass("wait: constant_throughput(1000001)"),
+                 line: 3, column: 11, message: "'1000001' is not a rate from 0.000001 to 1000000 tasks per second"),
+        BadInput(what: "a weight past Int", yaml: userClass("weight: 99999999999999999999"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '99999999999999999999'"),
 
         // Tasks and requests.
         BadInput(what: "a misspelt task key", yaml: task("path: /\nwieght: 3"), line: 5, column: 9,
                  message: "unknown key 'wieght' in a task; did you mean 'weight'? Allowed: name, weight, endpoint, method, "
                      + "path, headers, body, json, body_file, close, steps"),
         BadInput(what: "a task weight that is a word", yaml: task("path: /\nweight: many"), line: 5, column: 17,
-                 message: "expected an integer weight ≥ 0, got 'many'"),
+                 message: "expected an integer weight from 0 to 1000000, got 'many'"),
         BadInput(what: "a task without a path", yaml: task("name: t\nmethod: GET"), line: 4, column: 9,
                  message: "missing key 'path' in a task: expected the request path, such as /api/v1/files"),
         BadInput(what: "a path without a slash", yaml: task("path: api/v1/files"), line: 4, column: 15,
@@ -559,7 +579,7 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a step named twice", yaml: task("name: t\nsteps:\n  - {path: /a, name: a, endpoint: b}"),
                  line: 6, column: 33, message: "'name' and 'endpoint' both name the endpoint; expected one of them"),
         BadInput(what: "a weight on on_start",
-                 yaml: "users:\n  - name: A\n    on_start: {path: /login, weight: 2}\n    tasks: [{path: /}]\n",
+                 yaml: userClass("on_start: {path: /login, weight: 2}"),
                  line: 3, column: 30, message: "unknown key 'weight' in 'on_start'; Allowed: name, endpoint, method"),
         BadInput(what: "an empty endpoint name", yaml: task("path: /\nendpoint: \"\""), line: 5, column: 19,
                  message: "expected a non-empty endpoint name"),
@@ -571,16 +591,42 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a negative timeout in seconds", yaml: "run:\n  timeout: -1\nusers: []\n", line: 2, column: 12,
                  message: "invalid duration '-1': a duration cannot be negative"),
         BadInput(what: "a zero timeout", yaml: "run:\n  timeout: 0s\nusers: []\n", line: 2, column: 12,
-                 message: "expected a timeout above 0, got '0s'"),
+                 message: "expected a timeout from 1ms to 720h (30 days), got '0s'"),
         BadInput(what: "an unknown duration unit", yaml: "run:\n  run_time: 5x\nusers: []\n", line: 2, column: 13,
                  message: "invalid duration '5x': unknown unit 'x'; expected seconds (90, 1.5)"),
         BadInput(what: "zero users", yaml: "run: {users: 0}\nusers: []\n", line: 1, column: 14,
-                 message: "expected an integer number of users ≥ 1, got '0'"),
+                 message: "expected an integer number of users from 1 to 1000000, got '0'"),
         BadInput(what: "a spawn rate that is a word", yaml: "run: {spawn_rate: fast}\nusers: []\n", line: 1, column: 19,
-                 message: "expected a spawn rate above 0 users per second, such as 10 or 0.5, got 'fast'"),
+                 message: "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got 'fast'"),
         BadInput(what: "a misspelt run key", yaml: "run: {spawnrate: 5}\nusers: []\n", line: 1, column: 7,
                  message: "unknown key 'spawnrate' in 'run'; did you mean 'spawn_rate'? "
                      + "Allowed: users, spawn_rate, run_time, timeout, connect_timeout"),
+        BadInput(what: "users past the bound", yaml: "run: {users: 1000001}\nusers: []\n", line: 1, column: 14,
+                 message: "expected an integer number of users from 1 to 1000000, got '1000001'"),
+        BadInput(what: "users that wrapped the core's 32-bit sum", yaml: "run: {users: 4294967295}\nusers: []\n",
+                 line: 1, column: 14, message: "expected an integer number of users from 1 to 1000000, got '4294967295'"),
+        BadInput(what: "users past Int", yaml: "run: {users: 99999999999999999999}\nusers: []\n", line: 1, column: 14,
+                 message: "expected an integer number of users from 1 to 1000000, got '99999999999999999999'"),
+        BadInput(what: "a zero spawn rate", yaml: "run: {spawn_rate: 0}\nusers: []\n", line: 1, column: 19,
+                 message: "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got '0'"),
+        BadInput(what: "a NaN spawn rate", yaml: "run: {spawn_rate: .nan}\nusers: []\n", line: 1, column: 19,
+                 message: "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got '.nan'"),
+        BadInput(what: "an infinite spawn rate", yaml: "run: {spawn_rate: .inf}\nusers: []\n", line: 1, column: 19,
+                 message: "got '.inf'"),
+        BadInput(what: "a spawn rate past the bound", yaml: "run: {spawn_rate: 1000000.5}\nusers: []\n", line: 1, column: 19,
+                 message: "at most 1000000 users per second, such as 10 or 0.5, got '1000000.5'"),
+        BadInput(what: "a zero run time", yaml: "run: {run_time: 0}\nusers: []\n", line: 1, column: 17,
+                 message: "expected a run time from 1ms to 720h (30 days), got '0'"),
+        BadInput(what: "a run time past 30 days", yaml: "run: {run_time: 721h}\nusers: []\n", line: 1, column: 17,
+                 message: "expected a run time from 1ms to 720h (30 days), got '721h'"),
+        BadInput(what: "a timeout that overflowed nanoseconds", yaml: "run: {timeout: 99999999999}\nusers: []\n",
+                 line: 1, column: 16, message: "expected a timeout from 1ms to 720h (30 days), got '99999999999'"),
+        BadInput(what: "a timeout below libuv's millisecond", yaml: "run: {timeout: 0.5ms}\nusers: []\n",
+                 line: 1, column: 16, message: "expected a timeout from 1ms to 720h (30 days), got '0.5ms'"),
+        BadInput(what: "a zero connect timeout", yaml: "run: {connect_timeout: 0}\nusers: []\n", line: 1, column: 24,
+                 message: "expected a connect timeout from 1ms to 720h (30 days), got '0'"),
+        BadInput(what: "a timeout as a list", yaml: "run: {timeout: [1]}\nusers: []\n", line: 1, column: 16,
+                 message: "expected a timeout from 1ms to 720h (30 days); expected seconds (90, 1.5) or a duration"),
         BadInput(what: "an ftp host", yaml: "host: ftp://files.example\nusers: []\n", line: 1, column: 7,
                  message: "invalid URL 'ftp://files.example': unsupported scheme 'ftp'"),
         BadInput(what: "a host without a scheme", yaml: "host: 127.0.0.1:8080\nusers: []\n", line: 1, column: 7,
@@ -662,7 +708,11 @@ final class ScenarioTests: XCTestCase {
     ]
 
     func testEachBadInputFailsAtItsNode() {
-        for bad in Self.badInputs {
+        assertEachFailsAtItsNode(Self.badInputs)
+    }
+
+    func assertEachFailsAtItsNode(_ inputs: [BadInput]) {
+        for bad in inputs {
             XCTAssertThrowsError(try Scenario.parse(yaml: bad.yaml, file: "t.yaml"), bad.what) { error in
                 guard let error = error as? ScenarioError else {
                     return XCTFail("\(bad.what): \(error) is not a ScenarioError")
@@ -724,7 +774,7 @@ final class ScenarioTests: XCTestCase {
                 RequestTemplate(path: "/"), RequestTemplate(path: "/b c")])])]), "task 't': step 2: the path '/b c' has a space"),
             (Scenario(host: "localhost", userClasses: []), "invalid URL 'localhost': no scheme"),
             (Scenario(userClasses: [UserClass(name: "U", tasks: [UserTask(name: "t", requests: [RequestTemplate(path: "/")])])],
-                      run: RunDefaults(runTime: -1)), "expected a run time above 0, got '-1'"),
+                      run: RunDefaults(runTime: -1)), "run.run_time: expected a run time from 1ms to 720h (30 days), got '-1'"),
             (tls(TLSSettings(minVersion: .tls1_3, maxVersion: .tls1_2)),
              "tls: min_version 1.3 is above max_version 1.2; expected min_version ≤ max_version"),
             (tls(TLSSettings(keyFile: "client.key")), "tls: 'key' is given without 'cert'"),
@@ -825,7 +875,7 @@ final class ScenarioTests: XCTestCase {
             ("constant(1, 2)", "constant takes one argument, got 2"),
             ("constant(-1)", "'-1' is negative"),
             ("between(1, 5", "no ')' at the end"),
-            ("constant_throughput(0)", "'0' is not a rate above 0 tasks per second"),
+            ("constant_throughput(0)", "'0' is not a rate from 0.000001 to 1000000 tasks per second"),
             ("constant_pacing(x)", "'x' is not a number of seconds"),
             ("fast", "'fast' is not a number of seconds"),
         ]
@@ -937,4 +987,5 @@ final class ScenarioTests: XCTestCase {
             }
         }
     }
+
 }

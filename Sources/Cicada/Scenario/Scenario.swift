@@ -314,7 +314,7 @@ extension Scenario {
     ///   expected.
     public func validate() throws {
         if let host { _ = try TargetURL(host) }
-        try ScenarioRules.checkRun(run)
+        try SettingBounds.checkRun(run)
         try located("tls") { try tls.validate() }
         guard !userClasses.isEmpty else {
             throw InputError("expected at least one user class")
@@ -327,8 +327,8 @@ extension Scenario {
                 throw InputError("\(at): another user class has this name; expected unique names")
             }
             try located(at) {
-                try ScenarioRules.checkWeight(userClass.weight)
-                try ScenarioRules.checkWait(userClass.wait)
+                _ = try SettingBounds.weight.check(userClass.weight)
+                try SettingBounds.checkWait(userClass.wait)
             }
             if let onStart = userClass.onStart {
                 try located("\(at), on_start") { try ScenarioRules.checkTask(onStart) }
@@ -336,7 +336,7 @@ extension Scenario {
             guard !userClass.tasks.isEmpty else { throw InputError("\(at): expected at least one task") }
             for task in userClass.tasks {
                 try located("\(at), task '\(task.name)'") {
-                    try ScenarioRules.checkWeight(task.weight)
+                    _ = try SettingBounds.weight.check(task.weight)
                     try ScenarioRules.checkTask(task)
                 }
             }

@@ -212,12 +212,16 @@ struct ScenarioReader {
         return scalar.string
     }
 
-    func integer(_ node: Node, expected: String, range: ClosedRange<Int>) throws -> Int {
-        let text = try scalarText(node, expected: expected)
-        guard let value = Int(text), range.contains(value) else {
-            throw error(node, "expected \(expected), got \(describe(node))")
-        }
-        return value
+    /// An integer in the bound's range; the message names the range.
+    func number(_ node: Node, _ bound: SettingBound<Int>) throws -> Int {
+        let text = try scalarText(node, expected: bound.expected)
+        return try at(node) { try bound.parse(text) }
+    }
+
+    /// A duration such as `run_time: 1m` in the bound's range; a plain YAML number is seconds.
+    func duration(_ node: Node, _ bound: SettingBound<Double>) throws -> Double {
+        let text = try scalarText(node, expected: "\(bound.expected); \(durationForms)")
+        return try at(node) { try bound.parse(text) }
     }
 
     /// A YAML boolean (`true`, `false`, and YAML 1.1's `yes`, `no`, `on`, `off`); a quoted one is text.
@@ -235,25 +239,13 @@ struct ScenarioReader {
 
     func weight(_ fields: Fields) throws -> Int {
         guard let node = fields["weight"] else { return 1 }
-        let weight = try integer(node, expected: "an integer weight ≥ 0", range: 0...Int.max)
-        try at(node) { try ScenarioRules.checkWeight(weight) }
-        return weight
+        return try number(node, SettingBounds.weight)
     }
 
     func label(_ node: Node, what: String, example: String) throws -> String {
         let text = try scalarText(node, expected: "a \(what) such as \(example)")
         try at(node) { try ScenarioRules.checkLabel(text, what: what) }
         return text
-    }
-
-    /// A positive duration such as `run_time: 1m`; a plain YAML number is seconds.
-    func duration(_ node: Node, key: String) throws -> Double {
-        let text = try scalarText(node, expected: "a \(key) duration; \(durationForms)")
-        let seconds = try at(node) { try parseDuration(text) }
-        guard seconds > 0 else {
-            throw error(node, "expected a \(key) above 0, got \(describe(node)); \(durationForms)")
-        }
-        return seconds
     }
 
     // MARK: The scenario
@@ -314,23 +306,15 @@ struct ScenarioReader {
     func readRun(_ node: Node) throws -> RunDefaults {
         let fields = try Fields(node, what: "'run'", allowed: Self.runKeys, reader: self)
         var run = RunDefaults()
-        if let node = fields["users"] {
-            run.users = try integer(node, expected: "an integer number of users ≥ 1", range: 1...Int.max)
-        }
+        if let node = fields["users"] { run.users = try number(node, SettingBounds.users) }
         if let node = fields["spawn_rate"] {
-            let expected = "a spawn rate above 0 users per second, such as 10 or 0.5"
-            let text = try scalarText(node, expected: expected)
-            guard let rate = parseDecimal(text), rate > 0, rate.isFinite else {
-                throw error(node, "expected \(expected), got \(describe(node))")
-            }
-            run.spawnRate = rate
+            let text = try scalarText(node, expected: SettingBounds.spawnRate.expected)
+            run.spawnRate = try at(node) { try SettingBounds.spawnRate.parse(text) }
         }
-        if let node = fields["run_time"] { run.runTime = try duration(node, key: "run_time") }
-        if let node = fields["timeout"] { run.timeout = try duration(node, key: "timeout") }
-        if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, key: "connect_timeout") }
-        if let node = fields["pipeline"] {
-            run.pipeline = try integer(node, expected: "a pipeline depth from 1 to 64 (requests in flight per connection)", range: 1...64)
-        }
+        if let node = fields["run_time"] { run.runTime = try duration(node, SettingBounds.runTime) }
+        if let node = fields["timeout"] { run.timeout = try duration(node, SettingBounds.timeout) }
+        if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, SettingBounds.connectTimeout) }
+        if let node = fields["pipeline"] { run.pipeline = try number(node, SettingBounds.pipeline) }
         return run
     }
 

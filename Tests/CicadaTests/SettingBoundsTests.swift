@@ -96,4 +96,80 @@ final class SettingBoundsTests: XCTestCase {
         }
     }
 
+    func testNanosecondsNeverTrap() {
+        XCTAssertEqual(nanoseconds(0), 0)
+        XCTAssertEqual(nanoseconds(0.001), 1_000_000)
+        XCTAssertEqual(nanoseconds(2_592_000), 2_592_000_000_000_000)
+        XCTAssertNotNil(nanoseconds(18_446_744_073), "the most whole seconds that fit in 64 bits of nanoseconds")
+        for seconds in [-1, -0.6e-9, .nan, .infinity, -.infinity, 18_446_744_074, 99_999_999_999] {
+            XCTAssertNil(nanoseconds(seconds), "\(seconds)")
+        }
+    }
+
+    static func scenario(wait: WaitTime = .constant(0), weight: Int = 1, body: [UInt8] = [], requests: Int = 1) -> Scenario {
+        let request = RequestTemplate(method: "POST", path: "/", body: body)
+        return Scenario(userClasses: [UserClass(name: "U", wait: wait, tasks: [
+            UserTask(name: "t", weight: weight, requests: Array(repeating: request, count: requests))])])
+    }
+
+    /// A scenario built in code and compiled without validate(): what used to trap or be cut short is an
+    /// error, and validate() refuses the same, by the same bounds.
+    func testThePlanRefusesWhatWouldOverflowTheCore() throws {
+        XCTAssertNoThrow(try CompiledPlan(scenario: Self.scenario(wait: .between(0, 2_592_000), weight: 1_000_000),
+                                          hostHeader: "h"))
+        let cases: [(Scenario, String)] = [
+            (Self.scenario(weight: -1), "expected an integer weight from 0 to 1000000, got '-1'"),
+            (Self.scenario(weight: Int(UInt32.max) + 1), "expected an integer weight from 0 to 1000000, got '4294967296'"),
+            (Self.scenario(wait: .constant(99_999_999_999)), "'99999999999 s' is not a wait from 0 to 720h (30 days)"),
+            (Self.scenario(wait: .constant(.nan)), "is not a wait from 0 to 720h"),
+            (Self.scenario(wait: .between(1, .infinity)), "is not a wait from 0 to 720h"),
+            (Self.scenario(wait: .constantPacing(-1)), "'-1 s' is not a wait from 0 to 720h"),
+            (Self.scenario(wait: .constantThroughput(0)), "'0' is not a rate from 0.000001 to 1000000 tasks per second"),
+            (Self.scenario(wait: .constantThroughput(1e-300)), "is not a rate from 0.000001 to 1000000 tasks per second"),
+        ]
+        for (scenario, message) in cases {
+            XCTAssertThrowsError(try CompiledPlan(scenario: scenario, hostHeader: "h"), message) { error in
+                XCTAssertTrue(error is CicadaError, "\(error)")
+                XCTAssertTrue("\(error)".hasPrefix("the scenario cannot be compiled: user class 'U': "), "\(error)")
+                XCTAssertTrue("\(error)".contains(message), "\(error) lacks \(message)")
+            }
+            XCTAssertThrowsError(try scenario.validate(), message) { error in
+                XCTAssertTrue("\(error)".contains(message), "validate(): \(error) lacks \(message)")
+            }
+        }
+    }
+
+    /// The engine's options, given in code: each out of its bound is an error naming it, where they were
+    /// clamped, wrapped or trapped.
+    func testTheEngineRefusesOptionsOutsideTheirBounds() throws {
+        let plan = try CompiledPlan(scenario: Self.scenario(), hostHeader: "127.0.0.1")
+        func options(_ change: (inout EngineOptions) -> Void) -> EngineOptions {
+            var options = EngineOptions(host: "127.0.0.1", port: 1, threads: 1, maxUsers: 1)
+            change(&options)
+            return options
+        }
+        XCTAssertNoThrow(try LoadEngine(plan: plan, options: options { $0.threads = 0; $0.requestTimeout = 2_592_000
+            $0.connectTimeout = 0.001; $0.pipelineDepth = 64 }))
+        XCTAssertNoThrow(try LoadEngine(plan: plan, options: options { $0.maxUsers = 1_000_000 }))
+        let cases: [(EngineOptions, String)] = [
+            (options { $0.maxUsers = 4_294_967_295 }, "maxUsers 4294967295 is out of range 1-1000000"),
+            (options { $0.maxUsers = 0 }, "maxUsers 0 is out of range 1-1000000"),
+            (options { $0.threads = -1 }, "threads -1 is out of range 0-255"),
+            (options { $0.threads = 256 }, "threads 256 is out of range 0-255"),
+            (options { $0.pipelineDepth = 0 }, "pipelineDepth 0 is out of range 1-64"),
+            (options { $0.requestTimeout = 99_999_999_999 },
+             "requestTimeout 99999999999 s is out of range: expected a timeout from 1ms to 720h (30 days)"),
+            (options { $0.requestTimeout = 0 }, "requestTimeout 0 s is out of range: expected a timeout from 1ms to 720h (30 days)"),
+            (options { $0.requestTimeout = .nan }, "requestTimeout nan s is out of range: expected a timeout from 1ms to 720h (30 days)"),
+            (options { $0.connectTimeout = .infinity },
+             "connectTimeout inf s is out of range: expected a connect timeout from 1ms to 720h (30 days)"),
+            (options { $0.connectTimeout = 0.0001 },
+             "connectTimeout 0.0001 s is out of range: expected a connect timeout from 1ms to 720h (30 days)"),
+        ]
+        for (options, message) in cases {
+            XCTAssertThrowsError(try LoadEngine(plan: plan, options: options), message) { error in
+                XCTAssertEqual((error as? CicadaError)?.message, message)
+            }
+        }
+    }
 }

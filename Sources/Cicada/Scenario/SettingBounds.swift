@@ -2,7 +2,7 @@ import Foundation
 
 /// The range of every number a run takes, with the one check of each. The command line, the scenario
 /// file and ``Scenario/validate()`` all check through these, so they accept the same values and name the
-/// same range when they refuse one.
+/// same range when they refuse one; the engine and the plan check again before a value crosses into C.
 ///
 /// | setting | range | why these ends |
 /// |---|---|---|
@@ -159,3 +159,29 @@ extension SettingBound where Value == Double {
     }
 }
 
+/// Whole nanoseconds for the core, or `nil` for a time that is negative, not finite, or past UInt64.
+/// The engine and the plan convert through this rather than `UInt64(_:)`, which traps.
+func nanoseconds(_ seconds: Double) -> UInt64? {
+    let ns = (seconds * 1e9).rounded()
+    // 2^64 is exactly representable; anything from it up does not fit.
+    guard ns >= 0, ns < 18_446_744_073_709_551_616.0 else { return nil }
+    return UInt64(ns)
+}
+
+/// An engine option as the core's field, checked against its bound: the engine refuses a value that a
+/// caller passed without the command line's checks, rather than clamp it or trap.
+func engineValue(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws -> UInt32 {
+    guard range.contains(value), let field = UInt32(exactly: value) else {
+        throw CicadaError("\(name) \(value) is out of range \(range.lowerBound)-\(range.upperBound)")
+    }
+    return field
+}
+
+/// A timeout option as the core's nanoseconds, checked against its bound (never 0, which the core reads
+/// as no timeout).
+func engineNanoseconds(_ name: String, _ seconds: Double, _ bound: SettingBound<Double>) throws -> UInt64 {
+    guard bound.contains(seconds), let ns = nanoseconds(seconds) else {
+        throw CicadaError("\(name) \(formatNumber(seconds)) s is out of range: expected \(bound.expected)")
+    }
+    return ns
+}

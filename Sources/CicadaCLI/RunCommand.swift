@@ -206,10 +206,7 @@ struct RunCommand: ParsableCommand {
         if let body {
             if body.hasPrefix("@") {
                 let path = String(body.dropFirst())
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw SetupError("-d @\(path): cannot read that file")
-                }
-                bodyBytes = Array(data)
+                do { bodyBytes = try SettingBounds.readBody(path: path) } catch { throw SetupError("-d @\(path): \(error)") }
             } else {
                 bodyBytes = Array(body.utf8)
             }

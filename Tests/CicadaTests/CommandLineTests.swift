@@ -140,6 +140,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.total("cancelled"), 2, "both stalled requests are cancelled at the stop")
     }
 
+    /// A body over 64 MiB, from `-d @FILE` or `body_file:`, is refused without reading past the bound.
+    func testBodiesOver64MiBAreRefused() throws {
+        assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/", "-d", "@/dev/zero"], json: false, timeout: 30),
+                      ["-d @/dev/zero: it is larger than 64 MiB (67108864 bytes), the largest request body"], "-d @/dev/zero")
+        let path = try CicadaBinary.scenarioFile("host: http://127.0.0.1:1\nusers: [{name: A, tasks: [{path: /, body_file: /dev/zero}]}]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        assertRefused(try CicadaBinary.run([path], json: false, timeout: 30),
+                      ["\(path):2:48: cannot read body_file '/dev/zero': it is larger than 64 MiB"], "body_file: /dev/zero")
+    }
+
     func testUnresolvableHostIsAnErrorBeforeTheRun() throws {
         let run = try CicadaBinary.run(["http://host.invalid/", "-t", "1s"], json: false)
         XCTAssertEqual(run.exitCode, 2)

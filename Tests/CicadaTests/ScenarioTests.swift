@@ -988,4 +988,37 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    // MARK: Bounds on sizes
+
+    func testBodyFilesAreBounded() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = Self.task("path: /\nbody_file: body.bin")
+        let body = directory.appendingPathComponent("body.bin").path
+        try Data(count: 64 << 20).write(to: URL(fileURLWithPath: body))
+        XCTAssertEqual(try Scenario.parse(yaml: yaml, file: directory.path + "/s.yaml")
+            .userClasses[0].tasks[0].requests[0].body.count, 64 << 20)
+        try Data(count: (64 << 20) + 1).write(to: URL(fileURLWithPath: body))
+        for (file, shown) in [(yaml, body), (Self.task("path: /\nbody_file: /dev/zero"), "/dev/zero")] {
+            XCTAssertThrowsError(try Scenario.parse(yaml: file, file: directory.path + "/s.yaml")) { error in
+                XCTAssertEqual("\((error as? ScenarioError).map { "\($0.line):\($0.column): \($0.message)" } ?? "\(error)")",
+                               "5:20: cannot read body_file '\(shown)': it is larger than 64 MiB (67108864 bytes), "
+                                   + "the largest request body")
+            }
+        }
+    }
+
+    /// The plan holds every request rendered at 32-bit offsets; class headers are copied into each
+    /// request, so a few MiB of them over a few hundred tasks passed 4 GiB.
+    func testAllRequestsTogetherAreBounded() throws {
+        let tasks = String(repeating: "      - {path: /}\n", count: 400)
+        let yaml = "users:\n  - name: A\n    headers: {X-Big: '" + String(repeating: "a", count: 3 << 20) + "'}\n    tasks:\n"
+            + tasks
+        // Each request is 3 MiB of header and 9 bytes more: the 342nd passes 1 GiB. It is on line 4 + 342.
+        assertEachFailsAtItsNode([BadInput(what: "class headers in 400 tasks", yaml: yaml, line: 346, column: 9,
+                                           message: "the requests add up to more than 1 GiB (1073741824 bytes) of "
+                                               + "bodies and headers; expected at most 1 GiB for all requests together")])
+    }
+
 }

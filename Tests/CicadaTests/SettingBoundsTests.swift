@@ -115,9 +115,13 @@ final class SettingBoundsTests: XCTestCase {
     /// A scenario built in code and compiled without validate(): what used to trap or be cut short is an
     /// error, and validate() refuses the same, by the same bounds.
     func testThePlanRefusesWhatWouldOverflowTheCore() throws {
-        XCTAssertNoThrow(try CompiledPlan(scenario: Self.scenario(wait: .between(0, 2_592_000), weight: 1_000_000),
+        let big = [UInt8](repeating: 0, count: 64 << 20)
+        XCTAssertNoThrow(try CompiledPlan(scenario: Self.scenario(wait: .between(0, 2_592_000), weight: 1_000_000, body: big),
                                           hostHeader: "h"))
         let cases: [(Scenario, String)] = [
+            (Self.scenario(body: big + [0]), "the body is 67108865 bytes; expected a body of at most 64 MiB (67108864 bytes)"),
+            // 17 requests sharing one 64 MiB body: 1 GiB and more in the plan.
+            (Self.scenario(body: big, requests: 17), "the requests add up to more than 1 GiB (1073741824 bytes)"),
             (Self.scenario(weight: -1), "expected an integer weight from 0 to 1000000, got '-1'"),
             (Self.scenario(weight: Int(UInt32.max) + 1), "expected an integer weight from 0 to 1000000, got '4294967296'"),
             (Self.scenario(wait: .constant(99_999_999_999)), "'99999999999 s' is not a wait from 0 to 720h (30 days)"),

@@ -25,7 +25,7 @@ public final class CompiledPlan: @unchecked Sendable {
 
     /// Compiles `scenario` for a target whose Host header is `hostHeader`.
     ///
-    /// Weights and waits are checked again here, against ``SettingBounds``, before they become the
+    /// Sizes, weights and waits are checked again here, against ``SettingBounds``, before they become the
     /// core's 32- and 64-bit fields: a scenario built in code without ``Scenario/validate()`` gets an error,
     /// not a trap or a value cut short.
     /// - Throws: `CicadaError` naming the request, header or class the core rejected.
@@ -36,8 +36,11 @@ public final class CompiledPlan: @unchecked Sendable {
         var requestSpecs: [cc_request_spec_t] = []
         var taskSpecs: [cc_task_spec_t] = []
         var classSpecs: [cc_user_class_spec_t] = []
+        var planBytes = 0
 
         func addRequest(_ request: RequestTemplate) throws {
+            try SettingBounds.checkBody(request)
+            try SettingBounds.count(request, into: &planBytes)
             let name = request.endpointName
             let endpoint = Endpoint(method: request.method, name: name)
             let index: UInt32
@@ -55,7 +58,7 @@ public final class CompiledPlan: @unchecked Sendable {
             spec.headers = headers.pointer
             spec.header_count = UInt32(headers.count)
             spec.body = strings.bytes(request.body)
-            spec.body_length = UInt32(request.body.count)
+            spec.body_length = UInt32(request.body.count) // at most SettingBounds.bodyBytes, checked above
             spec.endpoint = index
             spec.close_connection = request.closeConnection ? 1 : 0
             requestSpecs.append(spec)

@@ -319,6 +319,20 @@ extension Scenario {
         guard !userClasses.isEmpty else {
             throw InputError("expected at least one user class")
         }
+        // Sizes first: the checks below read every header, and a scenario over the bound may hold gigabytes.
+        var planBytes = 0
+        func checkSizes(_ task: UserTask, at location: String) throws {
+            try located(location) {
+                for request in task.requests {
+                    try SettingBounds.checkBody(request)
+                    try SettingBounds.count(request, into: &planBytes)
+                }
+            }
+        }
+        for userClass in userClasses {
+            if let onStart = userClass.onStart { try checkSizes(onStart, at: "user class '\(userClass.name)', on_start") }
+            for task in userClass.tasks { try checkSizes(task, at: "user class '\(userClass.name)', task '\(task.name)'") }
+        }
         var seen = Set<String>()
         for userClass in userClasses {
             let at = "user class '\(userClass.name)'"

@@ -49,6 +49,12 @@ extension Scenario {
 struct ScenarioReader {
     let file: String
     let directory: String
+    /// The bytes of the requests read so far, against ``SettingBounds/requestBytes``.
+    let planBytes = Tally()
+
+    final class Tally {
+        var total = 0
+    }
 
     static let rootKeys = ["name", "host", "run", "tls", "users"]
     static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline"]
@@ -461,7 +467,7 @@ struct ScenarioReader {
             let path = resolve(try scalarText(node, expected: "a file path, relative to the scenario file"))
             request.body = try at(node) {
                 do {
-                    return try readFile(path)
+                    return try SettingBounds.readBody(path: path)
                 } catch let inputError as InputError {
                     throw InputError("cannot read body_file '\(path)': \(inputError.message)")
                 }
@@ -470,6 +476,7 @@ struct ScenarioReader {
         if let node = fields["close"] {
             request.closeConnection = try bool(node, key: "close")
         }
+        try at(fields.node) { try SettingBounds.count(request, into: &planBytes.total) }
         return request
     }
 
@@ -507,17 +514,29 @@ struct ScenarioReader {
     }
 }
 
-/// Reads a whole file; the error says why in words (`no such file`, `it is a directory`).
-func readFile(_ path: String) throws -> [UInt8] {
+/// Reads a whole file of at most `limit` bytes; the error says why in words (`no such file`, `it is a
+/// directory`, `it is larger than 64 MiB (67108864 bytes), the largest request body`). No more than
+/// `limit + 1` bytes are read, so a file that never ends (`/dev/zero`) is refused, not read forever.
+func readFile(_ path: String, limit: Int = SettingBounds.bodyBytes, largest: String = "file Cicada reads") throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw InputError("no such file")
     }
     guard !isDirectory.boolValue else { throw InputError("it is a directory") }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
         throw InputError("it cannot be read (permissions?)")
     }
-    return [UInt8](data)
+    defer { try? handle.close() }
+    let bytes: [UInt8]
+    do {
+        bytes = [UInt8](try handle.read(upToCount: limit + 1) ?? Data())
+    } catch {
+        throw InputError("it cannot be read: \(error.localizedDescription)")
+    }
+    guard bytes.count <= limit else {
+        throw InputError("it is larger than \(limit >> 20) MiB (\(limit) bytes), the largest \(largest)")
+    }
+    return bytes
 }
 
 /// Decodes UTF-8, or gives the 1-based line and column (in Unicode scalars) of the first invalid byte.

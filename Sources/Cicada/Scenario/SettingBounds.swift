@@ -15,6 +15,8 @@ import Foundation
 /// | pipeline | 1 to 64 | requests in flight per connection |
 /// | threads | 1 to 255 | one event loop per thread |
 /// | weight | 0 to 1,000,000 | weights are summed into 32-bit cumulative tables |
+/// | a request body | up to 64 MiB | the core's body length is 32-bit |
+/// | all requests | up to 1 GiB | the plan holds each request rendered, at 32-bit offsets |
 ///
 /// ```swift
 /// let users = try SettingBounds.users.parse("500")        // 500
@@ -45,6 +47,10 @@ public enum SettingBounds {
     public static let threads = SettingBound.integer("a number of worker threads", 1...255)
     /// The weight of a user class or a task.
     public static let weight = SettingBound.integer("an integer weight", 0...1_000_000)
+    /// The bytes of one request's body (`body`, `json`, `body_file`, `-d`).
+    public static let bodyBytes = 64 << 20
+    /// The bytes of all requests together: bodies, paths, methods and headers, each request counted once.
+    public static let requestBytes = 1 << 30
 
     /// Checks the `run:` defaults, naming each by its key.
     public static func checkRun(_ run: RunDefaults) throws {
@@ -81,6 +87,38 @@ public enum SettingBounds {
         case .constantThroughput(let rate):
             guard throughput.contains(rate) else { throw fail("'\(formatNumber(rate))' is not \(throughput.expected)") }
         }
+    }
+
+    /// The bytes a request adds to the plan besides its line ends: method, path, headers and body.
+    static func planBytes(_ request: RequestTemplate) -> Int {
+        request.headers.reduce(request.method.utf8.count + request.path.utf8.count + request.body.count) {
+            $0 + $1.name.utf8.count + $1.value.utf8.count
+        }
+    }
+
+    /// Checks one request's body size.
+    static func checkBody(_ request: RequestTemplate) throws {
+        guard request.body.count <= bodyBytes else {
+            throw InputError("the body is \(request.body.count) bytes; expected a body of at most 64 MiB (\(bodyBytes) bytes)")
+        }
+    }
+
+    /// Adds `request` to the running count of the plan's bytes, or throws once the requests together
+    /// pass ``requestBytes``.
+    static func count(_ request: RequestTemplate, into total: inout Int) throws {
+        total += planBytes(request)
+        guard total <= requestBytes else {
+            throw InputError("the requests add up to more than 1 GiB (\(requestBytes) bytes) of bodies and "
+                + "headers; expected at most 1 GiB for all requests together, each counted once")
+        }
+    }
+
+    /// Reads a body file, refusing one larger than ``bodyBytes`` without reading past it: a device such as
+    /// `/dev/zero` is refused too, rather than read forever.
+    ///
+    /// - Throws: ``InputError`` saying why: `no such file`, `it is a directory`, `it is larger than 64 MiB`.
+    public static func readBody(path: String) throws -> [UInt8] {
+        try readFile(path, limit: bodyBytes, largest: "request body")
     }
 }
 

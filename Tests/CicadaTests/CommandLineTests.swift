@@ -140,6 +140,34 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.total("cancelled"), 2, "both stalled requests are cancelled at the stop")
     }
 
+    /// Files that overflowed the YAML parser's stack, expanded without end, or were too large to read:
+    /// each is an error at its place, promptly, and never a signal.
+    func testHostileYAMLEndsInAnErrorNotASignal() throws {
+        let valid = "host: http://127.0.0.1:1\nusers: [{name: A, tasks: [{path: /}]}]\n"
+        var laughs = "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...8 {
+            let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
+            let previous = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1)))
+            laughs += "x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let table: [(what: String, yaml: String, message: String)] = [
+            ("10,000 flow lists under x-", "x-deep: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+                + "\n" + valid, ":1:72: lists and mappings nest deeper than 64 levels here"),
+            ("3,000 block lists", "x-deep:\n" + String(repeating: "- ", count: 3_000) + "a\n" + valid,
+             ":2:127: lists and mappings nest deeper than 64 levels here"),
+            ("billion laughs", laughs + valid, ":7:26: the alias '*f' expands the document past 16 Mi characters"),
+            ("a 5 MB file", valid + "x-big: '" + String(repeating: "a", count: 5_000_000) + "'\n",
+             ": cannot read the scenario file: it is larger than 4 MiB (4194304 bytes)"),
+        ]
+        for (what, yaml, message) in table {
+            let path = try CicadaBinary.scenarioFile(yaml)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            assertRefused(try CicadaBinary.run([path, "-t", "1s"], json: false, timeout: 30), [path + message], what)
+        }
+        assertRefused(try CicadaBinary.run(["/dev/zero"], json: false, timeout: 30),
+                      ["/dev/zero: cannot read the scenario file: it is larger than 4 MiB"], "/dev/zero")
+    }
+
     /// A body over 64 MiB, from `-d @FILE` or `body_file:`, is refused without reading past the bound.
     func testBodiesOver64MiBAreRefused() throws {
         assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/", "-d", "@/dev/zero"], json: false, timeout: 30),
@@ -148,6 +176,17 @@ final class CommandLineTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         assertRefused(try CicadaBinary.run([path], json: false, timeout: 30),
                       ["\(path):2:48: cannot read body_file '/dev/zero': it is larger than 64 MiB"], "body_file: /dev/zero")
+    }
+
+    func testAScenarioWithAByteOrderMarkRuns() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let path = try CicadaBinary.scenarioFile("\u{FEFF}host: \(server.baseURL)\nusers: [{name: A, tasks: [{path: /ok}]}]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try CicadaBinary.run([path, "-u", "1", "-t", "300ms"])
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertGreaterThan(server.count(path: "/ok"), 0)
     }
 
     func testUnresolvableHostIsAnErrorBeforeTheRun() throws {

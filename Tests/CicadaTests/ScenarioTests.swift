@@ -988,6 +988,122 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    // MARK: Bounds on the YAML
+
+    /// A valid rest of a scenario, after the lines a case is about.
+    static let validRest = "users: [{name: A, tasks: [{path: /}]}]\n"
+
+    /// `levels` lists, or mappings, inside each other: `[[[]]]`, `{a: {a: 1}}`.
+    static func nested(_ levels: Int, open: String = "[", close: String = "]", inner: String = "") -> String {
+        String(repeating: open, count: levels) + inner + String(repeating: close, count: levels)
+    }
+
+    /// Nine anchors, each a list of nine aliases of the one before: 9^9 nodes in 1.3 KB.
+    static let billionLaughs: String = {
+        var yaml = "x-a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n"
+        for level in 1...8 {
+            let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
+            let previous = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1)))
+            yaml += "x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        return yaml
+    }()
+
+    static let boundInputs: [BadInput] = [
+        // The root mapping is level 1, so x-deep's list is level 2 and the 64th '[' (column 72) is level 65.
+        BadInput(what: "65 levels of flow lists", yaml: "x-deep: " + nested(64) + "\n" + validRest, line: 1, column: 72,
+                 message: "lists and mappings nest deeper than 64 levels here; expected at most 64 levels of nesting"),
+        BadInput(what: "10,000 levels of flow lists, which overflowed the stack",
+                 yaml: "x-deep: " + nested(10_000) + "\n" + validRest, line: 1, column: 72, message: "deeper than 64 levels"),
+        BadInput(what: "flow mappings", yaml: "x-deep: " + nested(100, open: "{a: ", close: "}", inner: "1") + "\n" + validRest,
+                 line: 1, column: 261, message: "deeper than 64 levels"),
+        BadInput(what: "block mappings by indentation",
+                 yaml: "x-deep:\n" + (1...70).map { String(repeating: " ", count: $0) + "k:\n" }.joined() + validRest,
+                 line: 65, column: 65, message: "deeper than 64 levels"),
+        BadInput(what: "block lists on one line", yaml: "x-deep:\n" + String(repeating: "- ", count: 3_000) + "a\n" + validRest,
+                 line: 2, column: 127, message: "deeper than 64 levels"),
+        BadInput(what: "deep inside the users", yaml: "users:\n  - name: A\n    tasks:\n      - path: /\n        json: "
+                    + nested(70) + "\n", line: 5, column: 74, message: "deeper than 64 levels"),
+        // 40 levels under the anchor, used inside 25 more lists under the root: 66.
+        BadInput(what: "an alias that nests too deep", yaml: "x-a: &a " + nested(40) + "\nx-b: " + nested(25, inner: "*a") + "\n"
+                    + validRest, line: 2, column: 31,
+                 message: "the alias '*a' nests lists and mappings deeper than 64 levels; expected at most 64 levels of "
+                     + "nesting, aliases included"),
+        // Each level is nine times the one before; at the third alias of the seventh the total passes 16 Mi.
+        BadInput(what: "billion laughs", yaml: billionLaughs + validRest, line: 7, column: 18,
+                 message: "the alias '*f' expands the document past 16 Mi characters (16777216); expected at most that "
+                     + "with each alias replaced by the node it names (aliases of aliases grow exponentially)"),
+        BadInput(what: "one long text aliased many times",
+                 yaml: "x-s: &s '" + String(repeating: "a", count: 1 << 20) + "'\nx-l: ["
+                    + Array(repeating: "*s", count: 20).joined(separator: ", ") + "]\n" + validRest,
+                 line: 2, column: 63, message: "the alias '*s' expands the document past 16 Mi characters"),
+        BadInput(what: "billion laughs through merge keys",
+                 yaml: "x-a: &a {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}\n"
+                    + (1...9).map { "x-\($0): &m\($0) {<<: [" + Array(repeating: $0 == 1 ? "*a" : "*m\($0 - 1)", count: 9)
+                        .joined(separator: ", ") + "]}\n" }.joined() + validRest,
+                 line: 7, column: 31, message: "the alias '*m5' expands the document past 16 Mi characters"),
+    ]
+
+    func testYAMLNestingAndAliasesFailAtTheirPlace() {
+        assertEachFailsAtItsNode(Self.boundInputs)
+    }
+
+    func testYAMLWithinTheBoundsLoads() throws {
+        // 64 levels in all, written out and through an alias.
+        XCTAssertNoThrow(try Scenario.parse(yaml: "x-deep: " + Self.nested(63) + "\n" + Self.validRest, file: "t.yaml"))
+        XCTAssertNoThrow(try Scenario.parse(yaml: "x-a: &a " + Self.nested(40) + "\nx-b: " + Self.nested(23, inner: "*a")
+            + "\n" + Self.validRest, file: "t.yaml"))
+        // A JSON body 58 levels deep: root, users, class, tasks, task, then the body's own.
+        let deepJSON = try Scenario.parse(yaml: "users:\n  - name: A\n    tasks:\n      - path: /\n        json: "
+            + Self.nested(59) + "\n", file: "t.yaml")
+        XCTAssertEqual(deepJSON.userClasses[0].tasks[0].requests[0].body.count, 118)
+        // Aliases that add up to just under the bound: 14 uses of a 1 MiB text (the 15th would pass it).
+        XCTAssertNoThrow(try Scenario.parse(yaml: "x-s: &s '" + String(repeating: "a", count: 1 << 20) + "'\nx-l: ["
+            + Array(repeating: "*s", count: 14).joined(separator: ", ") + "]\n" + Self.validRest, file: "t.yaml"))
+        // Six of the billion laughs' nine levels: 4.7 million characters expanded.
+        let sixLevels = Self.billionLaughs.split(separator: "\n").prefix(6).joined(separator: "\n") + "\n"
+        XCTAssertNoThrow(try Scenario.parse(yaml: sixLevels + Self.validRest, file: "t.yaml"))
+    }
+
+    func testTheDocumentSizeIsBounded() throws {
+        let padding = String(repeating: "#" + String(repeating: "a", count: 1022) + "\n", count: 4096)
+        let atTheBound = Self.validRest + padding.dropLast(Self.validRest.utf8.count)
+        XCTAssertEqual(atTheBound.utf8.count, 4 << 20)
+        XCTAssertNoThrow(try Scenario.parse(yaml: String(atTheBound), file: "t.yaml"))
+        XCTAssertThrowsError(try Scenario.parse(yaml: atTheBound + "\n", file: "t.yaml")) { error in
+            XCTAssertEqual("\(error)", "t.yaml: the scenario is larger than 4 MiB (4194304 bytes), the largest scenario "
+                + "file; a large body belongs in body_file")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (atTheBound + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for file in [path, "/dev/zero"] {
+            XCTAssertThrowsError(try Scenario.load(path: file)) { error in
+                XCTAssertEqual("\(error)", "\(file): cannot read the scenario file: it is larger than 4 MiB (4194304 bytes), "
+                    + "the largest scenario file; a large body belongs in body_file")
+            }
+        }
+    }
+
+    func testAByteOrderMarkIsSkipped() throws {
+        let yaml = "name: bom\n" + Self.validRest
+        XCTAssertEqual(try Scenario.parse(yaml: "\u{FEFF}" + yaml, file: "t.yaml"), try Scenario.parse(yaml: yaml, file: "t.yaml"))
+        // Columns on the first line are those an editor shows, which does not show the mark.
+        XCTAssertThrowsError(try Scenario.parse(yaml: "\u{FEFF}users: []\n", file: "t.yaml")) { error in
+            XCTAssertEqual("\(error)", "t.yaml:1:8: expected 'users' to be a list of at least one user class, got an empty list")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data([0xEF, 0xBB, 0xBF] + Array(yaml.utf8)).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try Scenario.load(path: path).name, "bom")
+        // "Unicode" from a Windows editor is UTF-16 with its own mark.
+        try (Data([0xFF, 0xFE]) + XCTUnwrap(yaml.data(using: .utf16LittleEndian))).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Scenario.load(path: path)) { error in
+            XCTAssertEqual((error as? ScenarioError)?.message,
+                           "the file is not UTF-8 text but UTF-16: save it as UTF-8; expected a UTF-8 YAML file")
+        }
+    }
+
     // MARK: Bounds on sizes
 
     func testBodyFilesAreBounded() throws {

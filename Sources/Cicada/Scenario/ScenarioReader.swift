@@ -11,7 +11,7 @@ extension Scenario {
     public static func load(path: String) throws -> Scenario {
         let bytes: [UInt8]
         do {
-            bytes = try readFile(path)
+            bytes = try readFile(path, limit: YAMLBounds.maximumBytes, largest: YAMLBounds.largest)
         } catch let error as InputError {
             throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the scenario file: \(error.message)")
         }
@@ -19,12 +19,18 @@ extension Scenario {
         case .success(let text):
             return try parse(yaml: text, file: path)
         case .failure(let place):
+            // Editors on Windows save "Unicode" as UTF-16, which starts with a byte-order mark.
+            let utf16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
             throw ScenarioError(file: path, line: place.line, column: place.column,
-                                message: "the file is not UTF-8 text; expected a UTF-8 YAML file")
+                                message: "the file is not UTF-8 text" + (utf16 ? " but UTF-16: save it as UTF-8" : "")
+                                    + "; expected a UTF-8 YAML file")
         }
     }
 
     /// Parses and validates a scenario from YAML text.
+    ///
+    /// A byte-order mark at the start (U+FEFF, which some editors write) is skipped: libyaml would read it
+    /// as part of the first key. ``YAMLBounds`` limits the text's size, nesting and alias expansion.
     ///
     /// - Parameters:
     ///   - yaml: The YAML document.
@@ -40,7 +46,9 @@ extension Scenario {
             directory = "."
         }
         let reader = ScenarioReader(file: file, directory: directory)
-        return try reader.read(yaml: yaml)
+        var text = Substring(yaml)
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+        return try reader.read(yaml: String(text))
     }
 }
 
@@ -257,6 +265,7 @@ struct ScenarioReader {
     // MARK: The scenario
 
     func read(yaml: String) throws -> Scenario {
+        try YAMLBounds.check(yaml, file: file)
         let composed: Node?
         do {
             composed = try Yams.compose(yaml: yaml)

@@ -124,7 +124,7 @@ struct RunCommand: ParsableCommand {
             throw SetupError("--wait, -X, -H and -d apply to URL runs; a scenario file sets them per request")
         }
 
-        let baseURL = try url(host ?? scenario.host, what: "host")
+        let baseURL = try url(host ?? scenario.host, what: "host", base: true)
         let defaults = scenario.run
         let users = self.users ?? defaults.users ?? 1
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
@@ -217,11 +217,17 @@ struct RunCommand: ParsableCommand {
         return scenario
     }
 
-    private func url(_ text: String?, what: String) throws -> TargetURL {
+    /// The target URL, or with `base` the URL that request paths go under (`--host`, `host:`), which
+    /// may not have a query.
+    private func url(_ text: String?, what: String, base: Bool = false) throws -> TargetURL {
         guard let text else {
             throw SetupError("no host: give --host http://HOST:PORT or set `host:` in the scenario")
         }
-        do { return try TargetURL(text) } catch { throw SetupError("\(what) '\(text)': \(error)") }
+        do {
+            return try base ? TargetURL(base: text) : TargetURL(text)
+        } catch {
+            throw SetupError("\(what) '\(text)': \(error)")
+        }
     }
 }
 

@@ -189,6 +189,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThan(server.count(path: "/ok"), 0)
     }
 
+    /// A host's query and a URL's fragment would be dropped: both are refused.
+    func testQueriesAndFragmentsThatWouldBeDroppedAreRefused() throws {
+        let query = "a host URL cannot have a query, which no request would send"
+        assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/ok", "--host", "http://127.0.0.1:1/api?key=1"], json: false),
+                      ["host 'http://127.0.0.1:1/api?key=1': invalid URL", query], "--host with a query")
+        assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/ok#top"], json: false),
+                      ["a fragment ('#') is never sent"], "a target with a fragment")
+        let path = try CicadaBinary.scenarioFile("host: http://127.0.0.1:1/?x=1\nusers: [{name: A, tasks: [{path: /}]}]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        assertRefused(try CicadaBinary.run([path], json: false), ["\(path):1:7: invalid URL", query], "host: with a query")
+    }
+
     func testUnresolvableHostIsAnErrorBeforeTheRun() throws {
         let run = try CicadaBinary.run(["http://host.invalid/", "-t", "1s"], json: false)
         XCTAssertEqual(run.exitCode, 2)

@@ -627,6 +627,11 @@ final class ScenarioTests: XCTestCase {
                  message: "expected a connect timeout from 1ms to 720h (30 days), got '0'"),
         BadInput(what: "a timeout as a list", yaml: "run: {timeout: [1]}\nusers: []\n", line: 1, column: 16,
                  message: "expected a timeout from 1ms to 720h (30 days); expected seconds (90, 1.5) or a duration"),
+        BadInput(what: "a host with a query", yaml: "host: http://h/api?key=1\nusers: []\n", line: 1, column: 7,
+                 message: "invalid URL 'http://h/api?key=1': a host URL cannot have a query, which no request would "
+                     + "send; put it in each request's path; expected http://host[:port][/path] or https://…"),
+        BadInput(what: "a host with a fragment", yaml: "host: http://h/#top\nusers: []\n", line: 1, column: 7,
+                 message: "invalid URL 'http://h/#top': a fragment ('#') is never sent; remove it"),
         BadInput(what: "an ftp host", yaml: "host: ftp://files.example\nusers: []\n", line: 1, column: 7,
                  message: "invalid URL 'ftp://files.example': unsupported scheme 'ftp'"),
         BadInput(what: "a host without a scheme", yaml: "host: 127.0.0.1:8080\nusers: []\n", line: 1, column: 7,
@@ -902,7 +907,6 @@ final class ScenarioTests: XCTestCase {
             ("https://example.com:8443/a/b", .https, "example.com", 8443, "example.com:8443", "/a/b"),
             ("HTTPS://Example.COM/", .https, "Example.COM", 443, "Example.COM", "/"),
             ("http://h?q=1", .http, "h", 80, "h", "/?q=1"),
-            ("http://h/p#frag", .http, "h", 80, "h", "/p"),
             ("http://h:/", .http, "h", 80, "h", "/"),
             ("http://[::1]:8080/", .http, "::1", 8080, "[::1]:8080", "/"),
             ("http://[::1]/", .http, "::1", 80, "[::1]", "/"),
@@ -947,6 +951,8 @@ final class ScenarioTests: XCTestCase {
             ("http://[::1.2.3.256]", "is not an IPv6 address"),
             ("http://::1/", "an IPv6 address must be in brackets, as in http://[::1]:8080/"),
             ("http://h/a b", "the path has a space"),
+            ("http://h/p#frag", "a fragment ('#') is never sent; remove it"),
+            ("http://h#", "a fragment ('#') is never sent"),
         ]
         for (text, message) in table {
             XCTAssertThrowsError(try TargetURL(text), text) { error in
@@ -1137,4 +1143,19 @@ final class ScenarioTests: XCTestCase {
                                                + "bodies and headers; expected at most 1 GiB for all requests together")])
     }
 
+    func testHostCannotHaveAQuery() throws {
+        XCTAssertEqual(try TargetURL(base: "http://h:81/api").path, "/api")
+        XCTAssertEqual(try TargetURL("http://h/api?x=1").path, "/api?x=1", "a target URL keeps its query: it is sent")
+        for text in ["http://h/api?x=1", "http://h?", "https://h:8443/?a"] {
+            XCTAssertThrowsError(try TargetURL(base: text)) { error in
+                XCTAssertEqual("\(error)", "invalid URL '\(text)': a host URL cannot have a query, which no request would "
+                    + "send; put it in each request's path; expected http://host[:port][/path] or https://…")
+            }
+        }
+        let scenario = Scenario(host: "http://h/?x=1", userClasses: [UserClass(name: "U", tasks: [
+            UserTask(name: "t", requests: [RequestTemplate(path: "/")])])])
+        XCTAssertThrowsError(try scenario.validate()) { error in
+            XCTAssertTrue("\(error)".contains("a host URL cannot have a query"), "\(error)")
+        }
+    }
 }

@@ -313,7 +313,7 @@ extension Scenario {
     /// - Throws: ``InputError`` whose message says where (`tls`, user class, task, request) and what was
     ///   expected.
     public func validate() throws {
-        if let host { _ = try TargetURL(host) }
+        if let host { _ = try TargetURL(base: host) }
         try SettingBounds.checkRun(run)
         try located("tls") { try tls.validate() }
         guard !userClasses.isEmpty else {

@@ -284,7 +284,7 @@ struct ScenarioReader {
         }
         if let node = fields["host"] {
             let text = try scalarText(node, expected: "a URL such as http://127.0.0.1:8080")
-            _ = try at(node) { try TargetURL(text) }
+            _ = try at(node) { try TargetURL(base: text) }
             scenario.host = text
         }
         if let node = fields["run"] {

@@ -107,7 +107,8 @@ struct RunCommand: ParsableCommand {
             transform: { try SettingBounds.pipeline.parse($0) })
     var pipeline: Int?
 
-    @Option(parsing: .unconditional, help: "Seed for the users' random choices (task picks, wait jitter), 0 to 2^64-1.")
+    @Option(parsing: .unconditional, help: "Seed for the users' random choices (task picks, wait jitter), \(SettingBounds.seed.rangeText).",
+            transform: { try SettingBounds.seed.parse($0) })
     var seed: UInt64 = 0x5EED
 
     func run() throws {

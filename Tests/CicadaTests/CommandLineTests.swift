@@ -74,7 +74,8 @@ final class CommandLineTests: XCTestCase {
             ("--threads", "-1", "expected a number of worker threads from 1 to 255"),
             ("--pipeline", "0", "expected a pipeline depth from 1 to 64"), ("--pipeline", "65", "expected a pipeline depth from 1 to 64"),
             ("--pipeline", "-2", "expected a pipeline depth from 1 to 64"),
-            ("--seed", "-1", "The value '-1' is invalid for '--seed <seed>'"),
+            ("--seed", "-1", "expected a seed from 0 to 18446744073709551615"),
+            ("--seed", "18446744073709551616", "expected a seed from 0 to 18446744073709551615"),
         ]
         for (option, value, message) in table {
             let run = try CicadaBinary.run([server.baseURL + "/ok", option, value, "-t", "1s"], json: false)

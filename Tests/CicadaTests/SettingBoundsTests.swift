@@ -23,6 +23,12 @@ final class SettingBoundsTests: XCTestCase {
             }
         }
         XCTAssertEqual(SettingBounds.users.expected, "an integer number of users from 1 to 1000000")
+        XCTAssertEqual(try SettingBounds.seed.parse("18446744073709551615"), UInt64.max)
+        for text in ["-1", "18446744073709551616", "0x10"] {
+            XCTAssertThrowsError(try SettingBounds.seed.parse(text)) { error in
+                XCTAssertEqual("\(error)", "expected a seed from 0 to 18446744073709551615, got '\(text)'")
+            }
+        }
 
         let durations: [(SettingBound<Double>, accepted: [(String, Double)], refused: [String])] = [
             (SettingBounds.runTime, [("1ms", 0.001), ("720h", 2_592_000), ("0.001", 0.001)], ["0", "0s", "0.5ms", "721h", "99999999999"]),

@@ -15,6 +15,7 @@ import Foundation
 /// | pipeline | 1 to 64 | requests in flight per connection |
 /// | threads | 1 to 255 | one event loop per thread |
 /// | weight | 0 to 1,000,000 | weights are summed into 32-bit cumulative tables |
+/// | seed | 0 to 2^64-1 | the core's seed is 64-bit |
 /// | a request body | up to 64 MiB | the core's body length is 32-bit |
 /// | all requests | up to 1 GiB | the plan holds each request rendered, at 32-bit offsets |
 ///
@@ -47,6 +48,8 @@ public enum SettingBounds {
     public static let threads = SettingBound.integer("a number of worker threads", 1...255)
     /// The weight of a user class or a task.
     public static let weight = SettingBound.integer("an integer weight", 0...1_000_000)
+    /// The seed of the users' random choices (`--seed`): any 64-bit value.
+    public static let seed = SettingBound<UInt64>.integer("a seed", 0...UInt64.max)
     /// The bytes of one request's body (`body`, `json`, `body_file`, `-d`).
     public static let bodyBytes = 64 << 20
     /// The bytes of all requests together: bodies, paths, methods and headers, each request counted once.
@@ -166,12 +169,12 @@ public struct SettingBound<Value: Comparable & Sendable>: Sendable {
     }
 }
 
-extension SettingBound where Value == Int {
+extension SettingBound where Value: FixedWidthInteger {
     /// Integers in `range`, written in decimal.
-    static func integer(_ what: String, _ range: ClosedRange<Int>, unit: String = "") -> Self {
+    static func integer(_ what: String, _ range: ClosedRange<Value>, unit: String = "") -> Self {
         Self(what: what, range: range, lowIsExcluded: false,
              rangeText: "from \(range.lowerBound) to \(range.upperBound)" + (unit.isEmpty ? "" : " \(unit)"),
-             example: "", read: { Int($0) }, show: { "\($0)" })
+             example: "", read: { Value($0) }, show: { "\($0)" })
     }
 }
 

@@ -17,14 +17,24 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "A scenario file or an http:// URL.")
     var target: String
 
-    @Option(name: [.customShort("u"), .customLong("users")], help: "Peak number of concurrent users (default: the scenario's, or 1).")
+    // Each number is read through SettingBounds, as the scenario file's are, so that both accept the same
+    // values. `.unconditional` hands "-5" to the check, which says what is wrong with it, instead of
+    // taking it for an option and reporting a missing value.
+
+    @Option(name: [.customShort("u"), .customLong("users")], parsing: .unconditional,
+            help: "Peak number of concurrent users, \(SettingBounds.users.rangeText) (default: the scenario's, or 1).",
+            transform: { try SettingBounds.users.parse($0) })
     var users: Int?
 
-    @Option(name: [.customShort("r"), .customLong("spawn-rate")], help: "Users started per second (default: the scenario's, or all users within the first second).")
+    @Option(name: [.customShort("r"), .customLong("spawn-rate")], parsing: .unconditional,
+            help: "How fast users start, \(SettingBounds.spawnRate.rangeText) (default: the scenario's, or all users within the first second).",
+            transform: { try SettingBounds.spawnRate.parse($0) })
     var spawnRate: Double?
 
-    @Option(name: [.customShort("t"), .customLong("run-time")], help: "Stop after this long, e.g. 30s, 5m, 1h30m (default: the scenario's, or run until Ctrl-C).")
-    var runTime: String?
+    @Option(name: [.customShort("t"), .customLong("run-time")], parsing: .unconditional,
+            help: "Stop after this long, \(SettingBounds.runTime.rangeText), e.g. 30s, 5m, 1h30m (default: the scenario's, or run until Ctrl-C).",
+            transform: { try SettingBounds.runTime.parse($0) })
+    var runTime: Double?
 
     @Option(help: "Target base URL; overrides the scenario's host.")
     var host: String?
@@ -32,23 +42,32 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Run without the web UI (the only mode for now).")
     var headless = false
 
-    @Option(help: "Worker threads, each with its own event loop (default: one per core).")
+    @Option(parsing: .unconditional, help: "Worker threads, each with its own event loop, \(SettingBounds.threads.rangeText) (default: one per core).",
+            transform: { try SettingBounds.threads.parse($0) })
     var threads: Int?
 
-    @Option(help: "Seconds a request may take from its first byte written to its last byte read (default 60).")
-    var timeout: String?
+    @Option(parsing: .unconditional,
+            help: "How long a request may take from its first byte written to its last byte read, \(SettingBounds.timeout.rangeText); default 60s.",
+            transform: { try SettingBounds.timeout.parse($0) })
+    var timeout: Double?
 
-    @Option(name: .customLong("connect-timeout"), help: "Seconds a connect may take (default 5).")
-    var connectTimeout: String?
+    @Option(name: .customLong("connect-timeout"), parsing: .unconditional,
+            help: "How long a connect may take, \(SettingBounds.connectTimeout.rangeText); default 5s.",
+            transform: { try SettingBounds.connectTimeout.parse($0) })
+    var connectTimeout: Double?
 
-    @Option(name: .customLong("stop-timeout"), help: "Seconds requests in flight may take to finish when the run ends, before they are cancelled (default 10).")
-    var stopTimeout: String?
+    @Option(name: .customLong("stop-timeout"), parsing: .unconditional,
+            help: "How long requests in flight may take to finish when the run ends, before they are cancelled, \(SettingBounds.stopTimeout.rangeText); 0 cancels them at once; default 10s.",
+            transform: { try SettingBounds.stopTimeout.parse($0) })
+    var stopTimeout: Double?
 
     @Option(help: "Write a JSON summary to this file (schema: docs/json-summary.md).")
     var json: String?
 
-    @Option(help: "URL runs: wait between requests, seconds: '2' (constant) or '1-5' (between).")
-    var wait: String?
+    @Option(parsing: .unconditional,
+            help: "URL runs: wait between requests, \(SettingBounds.wait.rangeText): '2' (constant) or '1-5' (between).",
+            transform: { try parseWait($0) })
+    var wait: WaitTime?
 
     @Option(name: [.customShort("X"), .customLong("method")], help: "URL runs: the request method (default GET, or POST with a body).")
     var method: String?
@@ -83,18 +102,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("tls-server-name"), help: "HTTPS: the name sent as SNI and checked in the certificate (default: the target's host).")
     var tlsServerName: String?
 
-    @Option(help: "Requests each user keeps in flight on its connection (HTTP/1.1 pipelining), 1-64 (default 1: none).")
+    @Option(parsing: .unconditional,
+            help: "Requests each user keeps in flight on its connection (HTTP/1.1 pipelining), \(SettingBounds.pipeline.range.lowerBound)-\(SettingBounds.pipeline.range.upperBound) (default 1: none).",
+            transform: { try SettingBounds.pipeline.parse($0) })
     var pipeline: Int?
 
-    @Option(help: "Seed for the users' random choices (task picks, wait jitter).")
+    @Option(parsing: .unconditional, help: "Seed for the users' random choices (task picks, wait jitter), \(SettingBounds.seed.rangeText).",
+            transform: { try SettingBounds.seed.parse($0) })
     var seed: UInt64 = 0x5EED
-
-    func validate() throws {
-        if let users, users < 1 { throw ValidationError("--users must be at least 1, got \(users)") }
-        if let spawnRate, spawnRate < 0 { throw ValidationError("--spawn-rate must be 0 or more, got \(spawnRate)") }
-        if let threads, !(1...255).contains(threads) { throw ValidationError("--threads must be 1-255, got \(threads)") }
-        if let pipeline, !(1...64).contains(pipeline) { throw ValidationError("--pipeline must be 1-64, got \(pipeline)") }
-    }
 
     func run() throws {
         let scenario: Scenario
@@ -110,14 +125,14 @@ struct RunCommand: ParsableCommand {
             throw SetupError("--wait, -X, -H and -d apply to URL runs; a scenario file sets them per request")
         }
 
-        let baseURL = try url(host ?? scenario.host, what: "host")
+        let baseURL = try url(host ?? scenario.host, what: "host", base: true)
         let defaults = scenario.run
         let users = self.users ?? defaults.users ?? 1
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
-        let runTime = try runTime.map { try seconds($0, option: "--run-time") } ?? defaults.runTime
-        let requestTimeout = try timeout.map { try seconds($0, option: "--timeout") } ?? defaults.timeout ?? 60
-        let connectTimeout = try connectTimeout.map { try seconds($0, option: "--connect-timeout") } ?? defaults.connectTimeout ?? 5
-        let stopTimeout = try stopTimeout.map { try seconds($0, option: "--stop-timeout") } ?? 10
+        let runTime = self.runTime ?? defaults.runTime
+        let requestTimeout = timeout ?? defaults.timeout ?? 60
+        let connectTimeout = self.connectTimeout ?? defaults.connectTimeout ?? 5
+        let stopTimeout = self.stopTimeout ?? 10
         let tls = try baseURL.scheme == .https ? tlsSettings(scenario.tls) : nil
         if baseURL.scheme == .http, insecure || caFile != nil || certFile != nil || keyFile != nil || tlsMin != nil
             || tlsMax != nil || noTLSResume || tlsServerName != nil {
@@ -203,31 +218,27 @@ struct RunCommand: ParsableCommand {
         if let body {
             if body.hasPrefix("@") {
                 let path = String(body.dropFirst())
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw SetupError("-d @\(path): cannot read that file")
-                }
-                bodyBytes = Array(data)
+                do { bodyBytes = try SettingBounds.readBody(path: path) } catch { throw SetupError("-d @\(path): \(error)") }
             } else {
                 bodyBytes = Array(body.utf8)
             }
         }
-        let waitTime = try wait.map { text in
-            do { return try parseWait(text) } catch { throw SetupError("--wait: \(error)") }
-        } ?? .constant(0)
         let scenario = Scenario.oneEndpoint(url: parsed, method: method ?? (body == nil ? "GET" : "POST"),
-                                            headers: headerList, body: bodyBytes, wait: waitTime)
+                                            headers: headerList, body: bodyBytes, wait: wait ?? .constant(0))
         do { try scenario.validate() } catch { throw SetupError("\(error)") }
         return scenario
     }
 
-    private func url(_ text: String?, what: String) throws -> TargetURL {
+    /// The target URL, or with `base` the URL that request paths go under (`--host`, `host:`), which
+    /// may not have a query.
+    private func url(_ text: String?, what: String, base: Bool = false) throws -> TargetURL {
         guard let text else {
             throw SetupError("no host: give --host http://HOST:PORT or set `host:` in the scenario")
         }
-        do { return try TargetURL(text) } catch { throw SetupError("\(what) '\(text)': \(error)") }
-    }
-
-    private func seconds(_ text: String, option: String) throws -> Double {
-        do { return try parseDuration(text) } catch { throw SetupError("\(option) '\(text)': \(error)") }
+        do {
+            return try base ? TargetURL(base: text) : TargetURL(text)
+        } catch {
+            throw SetupError("\(what) '\(text)': \(error)")
+        }
     }
 }

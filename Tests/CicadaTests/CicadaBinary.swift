@@ -4,6 +4,8 @@ import XCTest
 /// Runs the built `cicada` executable, as a user would, and collects what it printed and wrote.
 struct CicadaRun {
     var exitCode: Int32
+    /// Whether a signal ended the process; ``exitCode`` is then the signal's number.
+    var signalled = false
     var stdout: String
     var stderr: String
     /// The `--json` summary, when the run wrote one.
@@ -63,7 +65,7 @@ enum CicadaBinary {
         if let data = FileManager.default.contents(atPath: summaryPath) {
             summary = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         }
-        return CicadaRun(exitCode: process.terminationStatus,
+        return CicadaRun(exitCode: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
                          stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
                          summary: summary)

@@ -32,6 +32,176 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// Asserts that `run` is a setup error, exit 2 with no signal, whose message has each of `parts`.
+    func assertRefused(_ run: CicadaRun, _ parts: [String], _ what: String, line: UInt = #line) {
+        XCTAssertFalse(run.signalled, "\(what) ended by signal \(run.exitCode): \(run.stderr)", line: line)
+        XCTAssertEqual(run.exitCode, 2, "\(what): \(run.stderr)", line: line)
+        for part in parts {
+            XCTAssertTrue(run.stderr.contains(part), "\(what): '\(part)' is not in \(run.stderr)", line: line)
+        }
+    }
+
+    /// Each number option, at the values that trapped, wrapped, were clamped or meant something else,
+    /// and just past each end of its range: a message naming the option, the value and the range, and
+    /// no connection to the server.
+    func testNumberOptionsOutOfRangeExitTwoBeforeAnyLoad() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let users = "expected an integer number of users from 1 to 1000000"
+        let rate = "expected a spawn rate above 0 and at most 1000000 users per second"
+        let days = "from 1ms to 720h (30 days)"
+        let wait = "is not a wait from 0 to 720h (30 days)"
+        let table: [(option: String, value: String, message: String)] = [
+            ("-u", "-5", users), ("-u", "0", users), ("--users", "1000001", users), ("-u", "4294967295", users),
+            ("-u", "99999999999999999999", users), ("-u", "1e3", users),
+            ("-r", "nan", rate), ("-r", "inf", rate), ("-r", "0", rate), ("-r", "-1", rate),
+            ("--spawn-rate", "1000001", rate), ("-r", "1e3", rate),
+            ("-t", "0", "expected a run time \(days)"), ("-t", "0s", "expected a run time \(days)"),
+            ("-t", "721h", "expected a run time \(days)"), ("--run-time", "99999999999", "expected a run time \(days)"),
+            ("-t", "-1", "a duration cannot be negative"),
+            ("--timeout", "0", "expected a timeout \(days)"), ("--timeout", "-3", "a duration cannot be negative"),
+            ("--timeout", "99999999999", "expected a timeout \(days)"), ("--timeout", "0.5ms", "expected a timeout \(days)"),
+            ("--connect-timeout", "0", "expected a connect timeout \(days)"),
+            ("--connect-timeout", "99999999999", "expected a connect timeout \(days)"),
+            ("--stop-timeout", "-1", "a duration cannot be negative"),
+            ("--stop-timeout", "721h", "expected a stop timeout from 0 to 720h (30 days)"),
+            ("--wait", "99999999999", wait), ("--wait", "1-99999999999", wait), ("--wait", "-1", "a wait cannot be negative"),
+            ("--wait", "constant_pacing(721h)", wait),
+            ("--wait", "constant_throughput(0)", "is not a rate from 0.000001 to 1000000 tasks per second"),
+            ("--threads", "0", "expected a number of worker threads from 1 to 255"),
+            ("--threads", "256", "expected a number of worker threads from 1 to 255"),
+            ("--threads", "-1", "expected a number of worker threads from 1 to 255"),
+            ("--pipeline", "0", "expected a pipeline depth from 1 to 64"), ("--pipeline", "65", "expected a pipeline depth from 1 to 64"),
+            ("--pipeline", "-2", "expected a pipeline depth from 1 to 64"),
+            ("--seed", "-1", "expected a seed from 0 to 18446744073709551615"),
+            ("--seed", "18446744073709551616", "expected a seed from 0 to 18446744073709551615"),
+        ]
+        for (option, value, message) in table {
+            let run = try CicadaBinary.run([server.baseURL + "/ok", option, value, "-t", "1s"], json: false)
+            assertRefused(run, ["The value '\(value)' is invalid for '\(option) ", message], "\(option) \(value)")
+        }
+        XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
+    }
+
+    /// The same values in a scenario file: the file's line and column, the value and the range.
+    func testNumbersOutOfRangeInAScenarioExitTwoAtTheirPlace() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let table: [(run: String, wait: String, column: Int, message: String)] = [
+            ("{users: 4294967295}", "0", 14, "expected an integer number of users from 1 to 1000000, got '4294967295'"),
+            ("{users: -5}", "0", 14, "expected an integer number of users from 1 to 1000000, got '-5'"),
+            ("{spawn_rate: .nan}", "0", 19, "expected a spawn rate above 0 and at most 1000000 users per second"),
+            ("{spawn_rate: .inf}", "0", 19, "expected a spawn rate above 0 and at most 1000000 users per second"),
+            ("{spawn_rate: 0}", "0", 19, "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got '0'"),
+            ("{run_time: 0}", "0", 17, "expected a run time from 1ms to 720h (30 days), got '0'"),
+            ("{timeout: 99999999999}", "0", 16, "expected a timeout from 1ms to 720h (30 days), got '99999999999'"),
+            ("{connect_timeout: 0s}", "0", 24, "expected a connect timeout from 1ms to 720h (30 days), got '0s'"),
+            ("{pipeline: 65}", "0", 17, "expected a pipeline depth from 1 to 64"),
+            ("{}", "99999999999", 0, "invalid wait time '99999999999': '99999999999 s' is not a wait from 0 to 720h (30 days)"),
+            ("{}", "constant_throughput(0.0000001)", 0,
+             "invalid wait time 'constant_throughput(0.0000001)': '0.0000001' is not a rate from 0.000001 to 1000000 tasks per second"),
+        ]
+        for (runLine, wait, column, message) in table {
+            let path = try CicadaBinary.scenarioFile("""
+                host: \(server.baseURL)
+                run: \(runLine)
+                users:
+                  - name: A
+                    wait: \(wait)
+                    tasks: [{path: /ok}]
+                """)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let place = column > 0 ? "\(path):2:\(column): " : "\(path):5:11: "
+            assertRefused(try CicadaBinary.run([path, "-t", "1s"], json: false), [place + message], "run: \(runLine), wait: \(wait)")
+        }
+        XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
+    }
+
+    /// 0 no longer means "nothing", "everyone at once" or "no timeout": the flag and the file refuse it
+    /// alike. `--stop-timeout 0` keeps its meaning, cancelling the requests in flight at once.
+    func testZeroIsRefusedWhereItMeantSomethingElse() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        for (option, key) in [("-t", "run_time"), ("-r", "spawn_rate"), ("--timeout", "timeout"),
+                              ("--connect-timeout", "connect_timeout")] {
+            assertRefused(try CicadaBinary.run([server.baseURL + "/ok", option, "0"], json: false),
+                          ["The value '0' is invalid for '\(option) "], option)
+            let path = try CicadaBinary.scenarioFile("host: \(server.baseURL)\nrun: {\(key): 0}\nusers: [{name: A, tasks: [{path: /ok}]}]\n")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            assertRefused(try CicadaBinary.run([path], json: false), ["\(path):2:\(9 + key.count): expected a"], key)
+        }
+        XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
+
+        let run = try CicadaBinary.run([server.baseURL + "/stall", "-u", "2", "-r", "100", "-t", "300ms", "--stop-timeout", "0"])
+        XCTAssertFalse(run.signalled, run.stderr)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertEqual(run.total("cancelled"), 2, "both stalled requests are cancelled at the stop")
+    }
+
+    /// Files that overflowed the YAML parser's stack, expanded without end, or were too large to read:
+    /// each is an error at its place, promptly, and never a signal.
+    func testHostileYAMLEndsInAnErrorNotASignal() throws {
+        let valid = "host: http://127.0.0.1:1\nusers: [{name: A, tasks: [{path: /}]}]\n"
+        var laughs = "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...8 {
+            let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
+            let previous = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1)))
+            laughs += "x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let table: [(what: String, yaml: String, message: String)] = [
+            ("10,000 flow lists under x-", "x-deep: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+                + "\n" + valid, ":1:72: lists and mappings nest deeper than 64 levels here"),
+            ("3,000 block lists", "x-deep:\n" + String(repeating: "- ", count: 3_000) + "a\n" + valid,
+             ":2:127: lists and mappings nest deeper than 64 levels here"),
+            ("billion laughs", laughs + valid, ":7:26: the alias '*f' expands the document past 16 Mi characters"),
+            ("a 5 MB file", valid + "x-big: '" + String(repeating: "a", count: 5_000_000) + "'\n",
+             ": cannot read the scenario file: it is larger than 4 MiB (4194304 bytes)"),
+        ]
+        for (what, yaml, message) in table {
+            let path = try CicadaBinary.scenarioFile(yaml)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            assertRefused(try CicadaBinary.run([path, "-t", "1s"], json: false, timeout: 30), [path + message], what)
+        }
+        assertRefused(try CicadaBinary.run(["/dev/zero"], json: false, timeout: 30),
+                      ["/dev/zero: cannot read the scenario file: it is larger than 4 MiB"], "/dev/zero")
+    }
+
+    /// A body over 64 MiB, from `-d @FILE` or `body_file:`, is refused without reading past the bound.
+    func testBodiesOver64MiBAreRefused() throws {
+        assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/", "-d", "@/dev/zero"], json: false, timeout: 30),
+                      ["-d @/dev/zero: it is larger than 64 MiB (67108864 bytes), the largest request body"], "-d @/dev/zero")
+        let path = try CicadaBinary.scenarioFile("host: http://127.0.0.1:1\nusers: [{name: A, tasks: [{path: /, body_file: /dev/zero}]}]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        assertRefused(try CicadaBinary.run([path], json: false, timeout: 30),
+                      ["\(path):2:48: cannot read body_file '/dev/zero': it is larger than 64 MiB"], "body_file: /dev/zero")
+    }
+
+    func testAScenarioWithAByteOrderMarkRuns() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let path = try CicadaBinary.scenarioFile("\u{FEFF}host: \(server.baseURL)\nusers: [{name: A, tasks: [{path: /ok}]}]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try CicadaBinary.run([path, "-u", "1", "-t", "300ms"])
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        XCTAssertGreaterThan(server.count(path: "/ok"), 0)
+    }
+
+    /// A host's query and a URL's fragment would be dropped: both are refused.
+    func testQueriesAndFragmentsThatWouldBeDroppedAreRefused() throws {
+        let query = "a host URL cannot have a query, which no request would send"
+        assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/ok", "--host", "http://127.0.0.1:1/api?key=1"], json: false),
+                      ["host 'http://127.0.0.1:1/api?key=1': invalid URL", query], "--host with a query")
+        assertRefused(try CicadaBinary.run(["http://127.0.0.1:1/ok#top"], json: false),
+                      ["a fragment ('#') is never sent"], "a target with a fragment")
+        let path = try CicadaBinary.scenarioFile("host: http://127.0.0.1:1/?x=1\nusers: [{name: A, tasks: [{path: /}]}]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        assertRefused(try CicadaBinary.run([path], json: false), ["\(path):1:7: invalid URL", query], "host: with a query")
+    }
+
     func testUnresolvableHostIsAnErrorBeforeTheRun() throws {
         let run = try CicadaBinary.run(["http://host.invalid/", "-t", "1s"], json: false)
         XCTAssertEqual(run.exitCode, 2)

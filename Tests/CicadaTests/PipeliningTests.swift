@@ -58,6 +58,7 @@ final class PipeliningTests: XCTestCase {
     func testPipelineOutOfRangeIsAUsageError() throws {
         let run = try CicadaBinary.run(["http://127.0.0.1:1/", "--pipeline", "65"], json: false)
         XCTAssertEqual(run.exitCode, 2)
-        XCTAssertTrue(run.stderr.contains("--pipeline must be 1-64"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("The value '65' is invalid for '--pipeline <pipeline>': expected a pipeline depth "
+            + "from 1 to 64"), run.stderr)
     }
 }

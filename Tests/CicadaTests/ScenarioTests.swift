@@ -419,6 +419,11 @@ final class ScenarioTests: XCTestCase {
             .map { ($0.offset == 0 ? "      - " : "        ") + $0.element + "\n" }.joined()
     }
 
+    /// A user class named A with one task, `/`, and one more line, `line`, on line 3 from column 5.
+    static func userClass(_ line: String) -> String {
+        "users:\n  - name: A\n    \(line)\n    tasks: [{path: /}]\n"
+    }
+
     /// A scenario whose `tls:` block is `lines`, one key a line: the block's first key is on line 2, in
     /// column 3, and a value after `key: ` starts in column 5 + the key's length.
     static func tls(_ lines: String) -> String {
@@ -454,19 +459,19 @@ final class ScenarioTests: XCTestCase {
                  message: "expected 'users' to be a list of at least one user class, got a mapping"),
         BadInput(what: "a user class as text", yaml: "users:\n  - AudioUser\n", line: 2, column: 5,
                  message: "expected a user class as a mapping of keys to values, got 'AudioUser'"),
-        BadInput(what: "wieght", yaml: "users:\n  - name: A\n    wieght: 2\n    tasks: [{path: /}]\n", line: 3, column: 5,
+        BadInput(what: "wieght", yaml: userClass("wieght: 2"), line: 3, column: 5,
                  message: "unknown key 'wieght' in a user class; did you mean 'weight'? "
                      + "Allowed: name, weight, wait, headers, on_start, tasks"),
         BadInput(what: "a class without a name", yaml: "users:\n  - weight: 2\n    tasks: [{path: /}]\n", line: 2, column: 5,
                  message: "missing key 'name' in a user class: expected the user class's name"),
-        BadInput(what: "a weight that is a word", yaml: "users:\n  - name: A\n    weight: abc\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0, got 'abc'"),
-        BadInput(what: "a negative weight", yaml: "users:\n  - name: A\n    weight: -1\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0, got '-1'"),
-        BadInput(what: "a fractional weight", yaml: "users:\n  - name: A\n    weight: 1.5\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0, got '1.5'"),
-        BadInput(what: "a huge weight", yaml: "users:\n  - name: A\n    weight: 1000001\n    tasks: [{path: /}]\n",
-                 line: 3, column: 13, message: "expected an integer weight ≥ 0 and ≤ 1000000, got '1000001'"),
+        BadInput(what: "a weight that is a word", yaml: userClass("weight: abc"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got 'abc'"),
+        BadInput(what: "a negative weight", yaml: userClass("weight: -1"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '-1'"),
+        BadInput(what: "a fractional weight", yaml: userClass("weight: 1.5"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '1.5'"),
+        BadInput(what: "a huge weight", yaml: userClass("weight: 1000001"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '1000001'"),
         BadInput(what: "all class weights 0",
                  yaml: "users:\n  - name: A\n    weight: 0\n    tasks: [{path: /}]\n  - name: B\n    weight: 0\n    tasks: [{path: /}]\n",
                  line: 2, column: 3,
@@ -486,25 +491,40 @@ final class ScenarioTests: XCTestCase {
                  message: "all task weights of user class 'A' are 0; expected at least one task with weight ≥ 1"),
 
         // Wait times.
-        BadInput(what: "a misspelt wait function", yaml: "users:\n  - name: A\n    wait: betwen(1, 5)\n    tasks: [{path: /}]\n",
+        BadInput(what: "a misspelt wait function", yaml: userClass("wait: betwen(1, 5)"),
                  line: 3, column: 11,
                  message: "invalid wait time 'betwen(1, 5)': unknown function 'betwen' (did you mean 'between'?); "
                      + "expected seconds (2), a range (1-5), constant(2), between(1, 5), constant_pacing(3) "
                      + "or constant_throughput(0.5)"),
-        BadInput(what: "a wait range upside down", yaml: "users:\n  - name: A\n    wait: between(5, 1)\n    tasks: [{path: /}]\n",
+        BadInput(what: "a wait range upside down", yaml: userClass("wait: between(5, 1)"),
                  line: 3, column: 11, message: "invalid wait time 'between(5, 1)': the minimum 5 is above the maximum 1"),
         BadInput(what: "an unquoted comma in a flow mapping", yaml: "users:\n  - {name: A, wait: between(1, 5), tasks: [{path: /}]}\n",
                  line: 2, column: 32, message: "unknown key '5)' in a user class; A comma ends a value inside { }: quote it, "
                      + "as in wait: \"between(1, 5)\". Allowed: name, weight"),
-        BadInput(what: "a wait as a mapping", yaml: "users:\n  - name: A\n    wait: {between: [1, 5]}\n    tasks: [{path: /}]\n",
+        BadInput(what: "a wait as a mapping", yaml: userClass("wait: {between: [1, 5]}"),
                  line: 3, column: 11, message: "expected a wait time; expected seconds (2), a range (1-5)"),
+        BadInput(what: "a wait that overflowed nanoseconds", yaml: userClass("wait: 99999999999"),
+                 line: 3, column: 11,
+                 message: "invalid wait time '99999999999': '99999999999 s' is not a wait from 0 to 720h (30 days); expected seconds (2)"),
+        BadInput(what: "a wait range past 30 days", yaml: userClass("wait: between(1, 721h)"),
+                 line: 3, column: 11, message: "'2595600 s' is not a wait from 0 to 720h (30 days)"),
+        BadInput(what: "pacing past 30 days", yaml: userClass("wait: constant_pacing(721h)"),
+                 line: 3, column: 11, message: "'2595600 s' is not a wait from 0 to 720h (30 days)"),
+        BadInput(what: "a throughput below the bound",
+                 yaml: userClass("wait: constant_throughput(0.0000001)"),
+                 line: 3, column: 11, message: "'0.0000001' is not a rate from 0.000001 to 1000000 tasks per second"),
+        BadInput(what: "a throughput above the bound",
+                 yaml: userClass("wait: constant_throughput(1000001)"),
+                 line: 3, column: 11, message: "'1000001' is not a rate from 0.000001 to 1000000 tasks per second"),
+        BadInput(what: "a weight past Int", yaml: userClass("weight: 99999999999999999999"),
+                 line: 3, column: 13, message: "expected an integer weight from 0 to 1000000, got '99999999999999999999'"),
 
         // Tasks and requests.
         BadInput(what: "a misspelt task key", yaml: task("path: /\nwieght: 3"), line: 5, column: 9,
                  message: "unknown key 'wieght' in a task; did you mean 'weight'? Allowed: name, weight, endpoint, method, "
                      + "path, headers, body, json, body_file, close, steps"),
         BadInput(what: "a task weight that is a word", yaml: task("path: /\nweight: many"), line: 5, column: 17,
-                 message: "expected an integer weight ≥ 0, got 'many'"),
+                 message: "expected an integer weight from 0 to 1000000, got 'many'"),
         BadInput(what: "a task without a path", yaml: task("name: t\nmethod: GET"), line: 4, column: 9,
                  message: "missing key 'path' in a task: expected the request path, such as /api/v1/files"),
         BadInput(what: "a path without a slash", yaml: task("path: api/v1/files"), line: 4, column: 15,
@@ -559,7 +579,7 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a step named twice", yaml: task("name: t\nsteps:\n  - {path: /a, name: a, endpoint: b}"),
                  line: 6, column: 33, message: "'name' and 'endpoint' both name the endpoint; expected one of them"),
         BadInput(what: "a weight on on_start",
-                 yaml: "users:\n  - name: A\n    on_start: {path: /login, weight: 2}\n    tasks: [{path: /}]\n",
+                 yaml: userClass("on_start: {path: /login, weight: 2}"),
                  line: 3, column: 30, message: "unknown key 'weight' in 'on_start'; Allowed: name, endpoint, method"),
         BadInput(what: "an empty endpoint name", yaml: task("path: /\nendpoint: \"\""), line: 5, column: 19,
                  message: "expected a non-empty endpoint name"),
@@ -571,16 +591,47 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a negative timeout in seconds", yaml: "run:\n  timeout: -1\nusers: []\n", line: 2, column: 12,
                  message: "invalid duration '-1': a duration cannot be negative"),
         BadInput(what: "a zero timeout", yaml: "run:\n  timeout: 0s\nusers: []\n", line: 2, column: 12,
-                 message: "expected a timeout above 0, got '0s'"),
+                 message: "expected a timeout from 1ms to 720h (30 days), got '0s'"),
         BadInput(what: "an unknown duration unit", yaml: "run:\n  run_time: 5x\nusers: []\n", line: 2, column: 13,
                  message: "invalid duration '5x': unknown unit 'x'; expected seconds (90, 1.5)"),
         BadInput(what: "zero users", yaml: "run: {users: 0}\nusers: []\n", line: 1, column: 14,
-                 message: "expected an integer number of users ≥ 1, got '0'"),
+                 message: "expected an integer number of users from 1 to 1000000, got '0'"),
         BadInput(what: "a spawn rate that is a word", yaml: "run: {spawn_rate: fast}\nusers: []\n", line: 1, column: 19,
-                 message: "expected a spawn rate above 0 users per second, such as 10 or 0.5, got 'fast'"),
+                 message: "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got 'fast'"),
         BadInput(what: "a misspelt run key", yaml: "run: {spawnrate: 5}\nusers: []\n", line: 1, column: 7,
                  message: "unknown key 'spawnrate' in 'run'; did you mean 'spawn_rate'? "
                      + "Allowed: users, spawn_rate, run_time, timeout, connect_timeout"),
+        BadInput(what: "users past the bound", yaml: "run: {users: 1000001}\nusers: []\n", line: 1, column: 14,
+                 message: "expected an integer number of users from 1 to 1000000, got '1000001'"),
+        BadInput(what: "users that wrapped the core's 32-bit sum", yaml: "run: {users: 4294967295}\nusers: []\n",
+                 line: 1, column: 14, message: "expected an integer number of users from 1 to 1000000, got '4294967295'"),
+        BadInput(what: "users past Int", yaml: "run: {users: 99999999999999999999}\nusers: []\n", line: 1, column: 14,
+                 message: "expected an integer number of users from 1 to 1000000, got '99999999999999999999'"),
+        BadInput(what: "a zero spawn rate", yaml: "run: {spawn_rate: 0}\nusers: []\n", line: 1, column: 19,
+                 message: "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got '0'"),
+        BadInput(what: "a NaN spawn rate", yaml: "run: {spawn_rate: .nan}\nusers: []\n", line: 1, column: 19,
+                 message: "expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got '.nan'"),
+        BadInput(what: "an infinite spawn rate", yaml: "run: {spawn_rate: .inf}\nusers: []\n", line: 1, column: 19,
+                 message: "got '.inf'"),
+        BadInput(what: "a spawn rate past the bound", yaml: "run: {spawn_rate: 1000000.5}\nusers: []\n", line: 1, column: 19,
+                 message: "at most 1000000 users per second, such as 10 or 0.5, got '1000000.5'"),
+        BadInput(what: "a zero run time", yaml: "run: {run_time: 0}\nusers: []\n", line: 1, column: 17,
+                 message: "expected a run time from 1ms to 720h (30 days), got '0'"),
+        BadInput(what: "a run time past 30 days", yaml: "run: {run_time: 721h}\nusers: []\n", line: 1, column: 17,
+                 message: "expected a run time from 1ms to 720h (30 days), got '721h'"),
+        BadInput(what: "a timeout that overflowed nanoseconds", yaml: "run: {timeout: 99999999999}\nusers: []\n",
+                 line: 1, column: 16, message: "expected a timeout from 1ms to 720h (30 days), got '99999999999'"),
+        BadInput(what: "a timeout below libuv's millisecond", yaml: "run: {timeout: 0.5ms}\nusers: []\n",
+                 line: 1, column: 16, message: "expected a timeout from 1ms to 720h (30 days), got '0.5ms'"),
+        BadInput(what: "a zero connect timeout", yaml: "run: {connect_timeout: 0}\nusers: []\n", line: 1, column: 24,
+                 message: "expected a connect timeout from 1ms to 720h (30 days), got '0'"),
+        BadInput(what: "a timeout as a list", yaml: "run: {timeout: [1]}\nusers: []\n", line: 1, column: 16,
+                 message: "expected a timeout from 1ms to 720h (30 days); expected seconds (90, 1.5) or a duration"),
+        BadInput(what: "a host with a query", yaml: "host: http://h/api?key=1\nusers: []\n", line: 1, column: 7,
+                 message: "invalid URL 'http://h/api?key=1': a host URL cannot have a query, which no request would "
+                     + "send; put it in each request's path; expected http://host[:port][/path] or https://…"),
+        BadInput(what: "a host with a fragment", yaml: "host: http://h/#top\nusers: []\n", line: 1, column: 7,
+                 message: "invalid URL 'http://h/#top': a fragment ('#') is never sent; remove it"),
         BadInput(what: "an ftp host", yaml: "host: ftp://files.example\nusers: []\n", line: 1, column: 7,
                  message: "invalid URL 'ftp://files.example': unsupported scheme 'ftp'"),
         BadInput(what: "a host without a scheme", yaml: "host: 127.0.0.1:8080\nusers: []\n", line: 1, column: 7,
@@ -662,7 +713,11 @@ final class ScenarioTests: XCTestCase {
     ]
 
     func testEachBadInputFailsAtItsNode() {
-        for bad in Self.badInputs {
+        assertEachFailsAtItsNode(Self.badInputs)
+    }
+
+    func assertEachFailsAtItsNode(_ inputs: [BadInput]) {
+        for bad in inputs {
             XCTAssertThrowsError(try Scenario.parse(yaml: bad.yaml, file: "t.yaml"), bad.what) { error in
                 guard let error = error as? ScenarioError else {
                     return XCTFail("\(bad.what): \(error) is not a ScenarioError")
@@ -724,7 +779,7 @@ final class ScenarioTests: XCTestCase {
                 RequestTemplate(path: "/"), RequestTemplate(path: "/b c")])])]), "task 't': step 2: the path '/b c' has a space"),
             (Scenario(host: "localhost", userClasses: []), "invalid URL 'localhost': no scheme"),
             (Scenario(userClasses: [UserClass(name: "U", tasks: [UserTask(name: "t", requests: [RequestTemplate(path: "/")])])],
-                      run: RunDefaults(runTime: -1)), "expected a run time above 0, got '-1'"),
+                      run: RunDefaults(runTime: -1)), "run.run_time: expected a run time from 1ms to 720h (30 days), got '-1'"),
             (tls(TLSSettings(minVersion: .tls1_3, maxVersion: .tls1_2)),
              "tls: min_version 1.3 is above max_version 1.2; expected min_version ≤ max_version"),
             (tls(TLSSettings(keyFile: "client.key")), "tls: 'key' is given without 'cert'"),
@@ -825,7 +880,7 @@ final class ScenarioTests: XCTestCase {
             ("constant(1, 2)", "constant takes one argument, got 2"),
             ("constant(-1)", "'-1' is negative"),
             ("between(1, 5", "no ')' at the end"),
-            ("constant_throughput(0)", "'0' is not a rate above 0 tasks per second"),
+            ("constant_throughput(0)", "'0' is not a rate from 0.000001 to 1000000 tasks per second"),
             ("constant_pacing(x)", "'x' is not a number of seconds"),
             ("fast", "'fast' is not a number of seconds"),
         ]
@@ -852,7 +907,6 @@ final class ScenarioTests: XCTestCase {
             ("https://example.com:8443/a/b", .https, "example.com", 8443, "example.com:8443", "/a/b"),
             ("HTTPS://Example.COM/", .https, "Example.COM", 443, "Example.COM", "/"),
             ("http://h?q=1", .http, "h", 80, "h", "/?q=1"),
-            ("http://h/p#frag", .http, "h", 80, "h", "/p"),
             ("http://h:/", .http, "h", 80, "h", "/"),
             ("http://[::1]:8080/", .http, "::1", 8080, "[::1]:8080", "/"),
             ("http://[::1]/", .http, "::1", 80, "[::1]", "/"),
@@ -897,6 +951,8 @@ final class ScenarioTests: XCTestCase {
             ("http://[::1.2.3.256]", "is not an IPv6 address"),
             ("http://::1/", "an IPv6 address must be in brackets, as in http://[::1]:8080/"),
             ("http://h/a b", "the path has a space"),
+            ("http://h/p#frag", "a fragment ('#') is never sent; remove it"),
+            ("http://h#", "a fragment ('#') is never sent"),
         ]
         for (text, message) in table {
             XCTAssertThrowsError(try TargetURL(text), text) { error in
@@ -935,6 +991,171 @@ final class ScenarioTests: XCTestCase {
                 XCTAssertEqual(error.line, 1, "\(bad)")
                 XCTAssertTrue(error.message.contains("a pipeline depth from 1 to 64"), error.message)
             }
+        }
+    }
+
+    // MARK: Bounds on the YAML
+
+    /// A valid rest of a scenario, after the lines a case is about.
+    static let validRest = "users: [{name: A, tasks: [{path: /}]}]\n"
+
+    /// `levels` lists, or mappings, inside each other: `[[[]]]`, `{a: {a: 1}}`.
+    static func nested(_ levels: Int, open: String = "[", close: String = "]", inner: String = "") -> String {
+        String(repeating: open, count: levels) + inner + String(repeating: close, count: levels)
+    }
+
+    /// Nine anchors, each a list of nine aliases of the one before: 9^9 nodes in 1.3 KB.
+    static let billionLaughs: String = {
+        var yaml = "x-a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n"
+        for level in 1...8 {
+            let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
+            let previous = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1)))
+            yaml += "x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        return yaml
+    }()
+
+    static let boundInputs: [BadInput] = [
+        // The root mapping is level 1, so x-deep's list is level 2 and the 64th '[' (column 72) is level 65.
+        BadInput(what: "65 levels of flow lists", yaml: "x-deep: " + nested(64) + "\n" + validRest, line: 1, column: 72,
+                 message: "lists and mappings nest deeper than 64 levels here; expected at most 64 levels of nesting"),
+        BadInput(what: "10,000 levels of flow lists, which overflowed the stack",
+                 yaml: "x-deep: " + nested(10_000) + "\n" + validRest, line: 1, column: 72, message: "deeper than 64 levels"),
+        BadInput(what: "flow mappings", yaml: "x-deep: " + nested(100, open: "{a: ", close: "}", inner: "1") + "\n" + validRest,
+                 line: 1, column: 261, message: "deeper than 64 levels"),
+        BadInput(what: "block mappings by indentation",
+                 yaml: "x-deep:\n" + (1...70).map { String(repeating: " ", count: $0) + "k:\n" }.joined() + validRest,
+                 line: 65, column: 65, message: "deeper than 64 levels"),
+        BadInput(what: "block lists on one line", yaml: "x-deep:\n" + String(repeating: "- ", count: 3_000) + "a\n" + validRest,
+                 line: 2, column: 127, message: "deeper than 64 levels"),
+        BadInput(what: "deep inside the users", yaml: "users:\n  - name: A\n    tasks:\n      - path: /\n        json: "
+                    + nested(70) + "\n", line: 5, column: 74, message: "deeper than 64 levels"),
+        // 40 levels under the anchor, used inside 25 more lists under the root: 66.
+        BadInput(what: "an alias that nests too deep", yaml: "x-a: &a " + nested(40) + "\nx-b: " + nested(25, inner: "*a") + "\n"
+                    + validRest, line: 2, column: 31,
+                 message: "the alias '*a' nests lists and mappings deeper than 64 levels; expected at most 64 levels of "
+                     + "nesting, aliases included"),
+        // Each level is nine times the one before; at the third alias of the seventh the total passes 16 Mi.
+        BadInput(what: "billion laughs", yaml: billionLaughs + validRest, line: 7, column: 18,
+                 message: "the alias '*f' expands the document past 16 Mi characters (16777216); expected at most that "
+                     + "with each alias replaced by the node it names (aliases of aliases grow exponentially)"),
+        BadInput(what: "one long text aliased many times",
+                 yaml: "x-s: &s '" + String(repeating: "a", count: 1 << 20) + "'\nx-l: ["
+                    + Array(repeating: "*s", count: 20).joined(separator: ", ") + "]\n" + validRest,
+                 line: 2, column: 63, message: "the alias '*s' expands the document past 16 Mi characters"),
+        BadInput(what: "billion laughs through merge keys",
+                 yaml: "x-a: &a {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}\n"
+                    + (1...9).map { "x-\($0): &m\($0) {<<: [" + Array(repeating: $0 == 1 ? "*a" : "*m\($0 - 1)", count: 9)
+                        .joined(separator: ", ") + "]}\n" }.joined() + validRest,
+                 line: 7, column: 31, message: "the alias '*m5' expands the document past 16 Mi characters"),
+    ]
+
+    func testYAMLNestingAndAliasesFailAtTheirPlace() {
+        assertEachFailsAtItsNode(Self.boundInputs)
+    }
+
+    func testYAMLWithinTheBoundsLoads() throws {
+        // 64 levels in all, written out and through an alias.
+        XCTAssertNoThrow(try Scenario.parse(yaml: "x-deep: " + Self.nested(63) + "\n" + Self.validRest, file: "t.yaml"))
+        XCTAssertNoThrow(try Scenario.parse(yaml: "x-a: &a " + Self.nested(40) + "\nx-b: " + Self.nested(23, inner: "*a")
+            + "\n" + Self.validRest, file: "t.yaml"))
+        // A JSON body 58 levels deep: root, users, class, tasks, task, then the body's own.
+        let deepJSON = try Scenario.parse(yaml: "users:\n  - name: A\n    tasks:\n      - path: /\n        json: "
+            + Self.nested(59) + "\n", file: "t.yaml")
+        XCTAssertEqual(deepJSON.userClasses[0].tasks[0].requests[0].body.count, 118)
+        // Aliases that add up to just under the bound: 14 uses of a 1 MiB text (the 15th would pass it).
+        XCTAssertNoThrow(try Scenario.parse(yaml: "x-s: &s '" + String(repeating: "a", count: 1 << 20) + "'\nx-l: ["
+            + Array(repeating: "*s", count: 14).joined(separator: ", ") + "]\n" + Self.validRest, file: "t.yaml"))
+        // Six of the billion laughs' nine levels: 4.7 million characters expanded.
+        let sixLevels = Self.billionLaughs.split(separator: "\n").prefix(6).joined(separator: "\n") + "\n"
+        XCTAssertNoThrow(try Scenario.parse(yaml: sixLevels + Self.validRest, file: "t.yaml"))
+    }
+
+    func testTheDocumentSizeIsBounded() throws {
+        let padding = String(repeating: "#" + String(repeating: "a", count: 1022) + "\n", count: 4096)
+        let atTheBound = Self.validRest + padding.dropLast(Self.validRest.utf8.count)
+        XCTAssertEqual(atTheBound.utf8.count, 4 << 20)
+        XCTAssertNoThrow(try Scenario.parse(yaml: String(atTheBound), file: "t.yaml"))
+        XCTAssertThrowsError(try Scenario.parse(yaml: atTheBound + "\n", file: "t.yaml")) { error in
+            XCTAssertEqual("\(error)", "t.yaml: the scenario is larger than 4 MiB (4194304 bytes), the largest scenario "
+                + "file; a large body belongs in body_file")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (atTheBound + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for file in [path, "/dev/zero"] {
+            XCTAssertThrowsError(try Scenario.load(path: file)) { error in
+                XCTAssertEqual("\(error)", "\(file): cannot read the scenario file: it is larger than 4 MiB (4194304 bytes), "
+                    + "the largest scenario file; a large body belongs in body_file")
+            }
+        }
+    }
+
+    func testAByteOrderMarkIsSkipped() throws {
+        let yaml = "name: bom\n" + Self.validRest
+        XCTAssertEqual(try Scenario.parse(yaml: "\u{FEFF}" + yaml, file: "t.yaml"), try Scenario.parse(yaml: yaml, file: "t.yaml"))
+        // Columns on the first line are those an editor shows, which does not show the mark.
+        XCTAssertThrowsError(try Scenario.parse(yaml: "\u{FEFF}users: []\n", file: "t.yaml")) { error in
+            XCTAssertEqual("\(error)", "t.yaml:1:8: expected 'users' to be a list of at least one user class, got an empty list")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data([0xEF, 0xBB, 0xBF] + Array(yaml.utf8)).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try Scenario.load(path: path).name, "bom")
+        // "Unicode" from a Windows editor is UTF-16 with its own mark.
+        try (Data([0xFF, 0xFE]) + XCTUnwrap(yaml.data(using: .utf16LittleEndian))).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Scenario.load(path: path)) { error in
+            XCTAssertEqual((error as? ScenarioError)?.message,
+                           "the file is not UTF-8 text but UTF-16: save it as UTF-8; expected a UTF-8 YAML file")
+        }
+    }
+
+    // MARK: Bounds on sizes
+
+    func testBodyFilesAreBounded() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = Self.task("path: /\nbody_file: body.bin")
+        let body = directory.appendingPathComponent("body.bin").path
+        try Data(count: 64 << 20).write(to: URL(fileURLWithPath: body))
+        XCTAssertEqual(try Scenario.parse(yaml: yaml, file: directory.path + "/s.yaml")
+            .userClasses[0].tasks[0].requests[0].body.count, 64 << 20)
+        try Data(count: (64 << 20) + 1).write(to: URL(fileURLWithPath: body))
+        for (file, shown) in [(yaml, body), (Self.task("path: /\nbody_file: /dev/zero"), "/dev/zero")] {
+            XCTAssertThrowsError(try Scenario.parse(yaml: file, file: directory.path + "/s.yaml")) { error in
+                XCTAssertEqual("\((error as? ScenarioError).map { "\($0.line):\($0.column): \($0.message)" } ?? "\(error)")",
+                               "5:20: cannot read body_file '\(shown)': it is larger than 64 MiB (67108864 bytes), "
+                                   + "the largest request body")
+            }
+        }
+    }
+
+    /// The plan holds every request rendered at 32-bit offsets; class headers are copied into each
+    /// request, so a few MiB of them over a few hundred tasks passed 4 GiB.
+    func testAllRequestsTogetherAreBounded() throws {
+        let tasks = String(repeating: "      - {path: /}\n", count: 400)
+        let yaml = "users:\n  - name: A\n    headers: {X-Big: '" + String(repeating: "a", count: 3 << 20) + "'}\n    tasks:\n"
+            + tasks
+        // Each request is 3 MiB of header and 9 bytes more: the 342nd passes 1 GiB. It is on line 4 + 342.
+        assertEachFailsAtItsNode([BadInput(what: "class headers in 400 tasks", yaml: yaml, line: 346, column: 9,
+                                           message: "the requests add up to more than 1 GiB (1073741824 bytes) of "
+                                               + "bodies and headers; expected at most 1 GiB for all requests together")])
+    }
+
+    func testHostCannotHaveAQuery() throws {
+        XCTAssertEqual(try TargetURL(base: "http://h:81/api").path, "/api")
+        XCTAssertEqual(try TargetURL("http://h/api?x=1").path, "/api?x=1", "a target URL keeps its query: it is sent")
+        for text in ["http://h/api?x=1", "http://h?", "https://h:8443/?a"] {
+            XCTAssertThrowsError(try TargetURL(base: text)) { error in
+                XCTAssertEqual("\(error)", "invalid URL '\(text)': a host URL cannot have a query, which no request would "
+                    + "send; put it in each request's path; expected http://host[:port][/path] or https://…")
+            }
+        }
+        let scenario = Scenario(host: "http://h/?x=1", userClasses: [UserClass(name: "U", tasks: [
+            UserTask(name: "t", requests: [RequestTemplate(path: "/")])])])
+        XCTAssertThrowsError(try scenario.validate()) { error in
+            XCTAssertTrue("\(error)".contains("a host URL cannot have a query"), "\(error)")
         }
     }
 }

@@ -24,6 +24,10 @@ public final class CompiledPlan: @unchecked Sendable {
     let handle: OpaquePointer
 
     /// Compiles `scenario` for a target whose Host header is `hostHeader`.
+    ///
+    /// Sizes, weights and waits are checked again here, against ``SettingBounds``, before they become the
+    /// core's 32- and 64-bit fields: a scenario built in code without ``Scenario/validate()`` gets an error,
+    /// not a trap or a value cut short.
     /// - Throws: `CicadaError` naming the request, header or class the core rejected.
     public init(scenario: Scenario, hostHeader: String) throws {
         let strings = CStringArena()
@@ -32,8 +36,11 @@ public final class CompiledPlan: @unchecked Sendable {
         var requestSpecs: [cc_request_spec_t] = []
         var taskSpecs: [cc_task_spec_t] = []
         var classSpecs: [cc_user_class_spec_t] = []
+        var planBytes = 0
 
-        func addRequest(_ request: RequestTemplate) {
+        func addRequest(_ request: RequestTemplate) throws {
+            try SettingBounds.checkBody(request)
+            try SettingBounds.count(request, into: &planBytes)
             let name = request.endpointName
             let endpoint = Endpoint(method: request.method, name: name)
             let index: UInt32
@@ -51,18 +58,19 @@ public final class CompiledPlan: @unchecked Sendable {
             spec.headers = headers.pointer
             spec.header_count = UInt32(headers.count)
             spec.body = strings.bytes(request.body)
-            spec.body_length = UInt32(request.body.count)
+            spec.body_length = UInt32(request.body.count) // at most SettingBounds.bodyBytes, checked above
             spec.endpoint = index
             spec.close_connection = request.closeConnection ? 1 : 0
             requestSpecs.append(spec)
         }
 
-        func addTask(_ task: UserTask, weight: UInt32) {
+        func addTask(_ task: UserTask, weight: Int) throws {
+            _ = try SettingBounds.weight.check(weight)
             var spec = cc_task_spec_t()
             spec.first_request = UInt32(requestSpecs.count)
             spec.request_count = UInt32(task.requests.count)
-            spec.weight = weight
-            task.requests.forEach(addRequest)
+            spec.weight = UInt32(weight)
+            try task.requests.forEach(addRequest)
             taskSpecs.append(spec)
         }
 
@@ -70,14 +78,18 @@ public final class CompiledPlan: @unchecked Sendable {
             var spec = cc_user_class_spec_t()
             spec.first_task = UInt32(taskSpecs.count)
             spec.task_count = UInt32(userClass.tasks.count)
-            for task in userClass.tasks { addTask(task, weight: UInt32(task.weight)) }
-            if let onStart = userClass.onStart {
-                spec.on_start_task = Int32(taskSpecs.count)
-                addTask(onStart, weight: 0)
-            } else {
-                spec.on_start_task = -1
+            do {
+                for task in userClass.tasks { try addTask(task, weight: task.weight) }
+                if let onStart = userClass.onStart {
+                    spec.on_start_task = Int32(taskSpecs.count)
+                    try addTask(onStart, weight: 0)
+                } else {
+                    spec.on_start_task = -1
+                }
+                spec.wait = try Self.waitSpec(userClass.wait)
+            } catch let error as InputError {
+                throw CicadaError("the scenario cannot be compiled: user class '\(userClass.name)': \(error.message)")
             }
-            spec.wait = Self.waitSpec(userClass.wait)
             classSpecs.append(spec)
         }
 
@@ -118,8 +130,12 @@ public final class CompiledPlan: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: bytes, count: length))
     }
 
-    static func waitSpec(_ wait: WaitTime) -> cc_wait_spec_t {
-        func ns(_ seconds: Double) -> UInt64 { UInt64((max(0, seconds) * 1e9).rounded()) }
+    /// The core's form of `wait`, in nanoseconds.
+    /// - Throws: ``InputError`` from ``SettingBounds/checkWait(_:written:)`` for a wait out of its bounds.
+    static func waitSpec(_ wait: WaitTime) throws -> cc_wait_spec_t {
+        try SettingBounds.checkWait(wait)
+        // Within the bounds, every time is at most 30 days: nanoseconds(_:) cannot fail.
+        func ns(_ seconds: Double) -> UInt64 { nanoseconds(seconds) ?? 0 }
         var spec = cc_wait_spec_t()
         switch wait {
         case .constant(let seconds):
@@ -135,7 +151,7 @@ public final class CompiledPlan: @unchecked Sendable {
         case .constantThroughput(let tasksPerSecond):
             // Locust: constant_throughput(x) is constant_pacing(1 / x).
             spec.kind = CC_WAIT_PACING
-            spec.min_ns = tasksPerSecond > 0 ? ns(1 / tasksPerSecond) : 0
+            spec.min_ns = ns(1 / tasksPerSecond)
         }
         return spec
     }

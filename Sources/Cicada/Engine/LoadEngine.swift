@@ -19,12 +19,12 @@ public final class LoadEngine {
         var error = [CChar](repeating: 0, count: 512)
         var c = cc_engine_options_t()
         c.port = UInt16(options.port)
-        c.threads = UInt32(max(0, options.threads))
-        c.max_users = UInt32(clamping: options.maxUsers)
-        c.connect_timeout_ns = UInt64(max(0, options.connectTimeout) * 1e9)
-        c.request_timeout_ns = UInt64(max(0, options.requestTimeout) * 1e9)
+        c.threads = try engineValue("threads", options.threads, 0...SettingBounds.threads.range.upperBound)
+        c.max_users = try engineValue("maxUsers", options.maxUsers, SettingBounds.users.range)
+        c.connect_timeout_ns = try engineNanoseconds("connectTimeout", options.connectTimeout, SettingBounds.connectTimeout)
+        c.request_timeout_ns = try engineNanoseconds("requestTimeout", options.requestTimeout, SettingBounds.timeout)
         c.seed = options.seed
-        c.pipeline_depth = UInt32(clamping: max(1, options.pipelineDepth))
+        c.pipeline_depth = try engineValue("pipelineDepth", options.pipelineDepth, SettingBounds.pipeline.range)
         let strings = CStringArena()
         c.host = strings.copy(options.host)
         if let tls = options.tls {

@@ -313,11 +313,25 @@ extension Scenario {
     /// - Throws: ``InputError`` whose message says where (`tls`, user class, task, request) and what was
     ///   expected.
     public func validate() throws {
-        if let host { _ = try TargetURL(host) }
-        try ScenarioRules.checkRun(run)
+        if let host { _ = try TargetURL(base: host) }
+        try SettingBounds.checkRun(run)
         try located("tls") { try tls.validate() }
         guard !userClasses.isEmpty else {
             throw InputError("expected at least one user class")
+        }
+        // Sizes first: the checks below read every header, and a scenario over the bound may hold gigabytes.
+        var planBytes = 0
+        func checkSizes(_ task: UserTask, at location: String) throws {
+            try located(location) {
+                for request in task.requests {
+                    try SettingBounds.checkBody(request)
+                    try SettingBounds.count(request, into: &planBytes)
+                }
+            }
+        }
+        for userClass in userClasses {
+            if let onStart = userClass.onStart { try checkSizes(onStart, at: "user class '\(userClass.name)', on_start") }
+            for task in userClass.tasks { try checkSizes(task, at: "user class '\(userClass.name)', task '\(task.name)'") }
         }
         var seen = Set<String>()
         for userClass in userClasses {
@@ -327,8 +341,8 @@ extension Scenario {
                 throw InputError("\(at): another user class has this name; expected unique names")
             }
             try located(at) {
-                try ScenarioRules.checkWeight(userClass.weight)
-                try ScenarioRules.checkWait(userClass.wait)
+                _ = try SettingBounds.weight.check(userClass.weight)
+                try SettingBounds.checkWait(userClass.wait)
             }
             if let onStart = userClass.onStart {
                 try located("\(at), on_start") { try ScenarioRules.checkTask(onStart) }
@@ -336,7 +350,7 @@ extension Scenario {
             guard !userClass.tasks.isEmpty else { throw InputError("\(at): expected at least one task") }
             for task in userClass.tasks {
                 try located("\(at), task '\(task.name)'") {
-                    try ScenarioRules.checkWeight(task.weight)
+                    _ = try SettingBounds.weight.check(task.weight)
                     try ScenarioRules.checkTask(task)
                 }
             }

@@ -11,7 +11,7 @@ extension Scenario {
     public static func load(path: String) throws -> Scenario {
         let bytes: [UInt8]
         do {
-            bytes = try readFile(path)
+            bytes = try readFile(path, limit: YAMLBounds.maximumBytes, largest: YAMLBounds.largest)
         } catch let error as InputError {
             throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the scenario file: \(error.message)")
         }
@@ -19,12 +19,18 @@ extension Scenario {
         case .success(let text):
             return try parse(yaml: text, file: path)
         case .failure(let place):
+            // Editors on Windows save "Unicode" as UTF-16, which starts with a byte-order mark.
+            let utf16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
             throw ScenarioError(file: path, line: place.line, column: place.column,
-                                message: "the file is not UTF-8 text; expected a UTF-8 YAML file")
+                                message: "the file is not UTF-8 text" + (utf16 ? " but UTF-16: save it as UTF-8" : "")
+                                    + "; expected a UTF-8 YAML file")
         }
     }
 
     /// Parses and validates a scenario from YAML text.
+    ///
+    /// A byte-order mark at the start (U+FEFF, which some editors write) is skipped: libyaml would read it
+    /// as part of the first key. ``YAMLBounds`` limits the text's size, nesting and alias expansion.
     ///
     /// - Parameters:
     ///   - yaml: The YAML document.
@@ -40,7 +46,9 @@ extension Scenario {
             directory = "."
         }
         let reader = ScenarioReader(file: file, directory: directory)
-        return try reader.read(yaml: yaml)
+        var text = Substring(yaml)
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+        return try reader.read(yaml: String(text))
     }
 }
 
@@ -49,6 +57,12 @@ extension Scenario {
 struct ScenarioReader {
     let file: String
     let directory: String
+    /// The bytes of the requests read so far, against ``SettingBounds/requestBytes``.
+    let planBytes = Tally()
+
+    final class Tally {
+        var total = 0
+    }
 
     static let rootKeys = ["name", "host", "run", "tls", "users"]
     static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline"]
@@ -212,12 +226,16 @@ struct ScenarioReader {
         return scalar.string
     }
 
-    func integer(_ node: Node, expected: String, range: ClosedRange<Int>) throws -> Int {
-        let text = try scalarText(node, expected: expected)
-        guard let value = Int(text), range.contains(value) else {
-            throw error(node, "expected \(expected), got \(describe(node))")
-        }
-        return value
+    /// An integer in the bound's range; the message names the range.
+    func number(_ node: Node, _ bound: SettingBound<Int>) throws -> Int {
+        let text = try scalarText(node, expected: bound.expected)
+        return try at(node) { try bound.parse(text) }
+    }
+
+    /// A duration such as `run_time: 1m` in the bound's range; a plain YAML number is seconds.
+    func duration(_ node: Node, _ bound: SettingBound<Double>) throws -> Double {
+        let text = try scalarText(node, expected: "\(bound.expected); \(durationForms)")
+        return try at(node) { try bound.parse(text) }
     }
 
     /// A YAML boolean (`true`, `false`, and YAML 1.1's `yes`, `no`, `on`, `off`); a quoted one is text.
@@ -235,9 +253,7 @@ struct ScenarioReader {
 
     func weight(_ fields: Fields) throws -> Int {
         guard let node = fields["weight"] else { return 1 }
-        let weight = try integer(node, expected: "an integer weight ≥ 0", range: 0...Int.max)
-        try at(node) { try ScenarioRules.checkWeight(weight) }
-        return weight
+        return try number(node, SettingBounds.weight)
     }
 
     func label(_ node: Node, what: String, example: String) throws -> String {
@@ -246,19 +262,10 @@ struct ScenarioReader {
         return text
     }
 
-    /// A positive duration such as `run_time: 1m`; a plain YAML number is seconds.
-    func duration(_ node: Node, key: String) throws -> Double {
-        let text = try scalarText(node, expected: "a \(key) duration; \(durationForms)")
-        let seconds = try at(node) { try parseDuration(text) }
-        guard seconds > 0 else {
-            throw error(node, "expected a \(key) above 0, got \(describe(node)); \(durationForms)")
-        }
-        return seconds
-    }
-
     // MARK: The scenario
 
     func read(yaml: String) throws -> Scenario {
+        try YAMLBounds.check(yaml, file: file)
         let composed: Node?
         do {
             composed = try Yams.compose(yaml: yaml)
@@ -277,7 +284,7 @@ struct ScenarioReader {
         }
         if let node = fields["host"] {
             let text = try scalarText(node, expected: "a URL such as http://127.0.0.1:8080")
-            _ = try at(node) { try TargetURL(text) }
+            _ = try at(node) { try TargetURL(base: text) }
             scenario.host = text
         }
         if let node = fields["run"] {
@@ -314,23 +321,15 @@ struct ScenarioReader {
     func readRun(_ node: Node) throws -> RunDefaults {
         let fields = try Fields(node, what: "'run'", allowed: Self.runKeys, reader: self)
         var run = RunDefaults()
-        if let node = fields["users"] {
-            run.users = try integer(node, expected: "an integer number of users ≥ 1", range: 1...Int.max)
-        }
+        if let node = fields["users"] { run.users = try number(node, SettingBounds.users) }
         if let node = fields["spawn_rate"] {
-            let expected = "a spawn rate above 0 users per second, such as 10 or 0.5"
-            let text = try scalarText(node, expected: expected)
-            guard let rate = parseDecimal(text), rate > 0, rate.isFinite else {
-                throw error(node, "expected \(expected), got \(describe(node))")
-            }
-            run.spawnRate = rate
+            let text = try scalarText(node, expected: SettingBounds.spawnRate.expected)
+            run.spawnRate = try at(node) { try SettingBounds.spawnRate.parse(text) }
         }
-        if let node = fields["run_time"] { run.runTime = try duration(node, key: "run_time") }
-        if let node = fields["timeout"] { run.timeout = try duration(node, key: "timeout") }
-        if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, key: "connect_timeout") }
-        if let node = fields["pipeline"] {
-            run.pipeline = try integer(node, expected: "a pipeline depth from 1 to 64 (requests in flight per connection)", range: 1...64)
-        }
+        if let node = fields["run_time"] { run.runTime = try duration(node, SettingBounds.runTime) }
+        if let node = fields["timeout"] { run.timeout = try duration(node, SettingBounds.timeout) }
+        if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, SettingBounds.connectTimeout) }
+        if let node = fields["pipeline"] { run.pipeline = try number(node, SettingBounds.pipeline) }
         return run
     }
 
@@ -477,7 +476,7 @@ struct ScenarioReader {
             let path = resolve(try scalarText(node, expected: "a file path, relative to the scenario file"))
             request.body = try at(node) {
                 do {
-                    return try readFile(path)
+                    return try SettingBounds.readBody(path: path)
                 } catch let inputError as InputError {
                     throw InputError("cannot read body_file '\(path)': \(inputError.message)")
                 }
@@ -486,6 +485,7 @@ struct ScenarioReader {
         if let node = fields["close"] {
             request.closeConnection = try bool(node, key: "close")
         }
+        try at(fields.node) { try SettingBounds.count(request, into: &planBytes.total) }
         return request
     }
 
@@ -523,17 +523,29 @@ struct ScenarioReader {
     }
 }
 
-/// Reads a whole file; the error says why in words (`no such file`, `it is a directory`).
-func readFile(_ path: String) throws -> [UInt8] {
+/// Reads a whole file of at most `limit` bytes; the error says why in words (`no such file`, `it is a
+/// directory`, `it is larger than 64 MiB (67108864 bytes), the largest request body`). No more than
+/// `limit + 1` bytes are read, so a file that never ends (`/dev/zero`) is refused, not read forever.
+func readFile(_ path: String, limit: Int = SettingBounds.bodyBytes, largest: String = "file Cicada reads") throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw InputError("no such file")
     }
     guard !isDirectory.boolValue else { throw InputError("it is a directory") }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
         throw InputError("it cannot be read (permissions?)")
     }
-    return [UInt8](data)
+    defer { try? handle.close() }
+    let bytes: [UInt8]
+    do {
+        bytes = [UInt8](try handle.read(upToCount: limit + 1) ?? Data())
+    } catch {
+        throw InputError("it cannot be read: \(error.localizedDescription)")
+    }
+    guard bytes.count <= limit else {
+        throw InputError("it is larger than \(limit >> 20) MiB (\(limit) bytes), the largest \(largest)")
+    }
+    return bytes
 }
 
 /// Decodes UTF-8, or gives the 1-based line and column (in Unicode scalars) of the first invalid byte.

@@ -2,47 +2,12 @@
 /// ``Scenario/validate()`` (which adds the place in the model). Each check throws ``InputError`` with the
 /// expected form.
 enum ScenarioRules {
-    /// The largest weight. Weights are summed into 32-bit cumulative tables in the plan; this bound keeps
-    /// thousands of tasks far from overflow while being far above any ratio people write.
-    static let maximumWeight = 1_000_000
 
     /// Names end up in console tables and CSV files, one per line.
     static func checkLabel(_ label: String, what: String) throws {
         guard !label.isEmpty else { throw InputError("expected a non-empty \(what)") }
         if let bad = label.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw InputError("the \(what) '\(label.escapedForMessage)' has \(describeScalar(bad)); expected one line of text")
-        }
-    }
-
-    static func checkWeight(_ weight: Int) throws {
-        guard weight >= 0 else { throw InputError("expected an integer weight ≥ 0, got '\(weight)'") }
-        guard weight <= maximumWeight else {
-            throw InputError("expected an integer weight ≥ 0 and ≤ \(maximumWeight), got '\(weight)'")
-        }
-    }
-
-    static func checkWait(_ wait: WaitTime) throws {
-        let ok: Bool
-        switch wait {
-        case .constant(let s), .constantPacing(let s): ok = s >= 0 && s.isFinite
-        case .between(let a, let b): ok = a >= 0 && a <= b && b.isFinite
-        case .constantThroughput(let r): ok = r > 0 && r.isFinite
-        }
-        guard ok else { throw InputError("invalid wait time '\(wait)'; \(waitForms)") }
-    }
-
-    static func checkRun(_ run: RunDefaults) throws {
-        if let users = run.users, users < 1 {
-            throw InputError("expected an integer number of users ≥ 1, got '\(users)'")
-        }
-        if let rate = run.spawnRate, !(rate > 0 && rate.isFinite) {
-            throw InputError("expected a spawn rate above 0 users per second, got '\(formatNumber(rate))'")
-        }
-        for (name, value) in [("run time", run.runTime), ("timeout", run.timeout),
-                              ("connect timeout", run.connectTimeout)] {
-            if let value, !(value > 0 && value.isFinite) {
-                throw InputError("expected a \(name) above 0, got '\(formatNumber(value))'; \(durationForms)")
-            }
         }
     }
 

@@ -54,14 +54,20 @@ public func parseDuration(_ s: String) throws -> Double {
 /// `between(1, 5)`, `constant_pacing(3)` and `constant_throughput(0.5)`.
 ///
 /// Times are seconds and may carry units as ``parseDuration(_:)`` reads them (`between(500ms, 2s)`);
-/// the argument of `constant_throughput` is tasks per second and must be above 0.
+/// the argument of `constant_throughput` is tasks per second. Each is checked against
+/// ``SettingBounds/wait`` or ``SettingBounds/throughput``.
 ///
 /// - Throws: ``InputError`` naming the value and these forms.
 public func parseWait(_ s: String) throws -> WaitTime {
+    let wait = try parseWaitForm(s)
+    try SettingBounds.checkWait(wait, written: s)
+    return wait
+}
+
+/// The wait that `s` spells, before its times are checked against their bounds.
+private func parseWaitForm(_ s: String) throws -> WaitTime {
     let text = s.trimmingCharacters(in: .whitespaces)
-    func fail(_ problem: String) -> InputError {
-        InputError("invalid wait time '\(s)': \(problem); \(waitForms)")
-    }
+    func fail(_ problem: String) -> InputError { invalidWait(s, problem) }
     func seconds(_ arg: Substring) throws -> Double {
         let arg = arg.trimmingCharacters(in: .whitespaces)
         do {
@@ -71,9 +77,7 @@ public func parseWait(_ s: String) throws -> WaitTime {
         }
     }
     func between(_ low: Substring, _ high: Substring) throws -> WaitTime {
-        let (a, b) = (try seconds(low), try seconds(high))
-        guard a <= b else { throw fail("the minimum \(formatNumber(a)) is above the maximum \(formatNumber(b))") }
-        return .between(a, b)
+        .between(try seconds(low), try seconds(high))
     }
 
     if let open = text.firstIndex(of: "(") {
@@ -96,8 +100,8 @@ public func parseWait(_ s: String) throws -> WaitTime {
         case "constant_pacing": return .constantPacing(try seconds(args[0]))
         default:
             let arg = args[0].trimmingCharacters(in: .whitespaces)
-            guard let rate = parseDecimal(arg), rate > 0, rate.isFinite else {
-                throw fail("'\(arg)' is not a rate above 0 tasks per second")
+            guard let rate = parseDecimal(arg), SettingBounds.throughput.contains(rate) else {
+                throw fail("'\(arg)' is not \(SettingBounds.throughput.expected)")
             }
             return .constantThroughput(rate)
         }
@@ -108,6 +112,11 @@ public func parseWait(_ s: String) throws -> WaitTime {
     }
     guard !text.isEmpty else { throw fail("it is empty") }
     return .constant(try seconds(Substring(text)))
+}
+
+/// The error for a wait time written as `written`: what is wrong with it, then the forms.
+func invalidWait(_ written: String, _ problem: String) -> InputError {
+    InputError("invalid wait time '\(written)': \(problem); \(waitForms)")
 }
 
 /// The forms ``parseTLSVersion(_:)`` accepts, for error messages.

@@ -3,7 +3,7 @@ import Foundation
 /// The target of a run, parsed from an `http` or `https` URL.
 ///
 /// Only what an HTTP/1.1 client needs is kept: where to connect and what to send as `Host` and as the
-/// request target. A fragment is dropped, since it is never sent (RFC 9110 §7.1).
+/// request target. A fragment is refused rather than dropped, since it is never sent (RFC 9110 §7.1).
 ///
 /// ```swift
 /// let url = try TargetURL("http://[::1]:8080/api?x=1")
@@ -39,11 +39,9 @@ public struct TargetURL: Sendable, Equatable, CustomStringConvertible {
     /// lowercased. An empty port (`http://host:/`) means the default (RFC 3986 §3.2.3).
     ///
     /// - Throws: ``InputError`` naming the URL and the problem: no scheme, a scheme other than http or
-    ///   https, user information, an empty or malformed host, or a port that is not 1...65535.
+    ///   https, user information, an empty or malformed host, a port that is not 1...65535, or a fragment.
     public init(_ string: String) throws {
-        func fail(_ problem: String) -> InputError {
-            InputError("invalid URL '\(string)': \(problem); expected http://host[:port][/path] or https://…")
-        }
+        func fail(_ problem: String) -> InputError { Self.invalid(string, problem) }
         guard let schemeEnd = string.range(of: "://") else {
             throw fail("no scheme")
         }
@@ -51,8 +49,8 @@ public struct TargetURL: Sendable, Equatable, CustomStringConvertible {
         guard let scheme = Scheme(rawValue: schemeText) else {
             throw fail(schemeText.isEmpty ? "no scheme" : "unsupported scheme '\(schemeText)'")
         }
-        var rest = string[schemeEnd.upperBound...]
-        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        let rest = string[schemeEnd.upperBound...]
+        if rest.contains("#") { throw fail("a fragment ('#') is never sent; remove it") }
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         var path = String(rest[authorityEnd...])
@@ -100,6 +98,22 @@ public struct TargetURL: Sendable, Equatable, CustomStringConvertible {
             port = value
         }
         self.init(scheme: scheme, host: host, port: port, path: path)
+    }
+
+    /// Parses the base URL of a scenario's requests, `host:` or `--host`, as ``init(_:)`` does, but refuses
+    /// a query: each request sends its own path and query, so the base's would be dropped.
+    ///
+    /// - Throws: ``InputError`` as ``init(_:)``, or naming the query.
+    public init(base string: String) throws {
+        try self.init(string)
+        if path.contains("?") {
+            throw Self.invalid(string, "a host URL cannot have a query, which no request would send; "
+                + "put it in each request's path")
+        }
+    }
+
+    private static func invalid(_ string: String, _ problem: String) -> InputError {
+        InputError("invalid URL '\(string)': \(problem); expected http://host[:port][/path] or https://…")
     }
 
     /// Creates a target from its parts; `host` is an IPv6 address without brackets or a name.

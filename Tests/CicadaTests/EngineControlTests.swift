@@ -7,15 +7,6 @@ import XCTest
 /// The engine driven through the library: users added and stopped at run time, and timeouts that
 /// need a server which never answers a connect.
 final class EngineControlTests: XCTestCase {
-    private func waitUntil(_ timeout: Double = 5, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
-    }
-
     func testUsersAreAddedAndRetiredAtRunTimeAndEveryRequestIsAccounted() throws {
         let nginx = NginxFixture()
         try nginx.start()

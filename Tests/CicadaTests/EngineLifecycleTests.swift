@@ -9,14 +9,6 @@ import XCTest
 final class EngineLifecycleTests: XCTestCase {
     private static let certificates = Result { try TestCertificates() }
 
-    private func waitUntil(_ timeout: Double = 10, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
-    }
 
     private func plan(_ url: TargetURL, wait: WaitTime) throws -> CompiledPlan {
         let scenario = Scenario.oneEndpoint(url: url, method: "GET", headers: [], body: [], wait: wait)
@@ -69,13 +61,13 @@ final class EngineLifecycleTests: XCTestCase {
             var counters = cc_engine_counters_t()
             XCTAssertEqual(cc_engine_start(handle), 0)
             XCTAssertEqual(cc_engine_spawn(handle, 0, 8), 0)
-            XCTAssertTrue(waitUntil {
+            XCTAssertTrue(waitUntil(10) {
                 cc_engine_counters(handle, &counters)
                 return counters.requests_started >= 2000
             })
             whileRunning.append(cc_tls_pooled_blocks())
             XCTAssertEqual(cc_engine_stop(handle), 0)
-            XCTAssertTrue(waitUntil {
+            XCTAssertTrue(waitUntil(10) {
                 cc_engine_counters(handle, &counters)
                 return counters.users_active == 0
             })

@@ -106,8 +106,9 @@ static int cc__render_request(const cc_plan_spec_t *spec, uint32_t index, cc__bu
     cc__append_str(b, "\r\n");
     if (r->body_length > 0) cc__append(b, r->body, r->body_length);
     if (b->failed) return CC_ENOMEM;
-    if (b->length - start > UINT32_MAX)
-        return cc__fail(CC_EINVAL, error, error_size, "request %u: larger than 4 GiB", index);
+    /* Requests sit at 32-bit offsets in one arena: all of them together must stay under 4 GiB. */
+    if (b->length > UINT32_MAX)
+        return cc__fail(CC_EINVAL, error, error_size, "request %u: the plan's requests pass 4 GiB together", index);
 
     out->offset = (uint32_t)start;
     out->length = (uint32_t)(b->length - start);

@@ -8,7 +8,7 @@
 
 #include <openssl/ssl.h>
 
-_Static_assert(sizeof(cc_sample_t) == 80, "cicada_core.h and docs/ARCHITECTURE.md say 80 bytes");
+_Static_assert(sizeof(cc_sample_t) == 104, "cicada_core.h and docs/ARCHITECTURE.md say 104 bytes");
 
 static void cc__lane_apply(cc__lane_t *l, const cc_user_action_t *action);
 static void cc__on_lane_timer(uv_timer_t *timer);

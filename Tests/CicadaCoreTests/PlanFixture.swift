@@ -45,7 +45,7 @@ struct PlanFixture {
                 allocations.append(raw)
                 let headers = raw.bindMemory(to: cc_header_spec_t.self, capacity: request.headers.count)
                 for (i, h) in request.headers.enumerated() {
-                    (headers + i).initialize(to: cc_header_spec_t(name: cString(h.0), value: cString(h.1)))
+                    (headers + i).initialize(to: cc_header_spec_t(name: cString(h.0), value: cString(h.1), value_template: nil))
                 }
                 spec.headers = UnsafePointer(headers)
                 spec.header_count = UInt32(request.headers.count)
@@ -61,9 +61,22 @@ struct PlanFixture {
             spec.close_connection = request.close ? 1 : 0
             requestSpecs.append(spec)
         }
-        let taskSpecs = tasks.map { cc_task_spec_t(first_request: $0.0, request_count: $0.1, weight: $0.2) }
-        let classSpecs = classes.map {
-            cc_user_class_spec_t(first_task: $0.firstTask, task_count: $0.taskCount, on_start_task: $0.onStart, wait: $0.wait)
+        let taskSpecs = tasks.map { task -> cc_task_spec_t in
+            var spec = cc_task_spec_t()
+            spec.first_request = task.0
+            spec.request_count = task.1
+            spec.weight = task.2
+            return spec
+        }
+        let classSpecs = classes.map { userClass -> cc_user_class_spec_t in
+            var spec = cc_user_class_spec_t()
+            spec.first_task = userClass.firstTask
+            spec.task_count = userClass.taskCount
+            spec.on_start_task = userClass.onStart
+            spec.wait = userClass.wait
+            spec.on_stop_task = -1
+            spec.data_table = -1
+            return spec
         }
         var plan: OpaquePointer?
         var error = [CChar](repeating: 0, count: 256)
@@ -71,9 +84,14 @@ struct PlanFixture {
         let code = requestSpecs.withUnsafeBufferPointer { r in
             taskSpecs.withUnsafeBufferPointer { t in
                 classSpecs.withUnsafeBufferPointer { c in
-                    var spec = cc_plan_spec_t(host_header: host, requests: r.baseAddress, request_count: UInt32(r.count),
-                                              tasks: t.baseAddress, task_count: UInt32(t.count),
-                                              classes: c.baseAddress, class_count: UInt32(c.count))
+                    var spec = cc_plan_spec_t()
+                    spec.host_header = host
+                    spec.requests = r.baseAddress
+                    spec.request_count = UInt32(r.count)
+                    spec.tasks = t.baseAddress
+                    spec.task_count = UInt32(t.count)
+                    spec.classes = c.baseAddress
+                    spec.class_count = UInt32(c.count)
                     return cc_plan_compile(&spec, &plan, &error, error.count)
                 }
             }

@@ -67,7 +67,11 @@ const char *cc_strerror(int code);
     X(CC_FAIL_CANCELLED, 12, "cancelled", "cancelled at stop")                                   \
     X(CC_FAIL_TLS_VERIFY, 13, "tls_verify", "tls: certificate verify failed")                     \
     X(CC_FAIL_TLS_HANDSHAKE, 14, "tls_handshake", "tls: handshake failure")                       \
-    X(CC_FAIL_TLS, 15, "tls_error", "tls: error")
+    X(CC_FAIL_TLS, 15, "tls_error", "tls: error")                                                 \
+    X(CC_FAIL_CHECK, 16, "check", "check failed")                                                 \
+    X(CC_FAIL_CAPTURE, 17, "capture", "capture found nothing")                                    \
+    X(CC_FAIL_TEMPLATE, 18, "template", "request could not be rendered")                          \
+    X(CC_FAIL_DATA, 19, "data", "no data row left for the user")
 
 typedef enum cc_failure_e {
 #define CC__FAILURE_ENUM(name, value, key, text) name = value,
@@ -207,11 +211,118 @@ int cc_request_check(cc_request_part_t part, const char *text, size_t length, si
  * Any thread. */
 const char *cc_request_rule_text(int rule);
 
-/* One header line of a request. Name and value are NUL-terminated and obey cc_request_check. */
+/* ---- templates --------------------------------------------------------------------------------------
+ * A part of a request that varies per request (a target, a header value, a body) is a template: pieces
+ * of literal text and slots, rendered into the lane's own buffer when the request starts, with no
+ * allocation. A request with no template keeps the bytes rendered once at compile time. */
+typedef enum cc_piece_kind_e {
+    CC_PIECE_TEXT = 0,          /* `text_length` bytes of `text`, as they are */
+    CC_PIECE_VARIABLE = 1,      /* the user's variable `variable` (a list: its newest item); unset: the
+                                   request fails as CC_FAIL_TEMPLATE, detail = the variable */
+    CC_PIECE_LIST_RANDOM = 2,   /* a random item of the list variable `variable` */
+    CC_PIECE_USER_ID = 3,       /* the user's run-unique number, from 1 */
+    CC_PIECE_USER_INDEX = 4,    /* the user's number within its class, from 0 */
+    CC_PIECE_ITERATION = 5,     /* the number of tasks the user has begun before this one, from 0 */
+    CC_PIECE_RANDOM_INT = 6,    /* uniform in [min, max] */
+    CC_PIECE_RANDOM_CHOICE = 7, /* one of `choices`, uniformly */
+    CC_PIECE_UUID = 8,          /* a random version 4 UUID (RFC 9562 5.4), lower case */
+    CC_PIECE_TIME_UNIX = 9,     /* the wall clock, seconds since 1970 */
+    CC_PIECE_TIME_UNIX_MS = 10, /* the wall clock, milliseconds since 1970 */
+    CC_PIECE_DATA = 11,         /* column `variable` of the user's row of its class's data table */
+} cc_piece_kind_t;
+
+typedef enum cc_encoding_e {
+    CC_ENCODE_NONE = 0, /* as it is; in a target or a header value the bytes must then obey its rule, or
+                           the request fails as CC_FAIL_TEMPLATE */
+    CC_ENCODE_URL = 1,  /* percent-encoded except RFC 3986's unreserved characters */
+    CC_ENCODE_JSON = 2, /* escaped for the inside of a JSON string (RFC 8259 7) */
+} cc_encoding_t;
+
+typedef struct cc_piece_spec_s {
+    uint8_t kind;                /* a cc_piece_kind_t */
+    uint8_t encoding;            /* a cc_encoding_t, applied to a slot's value (not to TEXT) */
+    uint32_t variable;           /* VARIABLE, LIST_RANDOM: the variable's index; DATA: the column */
+    int64_t min;                 /* RANDOM_INT */
+    int64_t max;                 /* RANDOM_INT, >= min */
+    const char *text;            /* TEXT */
+    uint32_t text_length;        /* TEXT */
+    const char *const *choices;  /* RANDOM_CHOICE: NUL-terminated strings */
+    uint32_t choice_count;       /* RANDOM_CHOICE, >= 1 */
+} cc_piece_spec_t;
+
+typedef struct cc_template_spec_s {
+    const cc_piece_spec_t *pieces;
+    uint32_t piece_count;
+} cc_template_spec_t;
+
+/* One header line of a request. Name and value are NUL-terminated and obey cc_request_check. A header
+ * whose value varies gives `value_template` instead (its TEXT pieces obey the rule; rendered values
+ * are checked at render time). */
 typedef struct cc_header_spec_s {
     const char *name;
-    const char *value;
+    const char *value;                     /* used when value_template is NULL */
+    const cc_template_spec_t *value_template;
 } cc_header_spec_t;
+
+/* ---- variables, captures and checks -------------------------------------------------------------
+ * Each user (each lane, with pipelining) keeps its variables in a fixed arena of the plan's
+ * variable_bytes. A capture sets a variable from a response as it streams; a check judges a response. A
+ * capture that finds nothing fails its request as CC_FAIL_CAPTURE (detail: the plan-wide capture index)
+ * unless it is optional or has a default; a failed check fails it as CC_FAIL_CHECK (detail: the plan-wide
+ * check index), and the sample's evidence holds what was found instead. */
+typedef struct cc_variable_spec_s {
+    const char *name;  /* for messages */
+    uint32_t list_max; /* 0: one value; N: a list of the newest N values (a capture appends) */
+} cc_variable_spec_t;
+
+typedef enum cc_capture_source_e {
+    CC_CAPTURE_JSON = 0,   /* `expression` is a JSON path (cc_json_path_compile) into the body */
+    CC_CAPTURE_HEADER = 1, /* `expression` is a header name, matched without regard to case */
+    CC_CAPTURE_REGEX = 2,  /* `expression` is a POSIX extended regex with GNU escapes (\w, \s, \b) run
+                              over the first CC_CAPTURE_REGEX_PREFIX bytes of the body; the first group,
+                              or the whole match when there is none */
+    CC_CAPTURE_STATUS = 3, /* the status code */
+    CC_CAPTURE_COOKIE = 4, /* `expression` is a cookie name set by the response's Set-Cookie */
+} cc_capture_source_t;
+
+#define CC_CAPTURE_REGEX_PREFIX (16u * 1024u)
+
+typedef struct cc_capture_spec_s {
+    uint8_t source;            /* a cc_capture_source_t */
+    uint8_t optional;          /* 1: finding nothing leaves the variable as it is and is no failure */
+    uint32_t variable;         /* the variable set (or appended to, for a list) */
+    const char *expression;    /* as `source` says; NULL for STATUS */
+    const char *default_value; /* NULL, or the value taken when nothing is found (no failure) */
+} cc_capture_spec_t;
+
+typedef enum cc_check_kind_e {
+    CC_CHECK_STATUS = 0,        /* the status is in one of `statuses`; a request with a status check
+                                   does not also apply the default rule (2xx and 3xx succeed) */
+    CC_CHECK_BODY_CONTAINS = 1, /* the body contains `value` (value_length bytes) */
+    CC_CHECK_JSON_EQUALS = 2,   /* the value at JSON path `expression` is `value`: a string's unescaped
+                                   text, or a number's or literal's text */
+    CC_CHECK_JSON_EXISTS = 3,   /* the JSON path `expression` is in the body */
+    CC_CHECK_JSON_MATCHES = 4,  /* the value at JSON path `expression` matches regex `value` */
+    CC_CHECK_HEADER_EQUALS = 5, /* header `expression` (any case) has the value `value` exactly */
+    CC_CHECK_MAX_DURATION = 6,  /* the request took at most max_duration_ns, start to last byte */
+} cc_check_kind_t;
+
+typedef struct cc_status_range_s {
+    uint16_t low;  /* 100-599 */
+    uint16_t high; /* >= low */
+} cc_status_range_t;
+
+typedef struct cc_check_spec_s {
+    uint8_t kind;                      /* a cc_check_kind_t */
+    uint8_t until;                     /* 1: a condition of the step's repeat, not a failure: the repeat
+                                          ends once every `until` check of the request holds */
+    const char *expression;            /* JSON path or header name */
+    const char *value;                 /* BODY_CONTAINS, JSON_EQUALS, JSON_MATCHES, HEADER_EQUALS */
+    uint32_t value_length;
+    const cc_status_range_t *statuses; /* STATUS */
+    uint32_t status_count;
+    uint64_t max_duration_ns;          /* MAX_DURATION */
+} cc_check_spec_t;
 
 /* One request: rendered once at compile time into the bytes sent on the wire (RFC 9112 3). The writer
  * adds Host (from the plan) unless a header names it, Content-Length when there is a body (or for
@@ -228,15 +339,14 @@ typedef struct cc_request_spec_s {
     uint32_t endpoint;             /* the metrics group this request counts in */
     uint8_t close_connection;      /* 1: send Connection: close and reconnect for the next request (the
                                       only way to: a Connection header is refused) */
+    const cc_template_spec_t *target_template; /* NULL: `target`; else the target, rendered per request */
+    const cc_template_spec_t *body_template;   /* NULL: `body`; else the body, rendered per request, and
+                                                  Content-Length computed from what was rendered */
+    const cc_capture_spec_t *captures;
+    uint32_t capture_count;
+    const cc_check_spec_t *checks;
+    uint32_t check_count;
 } cc_request_spec_t;
-
-/* A task: one or more requests sent in order, the next as soon as the previous one completes. A failed
- * request ends the task (the rest of a log-in flow makes no sense after a failed log-in). */
-typedef struct cc_task_spec_s {
-    uint32_t first_request; /* index into the plan's requests */
-    uint32_t request_count; /* >= 1 */
-    uint32_t weight;        /* relative chance of being picked; 0 means never picked (on_start only) */
-} cc_task_spec_t;
 
 typedef enum cc_wait_kind_e {
     CC_WAIT_CONSTANT = 0, /* wait min_ns after each task */
@@ -250,14 +360,76 @@ typedef struct cc_wait_spec_s {
     uint64_t max_ns; /* used by CC_WAIT_BETWEEN; must be >= min_ns */
 } cc_wait_spec_t;
 
+/* A task: one or more requests sent in order, the next as soon as the previous one completes. A failed
+ * request ends the task (the rest of a log-in flow makes no sense after a failed log-in). */
+typedef struct cc_task_spec_s {
+    uint32_t first_request; /* index into the plan's requests (when the plan has no steps) */
+    uint32_t request_count; /* >= 1 (when the plan has no steps) */
+    uint32_t weight;        /* relative chance of being picked; 0 means never picked (on_start only) */
+    uint32_t first_step;    /* index into the plan's steps (when it has steps) */
+    uint32_t step_count;    /* >= 1 (when the plan has steps) */
+} cc_task_spec_t;
+
+/* A step of a task. A plan without steps runs each task's requests in order, each once. */
+typedef enum cc_step_kind_e {
+    CC_STEP_REQUEST = 0, /* send `request` (repeatedly, when repeat_max > 0) */
+    CC_STEP_WAIT = 1,    /* wait as `wait` says (constant or between) */
+} cc_step_kind_t;
+
+typedef enum cc_step_when_e {
+    CC_WHEN_ALWAYS = 0,
+    CC_WHEN_SET = 1,   /* only when variable when_variable is set (a list: not empty) */
+    CC_WHEN_UNSET = 2, /* only when it is not */
+} cc_step_when_t;
+
+typedef struct cc_step_spec_s {
+    uint8_t kind;                /* a cc_step_kind_t */
+    uint8_t when;                /* a cc_step_when_t: a step whose condition is false is skipped */
+    uint8_t continue_on_failure; /* 1: a failure of this step does not end the task */
+    uint32_t request;            /* REQUEST */
+    uint32_t when_variable;
+    cc_wait_spec_t wait;         /* WAIT */
+    uint32_t repeat_max;         /* REQUEST: 0 sends it once; N sends it up to N times, repeat_every_ns
+                                    apart, until its `until` checks hold; the last attempt's sample fails
+                                    as CC_FAIL_CHECK when they still do not */
+    uint64_t repeat_every_ns;
+} cc_step_spec_t;
+
+
 /* A user class: its tasks (a range of the plan's tasks), an optional task run once when a user starts
  * (Locust's on_start), and its wait between tasks. */
+typedef enum cc_data_mode_e {
+    CC_DATA_PER_USER = 0,    /* user i of the class takes row i; a user beyond the last row fails its
+                                start (CC_FAIL_DATA) unless `data_recycle` */
+    CC_DATA_ROUND_ROBIN = 1, /* user i takes row i modulo the row count */
+    CC_DATA_RANDOM = 2,      /* each user takes a random row */
+} cc_data_mode_t;
+
 typedef struct cc_user_class_spec_s {
     uint32_t first_task;
     uint32_t task_count;
     int32_t on_start_task; /* index into the plan's tasks, or -1 */
     cc_wait_spec_t wait;
+    int32_t on_stop_task;  /* index into the plan's tasks, or -1: run once when the user is retired or
+                              the run stops gracefully (not after cc_engine_cancel) */
+    int32_t data_table;    /* index into the plan's data tables, or -1 */
+    uint8_t data_mode;     /* a cc_data_mode_t */
+    uint8_t data_recycle;  /* CC_DATA_PER_USER: users beyond the last row start again at row 0 */
+    uint8_t cookies;       /* 1: a cookie jar per user (Set-Cookie honoured, Cookie sent) */
 } cc_user_class_spec_t;
+
+/* A data file's rows, read by the front end: `cells` holds row_count * column_count NUL-terminated
+ * strings, row after row. */
+typedef struct cc_data_table_spec_s {
+    const char *const *cells;
+    uint32_t row_count;    /* >= 1 */
+    uint32_t column_count; /* >= 1 */
+} cc_data_table_spec_t;
+
+#define CC_PLAN_DEFAULT_VARIABLE_BYTES 4096u /* a user's variable arena when variable_bytes is 0 */
+#define CC_PLAN_MAX_VARIABLE_BYTES (1u << 20)
+#define CC_PLAN_DEFAULT_COOKIE_BYTES 4096u   /* a user's cookie jar when cookie_bytes is 0 */
+#define CC_PLAN_MAX_COOKIE_BYTES (1u << 20)
 
 typedef struct cc_plan_spec_s {
     const char *host_header; /* the Host header value, "example.com:8080" */
@@ -267,6 +439,14 @@ typedef struct cc_plan_spec_s {
     uint32_t task_count;
     const cc_user_class_spec_t *classes;
     uint32_t class_count;
+    const cc_step_spec_t *steps; /* NULL: every task is its requests in order */
+    uint32_t step_count;
+    const cc_variable_spec_t *variables;
+    uint32_t variable_count;
+    uint32_t variable_bytes;     /* each user's variable arena; 0: CC_PLAN_DEFAULT_VARIABLE_BYTES */
+    uint32_t cookie_bytes;       /* each user's cookie jar; 0: CC_PLAN_DEFAULT_COOKIE_BYTES */
+    const cc_data_table_spec_t *data_tables;
+    uint32_t data_table_count;
 } cc_plan_spec_t;
 
 typedef struct cc_plan_s cc_plan_t; /* opaque, immutable once compiled, shareable across threads */
@@ -470,9 +650,12 @@ uint32_t cc_connection_machine_take_unsent(cc_connection_machine_t *machine, uin
 
 /* ---------------------------------------------------------------------------------------------------
  * Samples: one fixed-size record per request, success or failure. Times are monotonic nanoseconds
- * (cc_clock_now_ns). 80 bytes.
+ * (cc_clock_now_ns). 104 bytes.
  */
 #define CC_SAMPLE_TLS_RESUMED 0x01u /* the request's connection resumed a TLS session */
+#define CC_SAMPLE_EVIDENCE_CUT 0x02u /* the evidence was longer than CC_SAMPLE_EVIDENCE and was cut */
+#define CC_SAMPLE_ON_STOP 0x04u   /* the request belongs to the class's on_stop task */
+#define CC_SAMPLE_EVIDENCE 30u
 
 typedef struct cc_sample_s {
     uint64_t intended_ns;    /* when the request should have started (after its wait) */
@@ -489,7 +672,10 @@ typedef struct cc_sample_s {
     uint8_t failure;         /* a cc_failure_t */
     uint8_t worker;          /* the worker that ran it */
     uint8_t flags;           /* CC_SAMPLE_* bits */
-    uint8_t reserved_[7];
+    uint8_t evidence_length; /* bytes of `evidence` */
+    char evidence[CC_SAMPLE_EVIDENCE]; /* CHECK: what the response had instead (a value, cut at this
+                                  size; CC_SAMPLE_EVIDENCE_CUT says so); TEMPLATE: the variable's
+                                  problem; otherwise empty */
 } cc_sample_t;
 
 /* ---------------------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ public final class CompiledPlan: @unchecked Sendable {
             var spec = cc_user_class_spec_t()
             spec.first_task = UInt32(taskSpecs.count)
             spec.task_count = UInt32(userClass.tasks.count)
+            spec.on_stop_task = -1
+            spec.data_table = -1
             do {
                 for task in userClass.tasks { try addTask(task, weight: task.weight) }
                 if let onStart = userClass.onStart {
@@ -182,7 +184,7 @@ final class CStringArena {
         allocations.append(raw)
         let pointer = raw.bindMemory(to: cc_header_spec_t.self, capacity: headers.count)
         for (i, header) in headers.enumerated() {
-            (pointer + i).initialize(to: cc_header_spec_t(name: copy(header.name), value: copy(header.value)))
+            (pointer + i).initialize(to: cc_header_spec_t(name: copy(header.name), value: copy(header.value), value_template: nil))
         }
         return (UnsafePointer(pointer), headers.count)
     }

@@ -623,6 +623,69 @@ size_t cc_tls_pooled_blocks(void);
 /* Returns the monotonic clock used for every time in samples, in nanoseconds. Any thread. */
 uint64_t cc_clock_now_ns(void);
 
+/* ---------------------------------------------------------------------------------------------------
+ * Response matchers: pure pieces that read a response as it streams, for checks and captures. Each is a
+ * plain value driven by functions, like the response parser: no allocation, no lock, no global state,
+ * no I/O and no clock (times are passed in), and no pointer kept into the bytes a call is given. Any
+ * buffer a matcher writes into, and anything it keeps a pointer to, is the caller's and must outlive it.
+ */
+
+/* JSON paths: which value of a JSON document to find. The syntax:
+ *   access_token          a key of the top-level object
+ *   data.items[0].id      keys and array indices, in any order
+ *   items[*].id           [*]: any element of an array (the first under which the rest matches wins)
+ *   ["odd.key"]['k']      quoted keys, for keys that are not bare; \" \' and \\ are their only escapes
+ *   $  $.a  $[0]          an optional leading $ names the whole document
+ * A bare key is one or more letters, digits, '_', '-', '$' or bytes 0x80-0xFF; the first step may omit
+ * its '.'. A bare key that is exactly "$" at the start is the root, so a key named "$" is written
+ * ["$"]. An index is decimal without leading zeros, at most CC_JSON_PATH_MAX_INDEX. An empty path, or
+ * "$" alone, means the whole document. Keys are compared byte for byte with the document's keys after
+ * their JSON escapes are decoded, so a path's keys are UTF-8 text. */
+#define CC_JSON_PATH_MAX_STEPS 16u
+#define CC_JSON_PATH_MAX_KEY_BYTES 256u       /* all of a path's keys together */
+#define CC_JSON_PATH_MAX_INDEX 4294967294u    /* UINT32_MAX - 1: an element counter saturates above it */
+#define CC_JSON_PATH_TEXT_MAX 577u            /* cc_json_path_text never needs more, NUL included */
+
+typedef enum cc_json_step_kind_e {
+    CC_JSON_STEP_KEY = 0,   /* a member of an object */
+    CC_JSON_STEP_INDEX = 1, /* an element of an array, counted from 0 */
+    CC_JSON_STEP_ANY = 2,   /* [*]: any element of an array */
+} cc_json_step_kind_t;
+
+/* One step of a path. 12 bytes. */
+typedef struct cc_json_step_s {
+    uint8_t kind;        /* a cc_json_step_kind_t */
+    uint8_t reserved_;
+    uint16_t key_offset; /* KEY: where the key's bytes start in the path's `keys` */
+    uint16_t key_length; /* KEY: how many bytes it has (0 for the key "") */
+    uint16_t reserved2_;
+    uint32_t index;      /* INDEX */
+} cc_json_step_t;
+
+/* A compiled path: a plain value with fixed capacity, 452 bytes. Copy it freely. */
+typedef struct cc_json_path_s {
+    uint8_t step_count;  /* 0: the whole document */
+    uint8_t reserved_;
+    uint16_t key_bytes;  /* bytes of `keys` in use */
+    cc_json_step_t steps[CC_JSON_PATH_MAX_STEPS];
+    uint8_t keys[CC_JSON_PATH_MAX_KEY_BYTES];
+} cc_json_path_t;
+
+/* Compiles `length` bytes of `text` (not necessarily NUL-terminated) into *out. Returns 0, or CC_EINVAL
+ * with *error_offset set to the offset of the byte at fault (`length` when the text ended too early) and
+ * *reason to a static sentence ("expected a key after '.'", "index too large", "too many steps (at most
+ * 16)"); either pointer may be NULL. *out is fully written either way (an empty path on failure). Keeps
+ * no pointer to `text`. Any thread. */
+int cc_json_path_compile(const char *text, size_t length, cc_json_path_t *out, size_t *error_offset,
+                         const char **reason);
+
+/* Writes `path` back as text in its canonical form ("data.items[0].id", "items[*]", "a[\"odd.key\"]";
+ * "$" for the whole document; bare keys where they may be bare, quoted ones with \" and \\ escaped
+ * otherwise), which compiles to the same path. Like snprintf: writes at most `size` bytes including a
+ * NUL (nothing when `size` is 0) and returns the length of the whole text, at most
+ * CC_JSON_PATH_TEXT_MAX - 1. Any thread. */
+size_t cc_json_path_text(const cc_json_path_t *path, char *buffer, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

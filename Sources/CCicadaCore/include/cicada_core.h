@@ -686,6 +686,111 @@ int cc_json_path_compile(const char *text, size_t length, cc_json_path_t *out, s
  * CC_JSON_PATH_TEXT_MAX - 1. Any thread. */
 size_t cc_json_path_text(const cc_json_path_t *path, char *buffer, size_t size);
 
+/* The streaming JSON matcher: finds the first value of a JSON document (RFC 8259) whose position
+ * matches a path, reading the document in chunks of any size; the result does not depend on where the
+ * chunks are cut. It validates what it reads as a JSON parser must (the grammar of strings, escapes,
+ * numbers and literals, commas, colons, nesting, UTF-8 in strings) up to the end of the value found, or
+ * to the end of the document when the value is not there; once the value is found it reads nothing
+ * more. A number ends only at the byte after it, so that byte is read (and checked) too. A UTF-8
+ * byte order mark at the very start is skipped (RFC 8259 8.1 allows ignoring it); whitespace may
+ * surround the top-level value; anything else after it is CC_JSON_TRAILING_DATA. */
+#define CC_JSON_MAX_DEPTH 64u /* nested arrays and objects; one more is CC_JSON_TOO_DEEP */
+
+#define CC_JSON_ERROR_MAP(X)                                                                      \
+    X(CC_JSON_OK, 0, "ok")                                                                        \
+    X(CC_JSON_EMPTY, 1, "the document is empty")                                                  \
+    X(CC_JSON_TRUNCATED, 2, "the document ended before its value did")                            \
+    X(CC_JSON_EXPECTED_VALUE, 3, "expected a value")                                              \
+    X(CC_JSON_EXPECTED_KEY, 4, "expected a string key")                                           \
+    X(CC_JSON_EXPECTED_COLON, 5, "expected ':' after a key")                                      \
+    X(CC_JSON_EXPECTED_OBJECT_COMMA, 6, "expected ',' or '}' after an object member")             \
+    X(CC_JSON_EXPECTED_ARRAY_COMMA, 7, "expected ',' or ']' after an array element")              \
+    X(CC_JSON_BAD_LITERAL, 8, "bad literal: expected true, false or null")                        \
+    X(CC_JSON_BAD_NUMBER, 9, "bad number (RFC 8259 6)")                                           \
+    X(CC_JSON_CONTROL_CHARACTER, 10, "unescaped control character in a string")                   \
+    X(CC_JSON_BAD_ESCAPE, 11, "bad escape in a string")                                           \
+    X(CC_JSON_BAD_UNICODE_ESCAPE, 12, "bad \\u escape: expected four hex digits")                 \
+    X(CC_JSON_BAD_UTF8, 13, "invalid UTF-8 in a string")                                          \
+    X(CC_JSON_TOO_DEEP, 14, "nested too deeply (more than 64 arrays and objects)")               \
+    X(CC_JSON_TRAILING_DATA, 15, "data after the top-level value")
+
+typedef enum cc_json_error_e {
+#define CC__JSON_ERROR_ENUM(name, value, text) name = value,
+    CC_JSON_ERROR_MAP(CC__JSON_ERROR_ENUM)
+#undef CC__JSON_ERROR_ENUM
+    CC_JSON__ERROR_COUNT
+} cc_json_error_t;
+
+/* Returns a human description of a cc_json_error_t; never NULL. Any thread. */
+const char *cc_json_error_text(int code);
+
+typedef enum cc_json_kind_e {
+    CC_JSON_KIND_NONE = 0, /* nothing found (yet) */
+    CC_JSON_KIND_STRING = 1,
+    CC_JSON_KIND_NUMBER = 2,
+    CC_JSON_KIND_TRUE = 3,
+    CC_JSON_KIND_FALSE = 4,
+    CC_JSON_KIND_NULL = 5,
+    CC_JSON_KIND_OBJECT = 6,
+    CC_JSON_KIND_ARRAY = 7,
+} cc_json_kind_t;
+
+/* The matcher's state: a plain value of 72 bytes. The fields below the line are the results; the rest
+ * is private. The value found is written into the caller's buffer: a string unescaped, as UTF-8 (every
+ * JSON escape decoded, surrogate pairs joined, a lone surrogate as U+FFFD); a number or literal as its
+ * text; an object or array as its raw JSON text, from its opening to its closing bracket, whitespace
+ * included. A value longer than the buffer keeps its first `capacity` bytes, which may end inside a
+ * UTF-8 sequence, and sets `truncated`. */
+typedef struct cc_json_matcher_s {
+    const cc_json_path_t *path_; /* private: the caller's */
+    uint8_t *value;              /* the caller's buffer */
+    uint64_t offset_;            /* private: document bytes read */
+    uint64_t arrays_;            /* private: bit d set when the container at depth d+1 is an array */
+    uint32_t capacity;           /* the buffer's size */
+    uint32_t index_;             /* private: the element being read in the deepest array on the path */
+    uint16_t key_pos_;           /* private: bytes of a key that matched the path's so far */
+    uint16_t code_unit_;         /* private: the \u escape being read */
+    uint16_t high_surrogate_;    /* private: a \u high surrogate waiting for its low half, or 0 */
+    uint8_t state_;              /* private */
+    uint8_t sub_;                /* private: the state's own progress (digits, literal bytes, ...) */
+    uint8_t depth_;              /* private: open arrays and objects */
+    uint8_t path_depth_;         /* private: how many of those are on the path */
+    uint8_t capture_depth_;      /* private: the depth the value found starts at */
+    uint8_t flags_;              /* private */
+    uint8_t utf8_need_;          /* private: continuation bytes owed by a UTF-8 sequence */
+    uint8_t utf8_low_;           /* private: the range the next continuation byte must be in */
+    uint8_t utf8_high_;          /* private */
+    uint8_t reserved_;
+    /* ---- results ---- */
+    uint64_t error_offset;       /* with an error: the document offset of the byte at fault (for
+                                    TRUNCATED and EMPTY, the document's length) */
+    uint32_t value_length;       /* bytes of the value in `value`, at most `capacity` */
+    uint8_t found;               /* 1 once the value is found and complete */
+    uint8_t kind;                /* a cc_json_kind_t, set as soon as the value starts */
+    uint8_t truncated;           /* 1: the value is longer than `capacity` */
+    uint8_t error;               /* a cc_json_error_t; sticky once set */
+} cc_json_matcher_t;
+
+/* Prepares `matcher` to find `path` in a new document, writing the value into `value` (`capacity`
+ * bytes; NULL with 0 to learn only whether the value is there and its kind). `path` and `value` are the
+ * caller's and must outlive the matching: the matcher keeps pointers to both. A NULL path is the whole
+ * document. Any thread. */
+void cc_json_matcher_reset(cc_json_matcher_t *matcher, const cc_json_path_t *path, uint8_t *value,
+                           uint32_t capacity);
+
+/* Feeds the next `length` bytes of the document. Returns 1 once the value has been found and is
+ * complete (later feeds read nothing and return 1), 0 when more bytes are needed, or -1 when the
+ * document is malformed, with `error` and `error_offset` set (sticky: later feeds and finish return
+ * -1). After cc_json_matcher_finish, returns what finish returned and reads nothing. Keeps no pointer
+ * to `data`. Any thread. */
+int cc_json_matcher_feed(cc_json_matcher_t *matcher, const uint8_t *data, size_t length);
+
+/* Ends the document (the body is complete). Returns 1 when the value was found (a number at the very
+ * end of the document completes here), 0 when the document is complete and valid but the path is not
+ * in it, or -1 when it is malformed or truncated (`error` CC_JSON_TRUNCATED or CC_JSON_EMPTY, and
+ * `error_offset` the document's length). Calling it again returns the same. Any thread. */
+int cc_json_matcher_finish(cc_json_matcher_t *matcher);
+
 #ifdef __cplusplus
 }
 #endif

@@ -791,6 +791,27 @@ int cc_json_matcher_feed(cc_json_matcher_t *matcher, const uint8_t *data, size_t
  * `error_offset` the document's length). Calling it again returns the same. Any thread. */
 int cc_json_matcher_finish(cc_json_matcher_t *matcher);
 
+/* The substring matcher, for body_contains checks: Knuth-Morris-Pratt over a body read in chunks, so a
+ * needle split across chunks is found and no byte is looked at twice. The needle and its failure table
+ * are the caller's; the matcher holds only how much of the needle the last bytes matched. 8 bytes. */
+typedef struct cc_substring_matcher_s {
+    uint32_t matched; /* bytes of the needle the latest bytes match */
+    uint8_t found;    /* 1 once the needle has been seen; stays 1 */
+} cc_substring_matcher_t;
+
+/* Fills `failure` (`length` entries) with the needle's KMP failure function: failure[i] is the length
+ * of the longest proper prefix of needle[0..i] that is also its suffix. Returns 0, or CC_EINVAL for an
+ * empty needle (which every body contains: check for it before). Any thread. */
+int cc_substring_compile(const uint8_t *needle, uint32_t length, uint32_t *failure);
+
+/* Prepares a matcher for a new body. Any thread. */
+void cc_substring_matcher_reset(cc_substring_matcher_t *matcher);
+
+/* Feeds `n` body bytes. `needle`, `length` and `failure` must be the ones compiled; a needle of length
+ * 0 counts as found. Once found, the matcher stays found and reads nothing. Any thread. */
+void cc_substring_feed(cc_substring_matcher_t *matcher, const uint8_t *needle, uint32_t length,
+                       const uint32_t *failure, const uint8_t *data, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

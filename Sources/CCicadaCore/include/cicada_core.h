@@ -812,6 +812,90 @@ void cc_substring_matcher_reset(cc_substring_matcher_t *matcher);
 void cc_substring_feed(cc_substring_matcher_t *matcher, const uint8_t *needle, uint32_t length,
                        const uint32_t *failure, const uint8_t *data, size_t n);
 
+/* The cookie jar: one simulated user's cookies for one target host (RFC 6265), in a fixed arena that
+ * the caller provides, so a user's cookies cost no allocation. cc_cookie_jar_t is 32 bytes; entries are
+ * laid out back to back in the arena (which needs no alignment), each a 32-byte header (expiry, when
+ * it was stored, the lengths and flags) followed by its name, value, path and domain bytes: a cookie
+ * costs 32 bytes plus those. Entries are kept sorted the way RFC 6265 5.4 orders the Cookie header
+ * (longer paths first, then earlier created first), so writing the header is one pass. A cookie that
+ * replaces another (same name, domain and path) keeps the old one's creation time (RFC 6265 5.3 step
+ * 11.3) and so its place.
+ *
+ * What is not done: the public suffix list (RFC 6265 5.3 step 5; with one target host, a cookie set
+ * for a public suffix can only reach that host anyway), cookie name prefixes (__Secure-, __Host-) and
+ * SameSite, which matter to browsers, not to one user of one host. Expiry times are not capped. */
+#define CC_COOKIE_MAX_NAME_VALUE 4096u      /* name and value together (RFC 6265bis 5.6 step 4) */
+#define CC_COOKIE_MAX_ATTRIBUTE_VALUE 1024u /* a longer attribute value is ignored (RFC 6265bis 5.6) */
+#define CC_COOKIE_ENTRY_OVERHEAD 32u        /* arena bytes a cookie takes besides its four strings */
+
+#define CC_COOKIE_RESULT_MAP(X)                                                                   \
+    X(CC_COOKIE_STORED, 0, "stored")                                                              \
+    X(CC_COOKIE_DELETED, 1, "deleted: it had expired (Max-Age <= 0 or Expires in the past)")       \
+    X(CC_COOKIE_REFUSED, 2, "refused: its Domain does not match the host, or it is Secure over a " \
+                            "channel that is not")                                                \
+    X(CC_COOKIE_MALFORMED, 3, "malformed: no '=', an empty name or a control character")           \
+    X(CC_COOKIE_TOO_LARGE, 4, "too large: over 4096 bytes of name and value, or for the arena")
+
+typedef enum cc_cookie_result_e {
+#define CC__COOKIE_RESULT_ENUM(name, value, text) name = value,
+    CC_COOKIE_RESULT_MAP(CC__COOKIE_RESULT_ENUM)
+#undef CC__COOKIE_RESULT_ENUM
+    CC_COOKIE__RESULT_COUNT
+} cc_cookie_result_t;
+
+/* Returns a human description of a cc_cookie_result_t; never NULL. Any thread. */
+const char *cc_cookie_result_text(int result);
+
+typedef struct cc_cookie_jar_s {
+    uint8_t *arena;    /* the caller's */
+    uint32_t capacity; /* the arena's size in bytes */
+    uint32_t used;     /* bytes of it the entries take, from its start */
+    uint32_t count;    /* cookies in the jar, expired ones not yet purged included */
+    uint32_t dropped;  /* cookies dropped, oldest first, to make room for newer ones */
+    uint64_t stores_;  /* private: cookies stored so far, which orders them by age */
+} cc_cookie_jar_t;
+
+/* Prepares an empty jar over `arena` (`capacity` bytes, the caller's, which must outlive the jar).
+ * Any thread. */
+void cc_cookie_jar_init(cc_cookie_jar_t *jar, uint8_t *arena, uint32_t capacity);
+
+/* Parses one Set-Cookie field value (RFC 6265 5.2) received from `host` (the target's name or address
+ * as in its URL, without port; NUL-terminated; compared case-insensitively) for a request to
+ * `request_path` (its path, a query after '?' is ignored), at `now_s` seconds since the epoch, over a
+ * secure channel (https) when `secure_channel` is 1, and applies it (RFC 6265 5.3):
+ * - Domain must domain-match the host (RFC 6265 5.1.3; an IP address only equals), or the cookie is
+ *   REFUSED; without Domain, the cookie is host-only. A leading '.' is ignored.
+ * - Path defaults to the request path's directory (RFC 6265 5.1.4) when absent or not starting with '/'.
+ * - Max-Age (which wins over Expires) or Expires (the three HTTP date forms, parsed as RFC 6265 5.1.1
+ *   says) set the expiry; without either the cookie lasts as long as the jar. An expiry at or before
+ *   `now_s` deletes the cookie with the same name, domain and path: DELETED, whether or not there was
+ *   one. Secure is kept; HttpOnly, SameSite and unknown attributes are ignored.
+ * - A Secure cookie over a channel that is not secure is REFUSED (RFC 6265bis 5.6 step 14).
+ * - The cookie replaces one with the same name, domain and path. When the arena has no room, expired
+ *   cookies go first, then the cookies stored longest ago, each counted in `dropped`. A cookie that
+ *   cannot fit even in an empty arena, or whose name and value pass CC_COOKIE_MAX_NAME_VALUE, is
+ *   TOO_LARGE, and the jar is left as it was.
+ * Returns a cc_cookie_result_t. Copies what it keeps; keeps no pointer to its arguments. Any thread. */
+int cc_cookie_jar_store(cc_cookie_jar_t *jar, const uint8_t *set_cookie, size_t length, const char *host,
+                        const uint8_t *request_path, size_t path_length, int64_t now_s, int secure_channel);
+
+/* Writes the Cookie header value for a request to `path` (a query after '?' is ignored) at `now_s`:
+ * the cookies whose path path-matches it (RFC 6265 5.1.4), that have not expired and, when
+ * `secure_channel` is 0, are not Secure, as "name=value" joined by "; ", longer paths first, then
+ * earlier created first (RFC 6265 5.4). Purges the expired cookies it meets. Returns the value's length
+ * (no NUL is written): 0 when no cookie applies, and when the length is more than `capacity`, nothing is
+ * written to `out` and the caller may call again with at least that many bytes. Any thread. */
+size_t cc_cookie_jar_header(cc_cookie_jar_t *jar, const uint8_t *path, size_t path_length, int64_t now_s,
+                            int secure_channel, uint8_t *out, size_t capacity);
+
+/* Finds a Set-Cookie value's name and value the way cc_cookie_jar_store does (RFC 6265 5.2 steps 1-4:
+ * up to the first ';', split at the first '=', spaces and tabs trimmed; quotes around the value are
+ * kept, as they are sent back), for capturing one cookie from a response. Returns 0 with the offsets and
+ * lengths into `set_cookie` stored, or CC_EINVAL when the pair has no '=', its name is empty, or the
+ * value holds a control character other than tab. Any thread. */
+int cc_cookie_parse_pair(const uint8_t *set_cookie, size_t length, size_t *name_offset, size_t *name_length,
+                         size_t *value_offset, size_t *value_length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -809,6 +809,279 @@ size_t cc_tls_pooled_blocks(void);
 /* Returns the monotonic clock used for every time in samples, in nanoseconds. Any thread. */
 uint64_t cc_clock_now_ns(void);
 
+/* ---------------------------------------------------------------------------------------------------
+ * Response matchers: pure pieces that read a response as it streams, for checks and captures. Each is a
+ * plain value driven by functions, like the response parser: no allocation, no lock, no global state,
+ * no I/O and no clock (times are passed in), and no pointer kept into the bytes a call is given. Any
+ * buffer a matcher writes into, and anything it keeps a pointer to, is the caller's and must outlive it.
+ */
+
+/* JSON paths: which value of a JSON document to find. The syntax:
+ *   access_token          a key of the top-level object
+ *   data.items[0].id      keys and array indices, in any order
+ *   items[*].id           [*]: any element of an array (the first under which the rest matches wins)
+ *   ["odd.key"]['k']      quoted keys, for keys that are not bare; \" \' and \\ are their only escapes
+ *   $  $.a  $[0]          an optional leading $ names the whole document
+ * A bare key is one or more letters, digits, '_', '-', '$' or bytes 0x80-0xFF; the first step may omit
+ * its '.'. A bare key that is exactly "$" at the start is the root, so a key named "$" is written
+ * ["$"]. An index is decimal without leading zeros, at most CC_JSON_PATH_MAX_INDEX. An empty path, or
+ * "$" alone, means the whole document. Keys are compared byte for byte with the document's keys after
+ * their JSON escapes are decoded, so a path's keys are UTF-8 text. */
+#define CC_JSON_PATH_MAX_STEPS 16u
+#define CC_JSON_PATH_MAX_KEY_BYTES 256u       /* all of a path's keys together */
+#define CC_JSON_PATH_MAX_INDEX 4294967294u    /* UINT32_MAX - 1: an element counter saturates above it */
+#define CC_JSON_PATH_TEXT_MAX 577u            /* cc_json_path_text never needs more, NUL included */
+
+typedef enum cc_json_step_kind_e {
+    CC_JSON_STEP_KEY = 0,   /* a member of an object */
+    CC_JSON_STEP_INDEX = 1, /* an element of an array, counted from 0 */
+    CC_JSON_STEP_ANY = 2,   /* [*]: any element of an array */
+} cc_json_step_kind_t;
+
+/* One step of a path. 12 bytes. */
+typedef struct cc_json_step_s {
+    uint8_t kind;        /* a cc_json_step_kind_t */
+    uint8_t reserved_;
+    uint16_t key_offset; /* KEY: where the key's bytes start in the path's `keys` */
+    uint16_t key_length; /* KEY: how many bytes it has (0 for the key "") */
+    uint16_t reserved2_;
+    uint32_t index;      /* INDEX */
+} cc_json_step_t;
+
+/* A compiled path: a plain value with fixed capacity, 452 bytes. Copy it freely. */
+typedef struct cc_json_path_s {
+    uint8_t step_count;  /* 0: the whole document */
+    uint8_t reserved_;
+    uint16_t key_bytes;  /* bytes of `keys` in use */
+    cc_json_step_t steps[CC_JSON_PATH_MAX_STEPS];
+    uint8_t keys[CC_JSON_PATH_MAX_KEY_BYTES];
+} cc_json_path_t;
+
+/* Compiles `length` bytes of `text` (not necessarily NUL-terminated) into *out. Returns 0, or CC_EINVAL
+ * with *error_offset set to the offset of the byte at fault (`length` when the text ended too early) and
+ * *reason to a static sentence ("expected a key after '.'", "index too large", "too many steps (at most
+ * 16)"); either pointer may be NULL. *out is fully written either way (an empty path on failure). Keeps
+ * no pointer to `text`. Any thread. */
+int cc_json_path_compile(const char *text, size_t length, cc_json_path_t *out, size_t *error_offset,
+                         const char **reason);
+
+/* Writes `path` back as text in its canonical form ("data.items[0].id", "items[*]", "a[\"odd.key\"]";
+ * "$" for the whole document; bare keys where they may be bare, quoted ones with \" and \\ escaped
+ * otherwise), which compiles to the same path. Like snprintf: writes at most `size` bytes including a
+ * NUL (nothing when `size` is 0) and returns the length of the whole text, at most
+ * CC_JSON_PATH_TEXT_MAX - 1. Any thread. */
+size_t cc_json_path_text(const cc_json_path_t *path, char *buffer, size_t size);
+
+/* The streaming JSON matcher: finds the first value of a JSON document (RFC 8259) whose position
+ * matches a path, reading the document in chunks of any size; the result does not depend on where the
+ * chunks are cut. It validates what it reads as a JSON parser must (the grammar of strings, escapes,
+ * numbers and literals, commas, colons, nesting, UTF-8 in strings) up to the end of the value found, or
+ * to the end of the document when the value is not there; once the value is found it reads nothing
+ * more. A number ends only at the byte after it, so that byte is read (and checked) too. A UTF-8
+ * byte order mark at the very start is skipped (RFC 8259 8.1 allows ignoring it); whitespace may
+ * surround the top-level value; anything else after it is CC_JSON_TRAILING_DATA. */
+#define CC_JSON_MAX_DEPTH 64u /* nested arrays and objects; one more is CC_JSON_TOO_DEEP */
+
+#define CC_JSON_ERROR_MAP(X)                                                                      \
+    X(CC_JSON_OK, 0, "ok")                                                                        \
+    X(CC_JSON_EMPTY, 1, "the document is empty")                                                  \
+    X(CC_JSON_TRUNCATED, 2, "the document ended before its value did")                            \
+    X(CC_JSON_EXPECTED_VALUE, 3, "expected a value")                                              \
+    X(CC_JSON_EXPECTED_KEY, 4, "expected a string key")                                           \
+    X(CC_JSON_EXPECTED_COLON, 5, "expected ':' after a key")                                      \
+    X(CC_JSON_EXPECTED_OBJECT_COMMA, 6, "expected ',' or '}' after an object member")             \
+    X(CC_JSON_EXPECTED_ARRAY_COMMA, 7, "expected ',' or ']' after an array element")              \
+    X(CC_JSON_BAD_LITERAL, 8, "bad literal: expected true, false or null")                        \
+    X(CC_JSON_BAD_NUMBER, 9, "bad number (RFC 8259 6)")                                           \
+    X(CC_JSON_CONTROL_CHARACTER, 10, "unescaped control character in a string")                   \
+    X(CC_JSON_BAD_ESCAPE, 11, "bad escape in a string")                                           \
+    X(CC_JSON_BAD_UNICODE_ESCAPE, 12, "bad \\u escape: expected four hex digits")                 \
+    X(CC_JSON_BAD_UTF8, 13, "invalid UTF-8 in a string")                                          \
+    X(CC_JSON_TOO_DEEP, 14, "nested too deeply (more than 64 arrays and objects)")               \
+    X(CC_JSON_TRAILING_DATA, 15, "data after the top-level value")
+
+typedef enum cc_json_error_e {
+#define CC__JSON_ERROR_ENUM(name, value, text) name = value,
+    CC_JSON_ERROR_MAP(CC__JSON_ERROR_ENUM)
+#undef CC__JSON_ERROR_ENUM
+    CC_JSON__ERROR_COUNT
+} cc_json_error_t;
+
+/* Returns a human description of a cc_json_error_t; never NULL. Any thread. */
+const char *cc_json_error_text(int code);
+
+typedef enum cc_json_kind_e {
+    CC_JSON_KIND_NONE = 0, /* nothing found (yet) */
+    CC_JSON_KIND_STRING = 1,
+    CC_JSON_KIND_NUMBER = 2,
+    CC_JSON_KIND_TRUE = 3,
+    CC_JSON_KIND_FALSE = 4,
+    CC_JSON_KIND_NULL = 5,
+    CC_JSON_KIND_OBJECT = 6,
+    CC_JSON_KIND_ARRAY = 7,
+} cc_json_kind_t;
+
+/* The matcher's state: a plain value of 72 bytes. The fields below the line are the results; the rest
+ * is private. The value found is written into the caller's buffer: a string unescaped, as UTF-8 (every
+ * JSON escape decoded, surrogate pairs joined, a lone surrogate as U+FFFD); a number or literal as its
+ * text; an object or array as its raw JSON text, from its opening to its closing bracket, whitespace
+ * included. A value longer than the buffer keeps its first `capacity` bytes, which may end inside a
+ * UTF-8 sequence, and sets `truncated`. */
+typedef struct cc_json_matcher_s {
+    const cc_json_path_t *path_; /* private: the caller's */
+    uint8_t *value;              /* the caller's buffer */
+    uint64_t offset_;            /* private: document bytes read */
+    uint64_t arrays_;            /* private: bit d set when the container at depth d+1 is an array */
+    uint32_t capacity;           /* the buffer's size */
+    uint32_t index_;             /* private: the element being read in the deepest array on the path */
+    uint16_t key_pos_;           /* private: bytes of a key that matched the path's so far */
+    uint16_t code_unit_;         /* private: the \u escape being read */
+    uint16_t high_surrogate_;    /* private: a \u high surrogate waiting for its low half, or 0 */
+    uint8_t state_;              /* private */
+    uint8_t sub_;                /* private: the state's own progress (digits, literal bytes, ...) */
+    uint8_t depth_;              /* private: open arrays and objects */
+    uint8_t path_depth_;         /* private: how many of those are on the path */
+    uint8_t capture_depth_;      /* private: the depth the value found starts at */
+    uint8_t flags_;              /* private */
+    uint8_t utf8_need_;          /* private: continuation bytes owed by a UTF-8 sequence */
+    uint8_t utf8_low_;           /* private: the range the next continuation byte must be in */
+    uint8_t utf8_high_;          /* private */
+    uint8_t reserved_;
+    /* ---- results ---- */
+    uint64_t error_offset;       /* with an error: the document offset of the byte at fault (for
+                                    TRUNCATED and EMPTY, the document's length) */
+    uint32_t value_length;       /* bytes of the value in `value`, at most `capacity` */
+    uint8_t found;               /* 1 once the value is found and complete */
+    uint8_t kind;                /* a cc_json_kind_t, set as soon as the value starts */
+    uint8_t truncated;           /* 1: the value is longer than `capacity` */
+    uint8_t error;               /* a cc_json_error_t; sticky once set */
+} cc_json_matcher_t;
+
+/* Prepares `matcher` to find `path` in a new document, writing the value into `value` (`capacity`
+ * bytes; NULL with 0 to learn only whether the value is there and its kind). `path` and `value` are the
+ * caller's and must outlive the matching: the matcher keeps pointers to both. A NULL path is the whole
+ * document. Any thread. */
+void cc_json_matcher_reset(cc_json_matcher_t *matcher, const cc_json_path_t *path, uint8_t *value,
+                           uint32_t capacity);
+
+/* Feeds the next `length` bytes of the document. Returns 1 once the value has been found and is
+ * complete (later feeds read nothing and return 1), 0 when more bytes are needed, or -1 when the
+ * document is malformed, with `error` and `error_offset` set (sticky: later feeds and finish return
+ * -1). After cc_json_matcher_finish, returns what finish returned and reads nothing. Keeps no pointer
+ * to `data`. Any thread. */
+int cc_json_matcher_feed(cc_json_matcher_t *matcher, const uint8_t *data, size_t length);
+
+/* Ends the document (the body is complete). Returns 1 when the value was found (a number at the very
+ * end of the document completes here), 0 when the document is complete and valid but the path is not
+ * in it, or -1 when it is malformed or truncated (`error` CC_JSON_TRUNCATED or CC_JSON_EMPTY, and
+ * `error_offset` the document's length). Calling it again returns the same. Any thread. */
+int cc_json_matcher_finish(cc_json_matcher_t *matcher);
+
+/* The substring matcher, for body_contains checks: Knuth-Morris-Pratt over a body read in chunks, so a
+ * needle split across chunks is found and no byte is looked at twice. The needle and its failure table
+ * are the caller's; the matcher holds only how much of the needle the last bytes matched. 8 bytes. */
+typedef struct cc_substring_matcher_s {
+    uint32_t matched; /* bytes of the needle the latest bytes match */
+    uint8_t found;    /* 1 once the needle has been seen; stays 1 */
+} cc_substring_matcher_t;
+
+/* Fills `failure` (`length` entries) with the needle's KMP failure function: failure[i] is the length
+ * of the longest proper prefix of needle[0..i] that is also its suffix. Returns 0, or CC_EINVAL for an
+ * empty needle (which every body contains: check for it before). Any thread. */
+int cc_substring_compile(const uint8_t *needle, uint32_t length, uint32_t *failure);
+
+/* Prepares a matcher for a new body. Any thread. */
+void cc_substring_matcher_reset(cc_substring_matcher_t *matcher);
+
+/* Feeds `n` body bytes. `needle`, `length` and `failure` must be the ones compiled; a needle of length
+ * 0 counts as found. Once found, the matcher stays found and reads nothing. Any thread. */
+void cc_substring_feed(cc_substring_matcher_t *matcher, const uint8_t *needle, uint32_t length,
+                       const uint32_t *failure, const uint8_t *data, size_t n);
+
+/* The cookie jar: one simulated user's cookies for one target host (RFC 6265), in a fixed arena that
+ * the caller provides, so a user's cookies cost no allocation. cc_cookie_jar_t is 32 bytes; entries are
+ * laid out back to back in the arena (which needs no alignment), each a 32-byte header (expiry, when
+ * it was stored, the lengths and flags) followed by its name, value, path and domain bytes: a cookie
+ * costs 32 bytes plus those. Entries are kept sorted the way RFC 6265 5.4 orders the Cookie header
+ * (longer paths first, then earlier created first), so writing the header is one pass. A cookie that
+ * replaces another (same name, domain and path) keeps the old one's creation time (RFC 6265 5.3 step
+ * 11.3) and so its place.
+ *
+ * What is not done: the public suffix list (RFC 6265 5.3 step 5; with one target host, a cookie set
+ * for a public suffix can only reach that host anyway), cookie name prefixes (__Secure-, __Host-) and
+ * SameSite, which matter to browsers, not to one user of one host. Expiry times are not capped. */
+#define CC_COOKIE_MAX_NAME_VALUE 4096u      /* name and value together (RFC 6265bis 5.6 step 4) */
+#define CC_COOKIE_MAX_ATTRIBUTE_VALUE 1024u /* a longer attribute value is ignored (RFC 6265bis 5.6) */
+#define CC_COOKIE_ENTRY_OVERHEAD 32u        /* arena bytes a cookie takes besides its four strings */
+
+#define CC_COOKIE_RESULT_MAP(X)                                                                   \
+    X(CC_COOKIE_STORED, 0, "stored")                                                              \
+    X(CC_COOKIE_DELETED, 1, "deleted: it had expired (Max-Age <= 0 or Expires in the past)")       \
+    X(CC_COOKIE_REFUSED, 2, "refused: its Domain does not match the host, or it is Secure over a " \
+                            "channel that is not")                                                \
+    X(CC_COOKIE_MALFORMED, 3, "malformed: no '=', an empty name or a control character")           \
+    X(CC_COOKIE_TOO_LARGE, 4, "too large: over 4096 bytes of name and value, or for the arena")
+
+typedef enum cc_cookie_result_e {
+#define CC__COOKIE_RESULT_ENUM(name, value, text) name = value,
+    CC_COOKIE_RESULT_MAP(CC__COOKIE_RESULT_ENUM)
+#undef CC__COOKIE_RESULT_ENUM
+    CC_COOKIE__RESULT_COUNT
+} cc_cookie_result_t;
+
+/* Returns a human description of a cc_cookie_result_t; never NULL. Any thread. */
+const char *cc_cookie_result_text(int result);
+
+typedef struct cc_cookie_jar_s {
+    uint8_t *arena;    /* the caller's */
+    uint32_t capacity; /* the arena's size in bytes */
+    uint32_t used;     /* bytes of it the entries take, from its start */
+    uint32_t count;    /* cookies in the jar, expired ones not yet purged included */
+    uint32_t dropped;  /* cookies dropped, oldest first, to make room for newer ones */
+    uint64_t stores_;  /* private: cookies stored so far, which orders them by age */
+} cc_cookie_jar_t;
+
+/* Prepares an empty jar over `arena` (`capacity` bytes, the caller's, which must outlive the jar).
+ * Any thread. */
+void cc_cookie_jar_init(cc_cookie_jar_t *jar, uint8_t *arena, uint32_t capacity);
+
+/* Parses one Set-Cookie field value (RFC 6265 5.2) received from `host` (the target's name or address
+ * as in its URL, without port; NUL-terminated; compared case-insensitively) for a request to
+ * `request_path` (its path, a query after '?' is ignored), at `now_s` seconds since the epoch, over a
+ * secure channel (https) when `secure_channel` is 1, and applies it (RFC 6265 5.3):
+ * - Domain must domain-match the host (RFC 6265 5.1.3; an IP address only equals), or the cookie is
+ *   REFUSED; without Domain, the cookie is host-only. A leading '.' is ignored.
+ * - Path defaults to the request path's directory (RFC 6265 5.1.4) when absent or not starting with '/'.
+ * - Max-Age (which wins over Expires) or Expires (the three HTTP date forms, parsed as RFC 6265 5.1.1
+ *   says) set the expiry; without either the cookie lasts as long as the jar. An expiry at or before
+ *   `now_s` deletes the cookie with the same name, domain and path: DELETED, whether or not there was
+ *   one. Secure is kept; HttpOnly, SameSite and unknown attributes are ignored.
+ * - A Secure cookie over a channel that is not secure is REFUSED (RFC 6265bis 5.6 step 14).
+ * - The cookie replaces one with the same name, domain and path. When the arena has no room, expired
+ *   cookies go first, then the cookies stored longest ago, each counted in `dropped`. A cookie that
+ *   cannot fit even in an empty arena, or whose name and value pass CC_COOKIE_MAX_NAME_VALUE, is
+ *   TOO_LARGE, and the jar is left as it was.
+ * Returns a cc_cookie_result_t. Copies what it keeps; keeps no pointer to its arguments. Any thread. */
+int cc_cookie_jar_store(cc_cookie_jar_t *jar, const uint8_t *set_cookie, size_t length, const char *host,
+                        const uint8_t *request_path, size_t path_length, int64_t now_s, int secure_channel);
+
+/* Writes the Cookie header value for a request to `path` (a query after '?' is ignored) at `now_s`:
+ * the cookies whose path path-matches it (RFC 6265 5.1.4), that have not expired and, when
+ * `secure_channel` is 0, are not Secure, as "name=value" joined by "; ", longer paths first, then
+ * earlier created first (RFC 6265 5.4). Purges the expired cookies it meets. Returns the value's length
+ * (no NUL is written): 0 when no cookie applies, and when the length is more than `capacity`, nothing is
+ * written to `out` and the caller may call again with at least that many bytes. Any thread. */
+size_t cc_cookie_jar_header(cc_cookie_jar_t *jar, const uint8_t *path, size_t path_length, int64_t now_s,
+                            int secure_channel, uint8_t *out, size_t capacity);
+
+/* Finds a Set-Cookie value's name and value the way cc_cookie_jar_store does (RFC 6265 5.2 steps 1-4:
+ * up to the first ';', split at the first '=', spaces and tabs trimmed; quotes around the value are
+ * kept, as they are sent back), for capturing one cookie from a response. Returns 0 with the offsets and
+ * lengths into `set_cookie` stored, or CC_EINVAL when the pair has no '=', its name is empty, or the
+ * value holds a control character other than tab. Any thread. */
+int cc_cookie_parse_pair(const uint8_t *set_cookie, size_t length, size_t *name_offset, size_t *name_length,
+                         size_t *value_offset, size_t *value_length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,21 @@ cc_failure_t cc__transport_failure(int uv_error, cc_failure_t otherwise) {
 }
 
 static void cc__connection_open(cc__user_t *u, cc__lane_t *guard);
+
+/* The oldest request's response is next: when its request has captures or checks, or its user keeps
+ * cookies, the response is read with the inspection's observer (inspect.c). */
+static void cc__connection_inspect_begin(cc__user_t *u) {
+    cc__user_extra_t *x = u->extra;
+    if (x == NULL || x->inspection == NULL) return;
+    x->inspecting = 0;
+    if (u->connection.queue_count == 0) return;
+    const cc__lane_t *head = &u->lanes[u->connection.queue[u->connection.queue_head]];
+    const cc_plan_t *plan = u->worker->plan;
+    const uint8_t *path = head->extra != NULL ? head->extra->path : NULL;
+    size_t path_length = head->extra != NULL ? head->extra->path_length : 0;
+    x->inspecting = (uint8_t)cc__inspect_begin(x->inspection, plan, &plan->requests[head->request],
+                                               plan->classes[head->machine.user_class].cookies, path, path_length);
+}
 static void cc__connection_close(cc__user_t *u);
 
 /* Drains the machine's owed actions. Performing one may feed new events (a finished lane sends its
@@ -39,6 +54,7 @@ static void cc__connection_perform(cc__user_t *u) {
             break;
         case CC_CONN_ACTION_PARSE:
             cc_response_parser_reset(&u->parser, action.head_request);
+            cc__connection_inspect_begin(u);
             break;
         case CC_CONN_ACTION_WRITE: {
             uint8_t lanes[CC_MAX_PIPELINE];
@@ -104,7 +120,15 @@ void cc__connection_received(cc__user_t *u, const uint8_t *data, size_t length) 
         }
         cc__lane_t *head = &u->lanes[u->connection.queue[u->connection.queue_head]];
         if (head->first_byte_ns == 0) head->first_byte_ns = cc_clock_now_ns();
-        long consumed = cc_response_parser_feed(&u->parser, data, length);
+        cc__user_extra_t *x = u->extra;
+        long consumed;
+        if (x != NULL && x->inspecting) {
+            const cc_response_observer_t observer = {.headers = cc__inspect_headers, .body = cc__inspect_body,
+                                                     .context = &x->context};
+            consumed = cc_response_parser_feed_observed(&u->parser, data, length, &observer);
+        } else {
+            consumed = cc_response_parser_feed(&u->parser, data, length);
+        }
         if (consumed < 0) {
             head->bytes_received += length;
             cc__connection_fail(u, CC_FAIL_MALFORMED, u->parser.error);
@@ -112,6 +136,15 @@ void cc__connection_received(cc__user_t *u, const uint8_t *data, size_t length) 
         }
         head->bytes_received += (uint64_t)consumed;
         if (!u->parser.complete) return;
+        if (x != NULL && x->inspecting) {
+            x->inspecting = 0;
+            cc__inspect_complete(x->inspection, u->worker->plan, head->index, u->parser.status,
+                                 cc_clock_now_ns() - head->start_ns, head->extra != NULL ? &head->extra->store : NULL);
+            if (x->context.cookies_dropped > 0) {
+                cc__counter_add(&u->worker->cookies_dropped, (int64_t)x->context.cookies_dropped);
+                x->context.cookies_dropped = 0;
+            }
+        }
         data += consumed;
         length -= (size_t)consumed;
         /* A response that arrived before its request was written whole leaves the connection unframed. */
@@ -128,8 +161,16 @@ void cc__connection_ended(cc__user_t *u, int error) {
         return;
     }
     int in_flight = u->connection.queue_count > 0;
-    cc_connection_event_t event = {.kind = CC_CONN_EVENT_END, .detail = UV_EOF,
-                                   .complete = in_flight && cc_response_parser_finish(&u->parser) == 1,
+    int complete = in_flight && cc_response_parser_finish(&u->parser) == 1;
+    cc__user_extra_t *x = u->extra;
+    if (complete && x != NULL && x->inspecting) {
+        /* A body delimited by the close is judged now that it is whole. */
+        const cc__lane_t *head = &u->lanes[u->connection.queue[u->connection.queue_head]];
+        x->inspecting = 0;
+        cc__inspect_complete(x->inspection, u->worker->plan, head->index, u->parser.status,
+                             cc_clock_now_ns() - head->start_ns, head->extra != NULL ? &head->extra->store : NULL);
+    }
+    cc_connection_event_t event = {.kind = CC_CONN_EVENT_END, .detail = UV_EOF, .complete = (uint8_t)complete,
                                    .status = in_flight ? u->parser.status : 0};
     cc__connection_event(u, &event);
 }
@@ -172,9 +213,9 @@ static void cc__on_lane_write(uv_write_t *req, int status) {
     cc__connection_fail(u, cc__transport_failure(status, CC_FAIL_WRITE), status);
 }
 
-int cc__connection_write_rest(cc__user_t *u, cc__lane_t *l, uv_buf_t buffer) {
+int cc__connection_write_rest(cc__user_t *u, cc__lane_t *l, const uv_buf_t *buffers, uint32_t count) {
     l->write.data = l;
-    int rc = uv_write(&l->write, (uv_stream_t *)&u->tcp, &buffer, 1, cc__on_lane_write);
+    int rc = uv_write(&l->write, (uv_stream_t *)&u->tcp, buffers, count, cc__on_lane_write);
     if (rc < 0) {
         cc__connection_fail(u, cc__transport_failure(rc, CC_FAIL_WRITE), rc);
         return rc;

@@ -153,6 +153,9 @@ static void cc__worker_free(cc__worker_t *w) {
     free(w->spawn_pending);
     free(w->class_oldest);
     free(w->class_newest);
+    free(w->class_serial);
+    free(w->lane_extras);
+    free(w->user_extras);
     free(w->read_buffer);
     free(w->samples.slots);
 }
@@ -161,6 +164,8 @@ static void cc__engine_free(cc_engine_t *e) {
     for (uint32_t w = 0; e->workers != NULL && w < e->worker_count; w++) cc__worker_free(&e->workers[w]);
     free(e->workers);
     free(e->alive_by_worker_class);
+    free(e->host);
+    free(e->next_worker_by_class);
     free(e->tls_name);
     free(e);
 }
@@ -197,6 +202,15 @@ static int cc__worker_init(cc_engine_t *e, const cc_engine_options_t *options, c
     w->spawn_pending = calloc(plan->class_count, sizeof *w->spawn_pending);
     w->class_oldest = malloc(plan->class_count * sizeof *w->class_oldest);
     w->class_newest = malloc(plan->class_count * sizeof *w->class_newest);
+    w->class_serial = calloc(plan->class_count, sizeof *w->class_serial);
+    w->lane_extra_stride = cc__lane_extra_size(plan);
+    w->user_extra_stride = cc__user_extra_size(plan);
+    if (w->lane_extra_stride > 0) w->lane_extras = calloc((size_t)capacity * w->lane_count, w->lane_extra_stride);
+    if (w->user_extra_stride > 0) w->user_extras = calloc(capacity, w->user_extra_stride);
+    if ((w->lane_extra_stride > 0 && w->lane_extras == NULL) || (w->user_extra_stride > 0 && w->user_extras == NULL) ||
+        w->class_serial == NULL)
+        return cc__fail(CC_ENOMEM, error, error_size, "no memory for %u users' variables and buffers (%zu bytes each)",
+                        capacity, w->lane_extra_stride * w->lane_count + w->user_extra_stride);
     w->read_buffer = malloc(CC__READ_BUFFER_SIZE);
     w->samples.slots = calloc(ring_capacity, sizeof(cc_sample_t));
     w->samples.mask = ring_capacity - 1;
@@ -240,6 +254,11 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
         cc__engine_free(e);
         return rc;
     }
+    e->host = strdup(options->host); /* cookies are the target host's (RFC 6265 5.1.3) */
+    if (e->host == NULL) {
+        cc__engine_free(e);
+        return CC_ENOMEM;
+    }
     if (options->tls.enabled) {
         e->tls_name = strdup(options->tls.server_name ? options->tls.server_name : options->host);
         if (e->tls_name == NULL) {
@@ -258,7 +277,8 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     e->worker_count = threads;
     e->workers = calloc(threads, sizeof *e->workers);
     e->alive_by_worker_class = calloc((size_t)threads * plan->class_count, sizeof *e->alive_by_worker_class);
-    if (e->workers == NULL || e->alive_by_worker_class == NULL) {
+    e->next_worker_by_class = calloc(plan->class_count, sizeof *e->next_worker_by_class);
+    if (e->workers == NULL || e->alive_by_worker_class == NULL || e->next_worker_by_class == NULL) {
         cc__engine_free(e);
         return CC_ENOMEM;
     }
@@ -315,10 +335,13 @@ int cc_engine_spawn(cc_engine_t *e, uint32_t user_class, uint32_t count) {
     uint32_t classes = e->plan->class_count;
     /* Spread over the workers one user at a time, starting where the last spawn ended, so that any
      * sequence of spawns leaves the workers at most one user apart. */
+    /* Each class has its own cursor, so that its k-th user goes to worker k mod N: a worker numbers its
+     * users of the class w, w+N, w+2N, ... and ${user.index} is dense across the run. */
     uint32_t share[256] = {0};
+    uint32_t *cursor = &e->next_worker_by_class[user_class];
     for (uint32_t i = 0; i < count; i++) {
-        share[e->next_worker]++;
-        e->next_worker = (e->next_worker + 1) % e->worker_count;
+        share[*cursor]++;
+        *cursor = (*cursor + 1) % e->worker_count;
     }
     for (uint32_t w = 0; w < e->worker_count; w++) {
         if (share[w] == 0) continue;
@@ -441,6 +464,7 @@ void cc_engine_counters(cc_engine_t *e, cc_engine_counters_t *out) {
         out->tls_resumed += atomic_load_explicit(&w->tls_resumed, memory_order_relaxed);
         out->samples_dropped += atomic_load_explicit(&w->samples_dropped, memory_order_relaxed);
         out->events_ignored += atomic_load_explicit(&w->events_ignored, memory_order_relaxed);
+        out->cookies_dropped += atomic_load_explicit(&w->cookies_dropped, memory_order_relaxed);
         uint64_t lag = atomic_exchange_explicit(&w->loop_lag_max_ns, 0, memory_order_relaxed);
         if (lag > out->loop_lag_max_ns) out->loop_lag_max_ns = lag;
     }

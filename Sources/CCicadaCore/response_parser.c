@@ -334,7 +334,10 @@ void cc_response_parser_reset(cc_response_parser_t *parser, int head_request) {
     parser->head_request = head_request ? 1 : 0;
 }
 
-long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, size_t length) {
+/* The parser proper. `observer` is NULL for cc_response_parser_feed, which inlines this with the
+ * observer's branches folded away: a response nobody inspects costs what it did before observers. */
+static inline __attribute__((always_inline)) long cc__feed(cc_response_parser_t *parser, const uint8_t *data,
+                                                           size_t length, const cc_response_observer_t *observer) {
     if (parser->error != CC_PARSE_OK) {
         return -1;
     }
@@ -354,16 +357,23 @@ long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, 
     uint32_t line = parser->line_length_;
     uint32_t cap = cc__line_cap(parser->header_bytes_);
     int error = CC_PARSE_OK;
+    /* Where the final response's header section began in this input, while it is being read. */
+    const uint8_t *section = NULL;
+    if (observer != NULL && state >= CC__S_LINE_START && state <= CC__S_SECTION_LF && parser->status >= 200 &&
+        !(parser->flags_ & CC__F_TRAILERS))
+        section = data;
 
     while (p < end) {
         if (state >= CC__S_BODY_FIXED) {
             const size_t available = (size_t)(end - p);
             if (state == CC__S_BODY_UNTIL_CLOSE) {
                 parser->body_bytes += available;
+                if (observer != NULL) observer->body(observer->context, p, available);
                 p = end;
                 break;
             }
             const size_t take = parser->remaining_ < available ? (size_t)parser->remaining_ : available;
+            if (observer != NULL && take > 0) observer->body(observer->context, p, take);
             p += take;
             parser->body_bytes += take;
             parser->remaining_ -= take;
@@ -777,6 +787,7 @@ long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, 
 
     status_line_done:
         parser->status = parser->scratch_;
+        if (observer != NULL && parser->status >= 200) section = p;
         /* fall through */
     field_line_done:
         parser->header_bytes_ += line;
@@ -799,6 +810,10 @@ long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, 
         continue;
 
     section_done:
+        if (section != NULL) {
+            observer->headers(observer->context, section, (size_t)(p - section));
+            section = NULL;
+        }
         if (parser->flags_ & CC__F_TRAILERS) {
             goto complete;
         }
@@ -828,6 +843,7 @@ long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, 
         }
     }
 
+    if (section != NULL) observer->headers(observer->context, section, (size_t)(p - section));
     parser->state_ = (uint8_t)state;
     parser->line_length_ = line;
     return (long)(p - data);
@@ -844,6 +860,15 @@ fail:
     parser->state_ = (uint8_t)state;
     parser->line_length_ = line;
     return -1;
+}
+
+long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, size_t length) {
+    return cc__feed(parser, data, length, NULL);
+}
+
+long cc_response_parser_feed_observed(cc_response_parser_t *parser, const uint8_t *data, size_t length,
+                                      const cc_response_observer_t *observer) {
+    return cc__feed(parser, data, length, observer);
 }
 
 int cc_response_parser_finish(cc_response_parser_t *parser) {

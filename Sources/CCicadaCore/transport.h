@@ -39,8 +39,10 @@ void cc__connection_ended(cc__user_t *u, int error);
 /* A libuv error as a failure kind; `otherwise` when it says nothing more specific. */
 cc_failure_t cc__transport_failure(int uv_error, cc_failure_t otherwise);
 
-/* Queues `buffer` for lane `l` behind any earlier write, so that requests stay in order on the wire.
- * Returns 0, or a libuv error after failing the connection. */
-int cc__connection_write_rest(cc__user_t *u, cc__lane_t *l, uv_buf_t buffer);
+/* Queues `count` buffers (at most CC__MAX_RUNS) for lane `l` behind any earlier write, so that requests
+ * stay in order on the wire; the bytes must stay put until the write completes (the plan's, or the
+ * lane's render buffer, which is not rendered again before its request has finished). Returns 0, or a
+ * libuv error after failing the connection. */
+int cc__connection_write_rest(cc__user_t *u, cc__lane_t *l, const uv_buf_t *buffers, uint32_t count);
 
 #endif

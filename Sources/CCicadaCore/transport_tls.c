@@ -144,14 +144,16 @@ static void cc__tls_stream_ended(cc__user_t *u, int error) {
 }
 
 static void cc__tls_write(cc__user_t *u, const uint8_t *lanes, uint32_t count) {
-    const cc_plan_t *plan = u->worker->plan;
     /* Into the memory BIO, which takes it all, then out to the socket in as few writes as the records
      * allow. */
     for (uint32_t k = 0; k < count; k++) {
-        const cc__request_t *request = &plan->requests[u->lanes[lanes[k]].request];
-        if (SSL_write(u->tls.ssl, plan->arena + request->offset, (int)request->length) <= 0) {
-            cc__connection_fail(u, CC_FAIL_TLS, cc__tls_take_error());
-            return;
+        uv_buf_t runs[CC__MAX_RUNS];
+        uint32_t n = cc__lane_request_runs(&u->lanes[lanes[k]], runs);
+        for (uint32_t r = 0; r < n; r++) {
+            if (runs[r].len > 0 && SSL_write(u->tls.ssl, runs[r].base, (int)runs[r].len) <= 0) {
+                cc__connection_fail(u, CC_FAIL_TLS, cc__tls_take_error());
+                return;
+            }
         }
     }
     int rc = cc__tls_flush(u);

@@ -62,7 +62,22 @@ static cc__user_t *cc__acquire_slot(cc__worker_t *w) {
     u->index = w->high_water++;
     u->worker = w;
     u->lane_count = (uint8_t)w->lane_count;
-    for (uint32_t i = 0; i < u->lane_count; i++) cc__lane_init(&u->lanes[i], u, i);
+    if (w->user_extras != NULL) {
+        u->extra = (cc__user_extra_t *)(w->user_extras + (size_t)u->index * w->user_extra_stride);
+        cc__user_extra_init(u->extra, w->plan);
+        u->extra->context = (cc__inspect_context_t){.inspection = u->extra->inspection, .plan = w->plan,
+                                                    .host = w->engine->host,
+                                                    .secure = w->engine->options.tls.enabled};
+    }
+    for (uint32_t i = 0; i < u->lane_count; i++) {
+        cc__lane_t *l = &u->lanes[i];
+        cc__lane_init(l, u, i);
+        if (w->lane_extras != NULL) {
+            l->extra = (cc__lane_extra_t *)(w->lane_extras +
+                                            ((size_t)u->index * w->lane_count + i) * w->lane_extra_stride);
+            cc__lane_extra_init(l->extra, w->plan);
+        }
+    }
     return u;
 }
 
@@ -91,6 +106,41 @@ void cc__user_connection_closed(cc__user_t *u) {
 
 /* ---- spawning ------------------------------------------------------------------------------------- */
 
+/* Numbers a new user (a worker's k-th user of a class is the class's user k*N + w across N workers,
+ * because each class's users are dealt to the workers in turn) and gives it its data row. */
+static void cc__user_extra_start(cc__worker_t *w, cc__user_t *u, uint32_t user_class, uint64_t serial) {
+    const cc_plan_t *plan = w->plan;
+    const uint32_t workers = w->engine->worker_count;
+    cc__user_extra_t *x = u->extra;
+    x->user_id = serial * workers + w->index + 1;
+    x->user_index = w->class_serial[user_class]++ * workers + w->index;
+    x->has_row = 0;
+    x->no_row = 0;
+    x->inspecting = 0;
+    if (x->inspection != NULL) cc__inspection_clear(x->inspection);
+    const cc__user_class_t *uc = &plan->classes[user_class];
+    if (uc->data_table < 0) return;
+    const uint32_t rows = plan->data_tables[uc->data_table].row_count;
+    switch ((cc_data_mode_t)uc->data_mode) {
+    case CC_DATA_PER_USER:
+        if (x->user_index >= rows && !uc->data_recycle) {
+            x->no_row = 1;
+            return;
+        }
+        x->row = (uint32_t)(x->user_index % rows);
+        break;
+    case CC_DATA_ROUND_ROBIN:
+        x->row = (uint32_t)(x->user_index % rows);
+        break;
+    case CC_DATA_RANDOM: {
+        uint64_t state = (w->engine->options.seed ^ (x->user_id * 0x9E3779B97F4A7C15ull)) | 1u;
+        x->row = (uint32_t)cc__random_below(&state, rows);
+        break;
+    }
+    }
+    x->has_row = 1;
+}
+
 static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
     cc__user_t *u = cc__acquire_slot(w);
     if (u == NULL) return; /* the control thread checks capacity; this is a last line of defence */
@@ -101,6 +151,7 @@ static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
     u->lanes_active = u->lane_count;
     cc__counter_add(&w->users_active, 1);
     uint64_t serial = w->spawn_serial++;
+    if (u->extra != NULL) cc__user_extra_start(w, u, user_class, serial);
     for (uint32_t i = 0; i < u->lane_count; i++) {
         cc__lane_t *l = &u->lanes[i];
         l->busy = 0;
@@ -109,6 +160,11 @@ static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
         l->stopped = 0;
         uint64_t seed = w->engine->options.seed ^ ((uint64_t)w->index << 48) ^ (serial << 6) ^ i;
         cc_user_machine_init(&l->machine, user_class, seed);
+        if (l->extra != NULL) {
+            if (w->plan->variable_count > 0) cc__store_clear(&l->extra->store, w->plan);
+            l->extra->use_rendered = 0;
+            l->extra->random = (seed * 0x9E3779B97F4A7C15ull) | 1u;
+        }
     }
     cc__class_append(w, u, user_class);
     for (uint32_t i = 0; i < u->lane_count && u->slot == CC__SLOT_ACTIVE; i++)
@@ -149,10 +205,13 @@ void cc__worker_spawn_batch(cc__worker_t *w) {
 /* ---- retiring and stopping ------------------------------------------------------------------------ */
 
 /* Every lane stops after its current request; a waiting lane stops now. */
-static void cc__user_retire(cc__user_t *u) {
+static void cc__user_retire(cc__user_t *u, int now) {
     cc__class_remove(u->worker, u);
-    for (uint32_t i = 0; i < u->lane_count && u->slot == CC__SLOT_ACTIVE; i++)
-        if (!u->lanes[i].stopped && !u->lanes[i].machine.retiring) cc__lane_event(&u->lanes[i], CC_EVENT_RETIRE, 0);
+    for (uint32_t i = 0; i < u->lane_count && u->slot == CC__SLOT_ACTIVE; i++) {
+        const cc__lane_t *l = &u->lanes[i];
+        if (l->stopped || (l->machine.retiring && (!now || l->machine.no_on_stop_))) continue;
+        cc__lane_event(&u->lanes[i], CC_EVENT_RETIRE, now ? CC__LANE_NOW : 0);
+    }
 }
 
 void cc__worker_retire(cc__worker_t *w, uint32_t user_class, uint32_t count) {
@@ -163,7 +222,7 @@ void cc__worker_retire(cc__worker_t *w, uint32_t user_class, uint32_t count) {
     /* Then the newest (Locust also stops the newest users). */
     while (count > 0 && w->class_newest[user_class] != CC__NO_USER) {
         count--;
-        cc__user_retire(cc__user_at(w, w->class_newest[user_class]));
+        cc__user_retire(cc__user_at(w, w->class_newest[user_class]), 0);
     }
 }
 
@@ -173,7 +232,7 @@ void cc__worker_stop_all(cc__worker_t *w) {
     uv_timer_stop(&w->spawn_timer);
     for (uint32_t i = 0; i < w->high_water; i++) {
         cc__user_t *u = cc__user_at(w, i);
-        if (u->slot == CC__SLOT_ACTIVE) cc__user_retire(u);
+        if (u->slot == CC__SLOT_ACTIVE) cc__user_retire(u, 0);
     }
 }
 
@@ -182,7 +241,7 @@ void cc__worker_cancel_all(cc__worker_t *w) {
     for (uint32_t i = 0; i < w->high_water; i++) {
         cc__user_t *u = cc__user_at(w, i);
         if (u->slot != CC__SLOT_ACTIVE) continue;
-        cc__user_retire(u);
+        cc__user_retire(u, 1);
         if (u->slot == CC__SLOT_ACTIVE) cc__connection_cancel(u);
     }
 }

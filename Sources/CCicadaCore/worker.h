@@ -4,7 +4,7 @@
 #ifndef CICADA_CORE_WORKER_H
 #define CICADA_CORE_WORKER_H
 
-#include "internal.h"
+#include "inspect.h"
 
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -53,10 +53,46 @@ typedef struct cc__command_ring_s {
 /* ---- users ------------------------------------------------------------------------------------------ */
 
 typedef enum cc__slot_e { CC__SLOT_FREE, CC__SLOT_ACTIVE, CC__SLOT_RELEASING } cc__slot_t;
-typedef enum cc__timer_e { CC__TIMER_NONE, CC__TIMER_WAIT, CC__TIMER_CONNECT, CC__TIMER_REQUEST } cc__timer_t;
+typedef enum cc__timer_e {
+    CC__TIMER_NONE,
+    CC__TIMER_WAIT,
+    CC__TIMER_CONNECT,
+    CC__TIMER_REQUEST,
+    CC__TIMER_FAIL, /* a request that failed before any I/O ends on the next loop turn, not recursively */
+} cc__timer_t;
 
 struct cc__worker_s;
 struct cc__user_s;
+
+/* What a lane needs only when the plan has templates or variables: its variables, its render buffer and
+ * the request it rendered (in the worker's lane_extras, laid out by cc__lane_extra_size). */
+typedef struct cc__lane_extra_s {
+    cc__store_t store;
+    cc__rendered_t rendered;
+    uint64_t random;         /* for the renderer's random slots */
+    const uint8_t *path;     /* the request target as sent (for cookies) */
+    uint32_t path_length;
+    uint32_t render_capacity;
+    uint32_t fail_detail;    /* a request that failed before any I/O: its detail */
+    uint8_t fail_kind;       /* and its failure */
+    uint8_t fail_problem;    /* and, for CC_FAIL_TEMPLATE, the cc__render_problem_t */
+    uint8_t reason_length;   /* a request hook's words, when it failed the request */
+    char reason[CC_SAMPLE_EVIDENCE];
+    uint8_t use_rendered;    /* the request in flight is `rendered`, not the plan's bytes */
+    uint8_t *render;
+} cc__lane_extra_t;
+
+/* What a user needs only when the plan reads responses (probes, cookies) or has templates. */
+typedef struct cc__user_extra_s {
+    uint64_t user_id;
+    uint64_t user_index;
+    uint32_t row;
+    uint8_t has_row;
+    uint8_t no_row; /* CC_DATA_PER_USER ran out: the user's first request fails as CC_FAIL_DATA */
+    uint8_t inspecting;
+    cc__inspect_context_t context;
+    cc__inspection_t *inspection; /* NULL when the plan reads no response */
+} cc__user_extra_t;
 
 /* A lane runs one sequence of the user's tasks: its own state machine, wait timer and request
  * bookkeeping (lane.c). A user has one lane, or one per pipeline slot. */
@@ -77,6 +113,7 @@ typedef struct cc__lane_s {
     uint8_t write_pending; /* part of the request waits in a uv_write */
     uint8_t tls_resumed;
     uint8_t stopped;
+    cc__lane_extra_t *extra; /* NULL when the plan has no template and no variable */
 } cc__lane_t;
 
 /* A TLS connection's state (transport_tls.c): OpenSSL over two memory BIOs, so that the bytes move on
@@ -111,6 +148,7 @@ typedef struct cc__user_s {
     uint8_t connect_lane;      /* the lane whose timer guards the connect */
     uint8_t lane_count;
     uint8_t lanes_active;      /* lanes not stopped */
+    cc__user_extra_t *extra;   /* NULL when the plan needs none */
     cc__lane_t lanes[];
 } cc__user_t;
 
@@ -134,6 +172,11 @@ typedef struct cc__worker_s {
     uint32_t *spawn_pending; /* users per class still to start */
     uint32_t *class_oldest;  /* per class: the list of users not yet retired (cc__user_t.class_prev/next) */
     uint32_t *class_newest;
+    uint64_t *class_serial;  /* per class: users started, for ${user.index} */
+    uint8_t *lane_extras;    /* capacity * lane_count blocks of lane_extra_stride bytes, or NULL */
+    size_t lane_extra_stride;
+    uint8_t *user_extras;    /* capacity blocks of user_extra_stride bytes, or NULL */
+    size_t user_extra_stride;
     const struct cc__transport_s *transport;
     uint64_t lag_last_ns;
     uint8_t *read_buffer;
@@ -156,6 +199,7 @@ typedef struct cc__worker_s {
     _Atomic uint64_t samples_dropped;
     _Atomic uint64_t loop_lag_max_ns;
     _Atomic uint64_t events_ignored;
+    _Atomic uint64_t cookies_dropped;
 } cc__worker_t;
 
 struct cc_engine_s {
@@ -164,12 +208,13 @@ struct cc_engine_s {
     struct sockaddr_storage address;
     char target_text[INET6_ADDRSTRLEN + 16];
     char *tls_name; /* SNI and the name the certificate must match */
+    char *host;     /* the target host as given, for cookies */
     int tls_name_is_ip;
     cc__worker_t *workers;
     uint32_t worker_count;
     uint32_t *alive_by_worker_class; /* the control thread's view: [worker * class_count + class] */
     uint64_t alive_total;
-    uint32_t next_worker;
+    uint32_t *next_worker_by_class; /* per class: the worker its next user goes to */
     uint8_t started;
     uint8_t stopped;
     uint8_t joined;
@@ -202,13 +247,28 @@ size_t cc__user_stride(uint32_t lanes);
 
 /* lane.c: a lane's requests, timers and samples. Worker thread only. */
 void cc__lane_init(cc__lane_t *l, cc__user_t *u, uint32_t index);
-void cc__lane_event(cc__lane_t *l, cc_user_event_kind_t kind, int failed);
+#define CC__LANE_FAILED 1u    /* REQUEST_DONE: the request failed */
+#define CC__LANE_UNTIL_MET 2u /* REQUEST_DONE: its repeat's condition held */
+#define CC__LANE_NOW 4u       /* RETIRE: at once, without on_stop */
+void cc__lane_event(cc__lane_t *l, cc_user_event_kind_t kind, unsigned flags);
 /* The connection ended the lane's request (a FINISH action). */
 void cc__lane_finish(cc__lane_t *l, cc_failure_t failure, int32_t detail, uint16_t status);
 /* The lane's request is being written: its response timeout starts. */
 void cc__lane_request_written(cc__lane_t *l);
 void cc__lane_arm_timer(cc__lane_t *l, cc__timer_t purpose, uint64_t timeout_ns);
 void cc__lane_stop_timer(cc__lane_t *l, cc__timer_t purpose);
+/* The request's bytes as runs to write: the plan's for a static request, the lane's rendered ones
+ * otherwise. Returns the number of runs (1 to CC__MAX_RUNS). */
+uint32_t cc__lane_request_runs(const cc__lane_t *l, uv_buf_t *runs);
+
+/* hook.c: runs request `r`'s hook for lane `l`; returns 0, or -1 when the hook failed the request. */
+int cc__lane_run_hook(cc__lane_t *l, const cc__request_t *r);
+
+/* user_extras.c: laying out the extra memory of lanes and users. */
+size_t cc__lane_extra_size(const cc_plan_t *plan);
+size_t cc__user_extra_size(const cc_plan_t *plan);
+void cc__lane_extra_init(cc__lane_extra_t *extra, const cc_plan_t *plan);
+void cc__user_extra_init(cc__user_extra_t *extra, const cc_plan_t *plan);
 
 /* connection.c: the user's socket, and the connection machine's actions. Worker thread only. */
 void cc__connection_event(cc__user_t *u, const cc_connection_event_t *event);

@@ -28,7 +28,10 @@ final class UserMachineTests: XCTestCase {
 
     private func handle(_ machine: inout cc_user_machine_t, _ kind: cc_user_event_kind_t, at now: UInt64,
                         failed: Bool = false) -> cc_user_action_t {
-        var event = cc_user_event_t(kind: kind, now_ns: now, failed: failed ? 1 : 0)
+        var event = cc_user_event_t()
+        event.kind = kind
+        event.now_ns = now
+        event.failed = failed ? 1 : 0
         var action = cc_user_action_t()
         cc_user_machine_handle(&machine, plan, &event, &action)
         return action

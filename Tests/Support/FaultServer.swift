@@ -21,6 +21,11 @@ import Glibc
 /// | `/slow/MS` | Waits MS milliseconds (0...60000), then as `/ok`. Other connections are served meanwhile. |
 /// | `/close-after` | As `/ok` with `Connection: close`, then close. |
 /// | `/informational` | `100 Continue`, `103 Early Hints`, then as `/ok`. Keep-alive. |
+/// | `/echo-head` | `200` whose body is the request's head as received (request line and header lines). |
+/// | `/echo-body` | `200` `application/json` whose body is the request's body. |
+/// | `/echo-body-chunked` | The same, chunked in chunks of 3 bytes. |
+/// | `/set-cookie?c=V&c=V` | `200` with one `Set-Cookie: V` per `c` (percent-decoded), body `ok`. |
+/// | `/job/N` | `200` `{"job": {"status": "running", "polls": K}}` until the path has been asked N times, then `"done"`. |
 /// | anything else | `404` with body `not found\n`; keep-alive. |
 ///
 /// Every path ignores the query string and answers any method; `HEAD` gets the same head without the body.
@@ -360,6 +365,12 @@ final class FaultServerConnection {
         var contentLength: Int
         var wantsClose: Bool
         var expectsContinue: Bool
+        /// The query string after `?`, without it; empty when there is none.
+        var query = ""
+        /// The request line and header lines as received, for `/echo-head`.
+        var raw = ""
+        /// The body, kept for `/echo-body` and `/echo-body-chunked` only.
+        var body: [UInt8] = []
     }
 
     /// The longest request head accepted; RFC 9110 §5.4 leaves the limit to the server, and nginx answers 431
@@ -487,13 +498,16 @@ final class FaultServerConnection {
                 }
             }
             let bodyBytes = min(bodyRemaining, input.count - inputStart)
+            if currentRequest?.path.hasPrefix("/echo-body") == true {
+                currentRequest?.body.append(contentsOf: input[inputStart..<(inputStart + bodyBytes)])
+            }
             inputStart += bodyBytes
             bodyRemaining -= bodyBytes
             compactInput()
             guard bodyRemaining == 0, let head = currentRequest else { return }
             currentRequest = nil
             counters.recordRequest(path: head.path)
-            let response = FaultResponse.route(head)
+            let response = FaultResponse.route(head, seen: counters.count(path: head.path))
             if response.delayMilliseconds > 0 {
                 phase = .delaying
                 delayedResponse = response
@@ -599,7 +613,9 @@ final class FaultServerConnection {
             path: String(target.prefix { $0 != "?" }),
             contentLength: 0,
             wantsClose: version == "HTTP/1.0",
-            expectsContinue: false
+            expectsContinue: false,
+            query: target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) } ?? "",
+            raw: text
         )
         var contentLength: Int?
         for line in lines where !line.isEmpty {
@@ -659,10 +675,53 @@ struct FaultResponse {
     var isAnswer = false
 
     /// Chooses the response for a request by its path; the table is in ``FaultServer``'s documentation.
-    static func route(_ request: FaultServerConnection.RequestHead) -> FaultResponse {
+    static func route(_ request: FaultServerConnection.RequestHead, seen: Int = 0) -> FaultResponse {
         let closing = request.wantsClose
         let head = request.method == "HEAD"
         let path = request.path
+        switch path {
+        case "/echo-head":
+            return simple(status: 200, body: request.raw, closing: closing, omitBody: head)
+        case "/echo-body":
+            var response = simple(status: 200, body: String(decoding: request.body, as: UTF8.self), closing: closing,
+                                  omitBody: head)
+            response.bytes = Array(String(decoding: response.bytes, as: UTF8.self)
+                .replacingOccurrences(of: "text/plain", with: "application/json").utf8)
+            return response
+        case "/echo-body-chunked":
+            var text = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+            text += (closing ? "Connection: close\r\n" : "") + "\r\n"
+            var bytes = Array(text.utf8)
+            var at = 0
+            while at < request.body.count {
+                let chunk = request.body[at..<min(at + 3, request.body.count)]
+                bytes += Array("\(String(chunk.count, radix: 16))\r\n".utf8) + chunk + Array("\r\n".utf8)
+                at += 3
+            }
+            bytes += Array("0\r\n\r\n".utf8)
+            return FaultResponse(bytes: bytes, after: closing ? .close : .keepAlive, isAnswer: true)
+        case "/set-cookie":
+            var text = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+            for item in request.query.split(separator: "&") where item.hasPrefix("c=") {
+                text += "Set-Cookie: \(String(item.dropFirst(2)).removingPercentEncoding ?? "")\r\n"
+            }
+            text += (closing ? "Connection: close\r\n" : "") + "\r\n" + (head ? "" : "ok")
+            return FaultResponse(bytes: Array(text.utf8), after: closing ? .close : .keepAlive, isAnswer: true)
+        default:
+            break
+        }
+        if path.hasPrefix("/job/") {
+            // Polled: "running" until this path has been asked N times, then "done".
+            guard let ready = Int(path.dropFirst("/job/".count)), ready > 0 else {
+                return simple(status: 400, body: "expected /job/N with N > 0\n", closing: true)
+            }
+            let status = seen >= ready ? "done" : "running"
+            var response = simple(status: 200, body: "{\"job\": {\"status\": \"\(status)\", \"polls\": \(seen)}}",
+                                  closing: closing, omitBody: head)
+            response.bytes = Array(String(decoding: response.bytes, as: UTF8.self)
+                .replacingOccurrences(of: "text/plain", with: "application/json").utf8)
+            return response
+        }
         switch path {
         case "/ok":
             return simple(status: 200, body: "ok", closing: closing, omitBody: head)

@@ -161,6 +161,20 @@ void cc_response_parser_reset(cc_response_parser_t *parser, int head_request);
  * and returns 0 (complete) or -1 (failed). The parser keeps no pointer to `data`. Any thread. */
 long cc_response_parser_feed(cc_response_parser_t *parser, const uint8_t *data, size_t length);
 
+/* What an observed feed reports, for captures and checks: the final response's header section (not a
+ * 1xx's, not the trailers) as it arrives, from the first field line through the empty line that ends
+ * it, cut wherever the input was cut; and the body's bytes with any chunked framing removed. The
+ * pointers are into the caller's input and valid only during the call. */
+typedef struct cc_response_observer_s {
+    void (*headers)(void *context, const uint8_t *data, size_t length);
+    void (*body)(void *context, const uint8_t *data, size_t length);
+    void *context;
+} cc_response_observer_t;
+
+/* As cc_response_parser_feed, reporting to `observer` (not NULL) what it parses. Any thread. */
+long cc_response_parser_feed_observed(cc_response_parser_t *parser, const uint8_t *data, size_t length,
+                                      const cc_response_observer_t *observer);
+
 /* Tells the parser that the connection ended. Returns 1 when that completes the response (a body
  * delimited by the close, RFC 9112 6.3 item 8), 0 when the response is incomplete, -1 when the parser
  * had already failed. Any thread. */
@@ -324,6 +338,26 @@ typedef struct cc_check_spec_s {
     uint64_t max_duration_ns;          /* MAX_DURATION */
 } cc_check_spec_t;
 
+/* A request hook: code of the caller's, run on the worker thread just before a templated request is
+ * rendered, to set variables that the declarative forms cannot compute (a body signed with HMAC over
+ * other fields). It reads and sets the lane's variables through `hook` with cc_hook_get and cc_hook_set,
+ * and returns 0, or non-zero to fail the request (CC_FAIL_TEMPLATE, with the hook's words from
+ * cc_hook_fail). It must not block: it runs on the event loop of every user of its worker. `context` is
+ * the request spec's hook_context, which must outlive every engine using the plan. Worker threads. */
+typedef struct cc_hook_s cc_hook_t; /* opaque, valid only during the call */
+typedef int (*cc_request_hook_cb)(void *context, cc_hook_t *hook);
+
+/* The value of `variable` (a list: its newest): returns 0 and the bytes, valid until the next
+ * cc_hook_set, or -1 when it is unset. */
+int cc_hook_get(const cc_hook_t *hook, uint32_t variable, const uint8_t **value, size_t *length);
+/* Sets `variable` (a list: appends). Returns 0, or -1 when the value does not fit the variables. */
+int cc_hook_set(cc_hook_t *hook, uint32_t variable, const uint8_t *value, size_t length);
+/* The user's run-unique number (${user.id}) and the lane's ${iteration}. */
+uint64_t cc_hook_user_id(const cc_hook_t *hook);
+uint64_t cc_hook_iteration(const cc_hook_t *hook);
+/* Words for the sample's evidence when the hook fails the request (cut at CC_SAMPLE_EVIDENCE). */
+void cc_hook_fail(cc_hook_t *hook, const char *reason);
+
 /* One request: rendered once at compile time into the bytes sent on the wire (RFC 9112 3). The writer
  * adds Host (from the plan) unless a header names it, Content-Length when there is a body (or for
  * POST/PUT/PATCH with an empty one), User-Agent: cicada/CC_VERSION unless a header names it, and
@@ -346,6 +380,8 @@ typedef struct cc_request_spec_s {
     uint32_t capture_count;
     const cc_check_spec_t *checks;
     uint32_t check_count;
+    cc_request_hook_cb hook;       /* NULL, or run before each rendering (the request is then templated) */
+    void *hook_context;
 } cc_request_spec_t;
 
 typedef enum cc_wait_kind_e {
@@ -461,8 +497,31 @@ int cc_plan_compile(const cc_plan_spec_t *spec, cc_plan_t **out, char *error, si
 void cc_plan_free(cc_plan_t *plan);
 
 /* Returns the rendered bytes of request `index` and stores their length in *length, or NULL when the
- * index is out of range. The bytes belong to the plan. Any thread. */
+ * index is out of range or the request has templates (see cc_plan_render). The bytes belong to the
+ * plan. Any thread. */
 const uint8_t *cc_plan_request_bytes(const cc_plan_t *plan, uint32_t index, size_t *length);
+
+/* What cc_plan_render fills a request's slots with, as a user's state would. */
+typedef struct cc_render_input_s {
+    const char *const *values;     /* variable_count entries: a variable's value (a list's only item), or
+                                      NULL when it is unset; NULL: every variable is unset */
+    const uint32_t *value_lengths; /* their lengths */
+    uint64_t user_id;
+    uint64_t user_index;
+    uint64_t iteration;
+    uint64_t seed;                 /* for random slots (not 0) */
+    int32_t data_table;            /* the table ${row.x} reads, or -1 */
+    uint32_t data_row;
+} cc_render_input_t;
+
+/* Renders request `index` as a user with `input` would send it (a static request: its bytes), into
+ * `buffer`. Returns the length written, or -1 when it does not fit in `capacity`, or -2 when the request
+ * cannot be rendered (an unset variable, a value its place cannot hold, a missing data row), with the
+ * variable at fault in *variable (UINT32_MAX when none) and the words in `reason` (NUL-terminated, at
+ * most reason_size bytes). For tests and for showing what a template makes; not for the hot path (it
+ * allocates). Any thread. */
+long cc_plan_render(const cc_plan_t *plan, uint32_t index, const cc_render_input_t *input, uint8_t *buffer,
+                    size_t capacity, uint32_t *variable, char *reason, size_t reason_size);
 
 /* ---------------------------------------------------------------------------------------------------
  * The user state machine: what a simulated user (or one pipeline lane of it) does next, as a pure
@@ -479,16 +538,22 @@ typedef enum cc_user_state_e {
 
 typedef enum cc_user_event_kind_e {
     CC_EVENT_START = 0,        /* the user was spawned */
-    CC_EVENT_REQUEST_DONE = 1, /* the current request ended: see `failed` */
+    CC_EVENT_REQUEST_DONE = 1, /* the current request ended: see `failed` and `until_met` */
     CC_EVENT_TIMER = 2,        /* the wait timer fired */
-    CC_EVENT_RETIRE = 3,       /* stop after the current request, if any (to stop at once, the engine
-                                  retires the user, then ends its request as cancelled) */
+    CC_EVENT_RETIRE = 3,       /* stop after the current request, if any, running the class's on_stop
+                                  task first unless `now` (to stop at once, the engine retires the user
+                                  with `now`, then ends its request as cancelled) */
 } cc_user_event_kind_t;
 
 typedef struct cc_user_event_s {
     cc_user_event_kind_t kind;
-    uint64_t now_ns; /* monotonic time of the event */
-    uint8_t failed;  /* REQUEST_DONE: the request failed */
+    uint8_t failed;    /* REQUEST_DONE: the request failed */
+    uint8_t until_met; /* REQUEST_DONE: the request's `until` checks held (a repeat ends) */
+    uint8_t now;       /* RETIRE: no on_stop task */
+    uint64_t now_ns;   /* monotonic time of the event */
+    /* Whether a variable is set, for steps with a condition; NULL: every variable is unset. */
+    int (*variable_is_set)(const void *variables, uint32_t variable);
+    const void *variables;
 } cc_user_event_t;
 
 typedef enum cc_user_action_kind_e {
@@ -504,19 +569,31 @@ typedef struct cc_user_action_s {
     uint64_t wait_ns; /* WAIT */
 } cc_user_action_t;
 
-/* A user's state. A plain value of 40 bytes; the engine keeps one inline in each lane. */
+typedef enum cc_user_phase_e {
+    CC_PHASE_RUNNING = 0, /* on_start, then the tasks */
+    CC_PHASE_ON_STOP = 1, /* the class's on_stop task, after a retire */
+} cc_user_phase_t;
+
+/* A user's state. A plain value of 56 bytes; the engine keeps one inline in each lane. */
 typedef struct cc_user_machine_s {
     uint8_t state;           /* a cc_user_state_t */
-    uint8_t retiring;        /* stop after the current request */
+    uint8_t retiring;        /* stop after the current request (after on_stop, when there is one) */
     uint16_t ignored_events; /* events that made no sense in the state they came in (saturating); the
                                 engine sums them into cc_engine_counters_t.events_ignored, which a
                                 correct engine keeps at 0 */
     uint32_t user_class;     /* index of the user's class in the plan */
     uint32_t task;           /* current task index in the plan */
-    uint32_t step;           /* index of the current request within the task */
+    uint32_t step;           /* index of the current step within the task */
     uint64_t random;         /* private PRNG state (xorshift64*) */
     uint64_t intended_ns;    /* when the current request should have started */
     uint64_t task_start_ns;  /* when the current task started (for pacing) */
+    uint32_t attempt;        /* the current step's attempts before this one (a repeat) */
+    uint32_t iteration;      /* tasks begun before the current one (on_start and on_stop not counted) */
+    uint32_t tasks_begun;    /* private */
+    uint8_t phase;           /* a cc_user_phase_t */
+    uint8_t wait_for_;       /* private: what the armed timer resumes */
+    uint8_t no_on_stop_;     /* private */
+    uint8_t reserved_;
 } cc_user_machine_t;
 
 /* Prepares a user of class `user_class` whose random choices derive from `seed` (equal seeds give
@@ -525,9 +602,17 @@ void cc_user_machine_init(cc_user_machine_t *machine, uint32_t user_class, uint6
 
 /* Applies `event` to `machine` and writes the next action to *action. Any thread; the plan is only
  * read. An event that makes no sense in the current state changes nothing, returns NONE and is
- * counted in `ignored_events`. */
+ * counted in `ignored_events`.
+ *
+ * A task runs its steps in order: a request step sends its request (again, `repeat_every_ns` later,
+ * while its `until` checks do not hold and attempts remain), a wait step waits, a step whose condition
+ * is false is skipped, and a failed step ends the task unless it continues on failure. */
 void cc_user_machine_handle(cc_user_machine_t *machine, const cc_plan_t *plan,
                             const cc_user_event_t *event, cc_user_action_t *action);
+
+/* Returns 1 when the request in flight is its repeat step's last attempt: if its `until` checks do not
+ * hold, the repeat has run out and the request fails as CC_FAIL_CHECK. Any thread. */
+int cc_user_machine_last_attempt(const cc_user_machine_t *machine, const cc_plan_t *plan);
 
 /* ---------------------------------------------------------------------------------------------------
  * The connection state machine: one user's connection and the requests on it, as a pure value. It
@@ -795,6 +880,7 @@ typedef struct cc_engine_counters_s {
     uint64_t loop_lag_max_ns;   /* the largest event-loop lag since the last call (reset by reading) */
     uint64_t events_ignored;    /* events the user and connection machines ignored as out of place:
                                    a correct engine keeps this at 0 (tests assert it) */
+    uint64_t cookies_dropped;   /* cookies dropped, oldest first, from users' full jars */
 } cc_engine_counters_t;
 
 /* Fills *out. Control thread (it resets loop_lag_max_ns). */

@@ -634,7 +634,8 @@ uint64_t cc_clock_now_ns(void);
  *   access_token          a key of the top-level object
  *   data.items[0].id      keys and array indices, in any order
  *   items[*].id           [*]: any element of an array (the first under which the rest matches wins)
- *   ["odd.key"]['k']      quoted keys, for keys that are not bare; \" \' and \\ are their only escapes
+ *   ["odd.key"]['k']      quoted keys, for keys that are not bare; \" \' and \\ are their only escapes,
+ *                         and they hold no control characters
  *   $  $.a  $[0]          an optional leading $ names the whole document
  * A bare key is one or more letters, digits, '_', '-', '$' or bytes 0x80-0xFF; the first step may omit
  * its '.'. A bare key that is exactly "$" at the start is the root, so a key named "$" is written

@@ -1,34 +1,142 @@
 #!/usr/bin/env bash
-# Fuzzes the response parser with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer.
+# Fuzzes the core's parsers with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer, one
+# target after another.
 #
-#   fuzz/run.sh [SECONDS]     (default 60)
+#   fuzz/run.sh [SECONDS] [TARGET...]     (default 60 seconds per target, every target)
 #
-# Builds fuzz/out/fuzz_response_parser from fuzz_response_parser.c and the parser's C file, seeds a
-# working corpus (fuzz/corpus-run, git-ignored) from the committed seeds in fuzz/corpus, fuzzes for
-# SECONDS and writes crash, leak and timeout inputs to fuzz/out/ (git-ignored). Exits 0 when nothing was
-# found, 1 when libFuzzer found a failure, 2 when no usable clang was found.
+# The targets: response_parser (fuzz_response_parser.c, the HTTP response parser), json_matcher
+# (fuzz_json_matcher.c, JSON paths and the streaming JSON matcher against a reference parser) and
+# cookie_jar (fuzz_cookie_jar.c, the cookie jar's layout and header). Each is built as
+# fuzz/out/fuzz_TARGET, seeds a working corpus (fuzz/corpus-run/TARGET, git-ignored) from the committed
+# seeds in fuzz/corpus/TARGET, fuzzes for SECONDS and writes crash, leak and timeout inputs to fuzz/out/
+# as TARGET-crash-... (git-ignored). Exits 0 when nothing was found, 1 when libFuzzer found a failure
+# in any target (the others still run), 2 when no usable clang was found or the arguments are wrong.
 #
 # A clang with libFuzzer is looked for in $CLANG, the Swift toolchain (/opt/swift/usr/bin/clang) and
 # PATH. When none links -fsanitize=fuzzer, the seeds are replayed once under the sanitizers instead and
 # the script says so: that checks the seeds, it is not fuzzing.
 set -euo pipefail
 
+all_targets=(response_parser json_matcher cookie_jar)
+
 seconds="${1:-60}"
 case "$seconds" in
 '' | *[!0-9]*)
-    echo "usage: fuzz/run.sh [SECONDS]" >&2
+    echo "usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: ${all_targets[*]})" >&2
     exit 2
     ;;
 esac
+shift || true
+targets=("$@")
+[ "${#targets[@]}" -gt 0 ] || targets=("${all_targets[@]}")
+for target in "${targets[@]}"; do
+    case " ${all_targets[*]} " in
+    *" $target "*) ;;
+    *)
+        echo "fuzz/run.sh: unknown target '$target' (targets: ${all_targets[*]})" >&2
+        exit 2
+        ;;
+    esac
+done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 core="$root/Sources/CCicadaCore"
 out="$here/out"
-work_corpus="$here/corpus-run"
-mkdir -p "$out" "$work_corpus"
+mkdir -p "$out"
 
-sources=("$here/fuzz_response_parser.c" "$core/response_parser.c")
+# The C files each target is built from. fuzz_cookie_jar.c includes cookie_jar.c itself, to check the
+# arena's layout through its private helpers.
+target_sources() {
+    case "$1" in
+    response_parser) echo "$here/fuzz_response_parser.c $core/response_parser.c" ;;
+    json_matcher) echo "$here/fuzz_json_matcher.c $core/json_path.c $core/json_matcher.c" ;;
+    cookie_jar) echo "$here/fuzz_cookie_jar.c" ;;
+    esac
+}
+
+# Tokens that matter to each target, so that mutations reach the interesting states sooner.
+write_dictionary() {
+    case "$1" in
+    response_parser)
+        cat <<'EOF'
+"HTTP/1.1 "
+"HTTP/1.0 "
+"200 OK"
+"100 Continue"
+"101"
+"204"
+"304"
+"\x0d\x0a"
+"\x0d\x0a\x0d\x0a"
+"Content-Length: "
+"content-length:"
+"Transfer-Encoding: "
+"chunked"
+"Connection: "
+"close"
+"keep-alive"
+", "
+";"
+"0\x0d\x0a\x0d\x0a"
+"4611686018427387904"
+"4000000000000000"
+EOF
+        ;;
+    json_matcher)
+        cat <<'EOF'
+"{"
+"}"
+"["
+"]"
+":"
+","
+"\"a\":"
+"\"b\":"
+"\"x\":"
+"\"items\":"
+"\"id\":"
+"\"data\":"
+"\"name\":"
+"\"odd.key\":"
+"\"\xc3\xa9\":"
+"true"
+"false"
+"null"
+"-0.5e+10"
+"\\u00e9"
+"\\ud83d\\ude00"
+"\\ud83d"
+"\\"
+"\xef\xbb\xbf"
+"\xf0\x9f\x98\x80"
+"[*]"
+"[\""
+"\"]"
+EOF
+        ;;
+    cookie_jar)
+        cat <<'EOF'
+"; Path=/"
+"; Path=/a"
+"; Domain=example.com"
+"; Domain=.api.example.com"
+"; Max-Age=0"
+"; Max-Age=60"
+"; Expires=Sun, 06 Nov 1994 08:49:37 GMT"
+"; Expires=Sunday, 06-Nov-94 08:49:37 GMT"
+"; Expires=Sun Nov  6 08:49:37 1994"
+"; Secure"
+"; HttpOnly"
+"; SameSite=Lax"
+"session="
+"\x0a\x00"
+"\x0a\x10/a/b"
+EOF
+        ;;
+    esac
+}
+
 common_flags=(-std=c11 -g -O1 -Wall -Wextra -fno-omit-frame-pointer -I"$core/include")
 sanitizers="address,undefined"
 
@@ -82,70 +190,64 @@ int main(int argc, char **argv) {
     return 0;
 }
 EOF
-    built=0
-    for flags in "-fuse-ld=lld -fsanitize=$sanitizers" "-fsanitize=$sanitizers" ""; do
-        # shellcheck disable=SC2086 # the flags are meant to split
-        if "$cc" "${common_flags[@]}" $flags -fno-sanitize-recover=all "${sources[@]}" "$out/replay_main.c" \
-            -o "$out/replay_response_parser" 2>/dev/null; then
-            built=1
-            [ -n "$flags" ] || echo "fuzz/run.sh: the sanitizers do not link either; replaying without them." >&2
-            break
+    for target in "${targets[@]}"; do
+        built=0
+        for flags in "-fuse-ld=lld -fsanitize=$sanitizers" "-fsanitize=$sanitizers" ""; do
+            # shellcheck disable=SC2046,SC2086 # the flags and sources are meant to split
+            if "$cc" "${common_flags[@]}" $flags -fno-sanitize-recover=all $(target_sources "$target") \
+                "$out/replay_main.c" -o "$out/replay_$target" 2>/dev/null; then
+                built=1
+                [ -n "$flags" ] || echo "fuzz/run.sh: the sanitizers do not link either; replaying without them." >&2
+                break
+            fi
+        done
+        if [ "$built" -eq 0 ]; then
+            echo "fuzz/run.sh: the replay driver for $target does not build with $cc; nothing was run." >&2
+            exit 2
         fi
+        echo "fuzz/run.sh: $target"
+        "$out/replay_$target" "$here/corpus/$target"/*
     done
-    if [ "$built" -eq 0 ]; then
-        echo "fuzz/run.sh: the replay driver does not build with $cc; nothing was run." >&2
-        exit 2
-    fi
-    "$out/replay_response_parser" "$here"/corpus/*
     exit 0
 fi
 rm -f "$out/probe" "$out/probe.c"
 
-binary="$out/fuzz_response_parser"
-echo "fuzz/run.sh: building with $fuzz_clang $fuzz_linker"
-"$fuzz_clang" $fuzz_linker "${common_flags[@]}" -fsanitize=fuzzer,"$sanitizers" -fno-sanitize-recover=all \
-    "${sources[@]}" -o "$binary"
+count_artifacts() {
+    find "$out" -maxdepth 1 \( -name '*crash-*' -o -name '*leak-*' -o -name '*timeout-*' -o -name '*oom-*' \) | wc -l
+}
 
-# Tokens that matter to the parser, so that mutations reach the interesting states sooner.
-dict="$out/http.dict"
-cat >"$dict" <<'EOF'
-"HTTP/1.1 "
-"HTTP/1.0 "
-"200 OK"
-"100 Continue"
-"101"
-"204"
-"304"
-"\x0d\x0a"
-"\x0d\x0a\x0d\x0a"
-"Content-Length: "
-"content-length:"
-"Transfer-Encoding: "
-"chunked"
-"Connection: "
-"close"
-"keep-alive"
-", "
-";"
-"0\x0d\x0a\x0d\x0a"
-"4611686018427387904"
-"4000000000000000"
-EOF
+failed=()
+for target in "${targets[@]}"; do
+    binary="$out/fuzz_$target"
+    echo "fuzz/run.sh: building $target with $fuzz_clang $fuzz_linker"
+    # shellcheck disable=SC2046 # the sources are meant to split
+    "$fuzz_clang" $fuzz_linker "${common_flags[@]}" -fsanitize=fuzzer,"$sanitizers" -fno-sanitize-recover=all \
+        $(target_sources "$target") -o "$binary"
+    dict="$out/$target.dict"
+    write_dictionary "$target" >"$dict"
+    work_corpus="$here/corpus-run/$target"
+    mkdir -p "$work_corpus"
 
-# New inputs go to the working corpus (first directory); the committed seeds are only read.
-before="$(find "$out" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)"
-status=0
-"$binary" "$work_corpus" "$here/corpus" \
-    -max_total_time="$seconds" \
-    -dict="$dict" \
-    -max_len=4096 \
-    -timeout=10 \
-    -print_final_stats=1 \
-    -artifact_prefix="$out/" || status=$?
-after="$(find "$out" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)"
+    # New inputs go to the working corpus (first directory); the committed seeds are only read.
+    before="$(count_artifacts)"
+    status=0
+    "$binary" "$work_corpus" "$here/corpus/$target" \
+        -max_total_time="$seconds" \
+        -dict="$dict" \
+        -max_len=4096 \
+        -timeout=10 \
+        -print_final_stats=1 \
+        -artifact_prefix="$out/$target-" || status=$?
+    after="$(count_artifacts)"
 
-if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
-    echo "fuzz/run.sh: libFuzzer found a failure (exit $status); inputs are in $out/" >&2
+    if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
+        echo "fuzz/run.sh: libFuzzer found a failure in $target (exit $status); inputs are in $out/" >&2
+        failed+=("$target")
+    fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "fuzz/run.sh: failures in: ${failed[*]}" >&2
     exit 1
 fi
-echo "fuzz/run.sh: no failure in ${seconds}s"
+echo "fuzz/run.sh: no failure in ${seconds}s for each of: ${targets[*]}"

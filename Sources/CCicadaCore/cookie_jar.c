@@ -639,8 +639,8 @@ size_t cc_cookie_jar_header(cc_cookie_jar_t *jar, const uint8_t *path, size_t pa
         }
         offset += cc__entry_size(&c);
     }
-    if (total == 0 || total > capacity) {
-        return total;
+    if (total == 0 || total > capacity || out == NULL) {
+        return total; /* a NULL buffer only asks for the length */
     }
     uint8_t *w = out;
     for (uint32_t offset = 0; offset < jar->used;) {

@@ -79,7 +79,7 @@ static const char *const cc__literals[3] = {"true", "false", "null"};
 static const uint8_t cc__literal_lengths[3] = {4, 5, 4};
 static const uint8_t cc__literal_kinds[3] = {CC_JSON_KIND_TRUE, CC_JSON_KIND_FALSE, CC_JSON_KIND_NULL};
 
-/* Bytes a string may hold that need no attention: printable ASCII but '"' and '\'. Runs of them are
+/* Bytes a string may hold that need no attention: 0x20-0x7F but '"' and '\'. Runs of them are
  * most of a document and go through in bulk. */
 static const uint8_t cc__plain[256] = {
     [' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,

@@ -7,9 +7,11 @@
  *   bare   = 1*( ALPHA / DIGIT / "_" / "-" / "$" / %x80-FF )
  *   index  = "0" / %x31-39 *DIGIT              (at most CC_JSON_PATH_MAX_INDEX)
  *   quoted = DQUOTE *( char / "\" ( DQUOTE / "'" / "\" ) ) DQUOTE, or the same with "'"
+ *   char   = any byte but the quote, "\" and the control characters %x00-1F / %x7F
  * It is the part of JSONPath (RFC 9535) that names one position, plus the bare first key that a check
  * in a scenario file reads best with ("access_token"). Whitespace is not allowed anywhere: a path is
- * short, and a space in one is more likely a typo than a key.
+ * short, and a space in one is more likely a typo than a key. Control characters are refused even
+ * quoted: a path is text from a scenario file, and its canonical text goes into messages.
  */
 #include "cicada_core.h"
 
@@ -148,6 +150,9 @@ int cc_json_path_compile(const char *text, size_t length, cc_json_path_t *out, s
                 if (b == quote) {
                     i++;
                     break;
+                }
+                if (b < 0x20 || b == 0x7F) {
+                    return cc__path_fail(out, error_offset, reason, i, "a quoted key may not hold control characters");
                 }
                 if (b == '\\') {
                     if (i + 1 == length) {

@@ -906,7 +906,8 @@ uint64_t cc_clock_now_ns(void);
  *   access_token          a key of the top-level object
  *   data.items[0].id      keys and array indices, in any order
  *   items[*].id           [*]: any element of an array (the first under which the rest matches wins)
- *   ["odd.key"]['k']      quoted keys, for keys that are not bare; \" \' and \\ are their only escapes
+ *   ["odd.key"]['k']      quoted keys, for keys that are not bare; \" \' and \\ are their only escapes,
+ *                         and they hold no control characters
  *   $  $.a  $[0]          an optional leading $ names the whole document
  * A bare key is one or more letters, digits, '_', '-', '$' or bytes 0x80-0xFF; the first step may omit
  * its '.'. A bare key that is exactly "$" at the start is the root, so a key named "$" is written
@@ -944,7 +945,8 @@ typedef struct cc_json_path_s {
 } cc_json_path_t;
 
 /* Compiles `length` bytes of `text` (not necessarily NUL-terminated) into *out. Returns 0, or CC_EINVAL
- * with *error_offset set to the offset of the byte at fault (`length` when the text ended too early) and
+ * with *error_offset set to the offset of the byte at fault (`length` when the text ends where more was
+ * expected, the opening quote of an unterminated quoted key, the step that is one too many) and
  * *reason to a static sentence ("expected a key after '.'", "index too large", "too many steps (at most
  * 16)"); either pointer may be NULL. *out is fully written either way (an empty path on failure). Keeps
  * no pointer to `text`. Any thread. */
@@ -1123,7 +1125,8 @@ typedef struct cc_cookie_jar_s {
     uint32_t capacity; /* the arena's size in bytes */
     uint32_t used;     /* bytes of it the entries take, from its start */
     uint32_t count;    /* cookies in the jar, expired ones not yet purged included */
-    uint32_t dropped;  /* cookies dropped, oldest first, to make room for newer ones */
+    uint32_t dropped;  /* cookies dropped to make room for others, those set longest ago first
+                          (expired cookies that were purged are not counted) */
     uint64_t stores_;  /* private: cookies stored so far, which orders them by age */
 } cc_cookie_jar_t;
 
@@ -1132,9 +1135,10 @@ typedef struct cc_cookie_jar_s {
 void cc_cookie_jar_init(cc_cookie_jar_t *jar, uint8_t *arena, uint32_t capacity);
 
 /* Parses one Set-Cookie field value (RFC 6265 5.2) received from `host` (the target's name or address
- * as in its URL, without port; NUL-terminated; compared case-insensitively) for a request to
- * `request_path` (its path, a query after '?' is ignored), at `now_s` seconds since the epoch, over a
- * secure channel (https) when `secure_channel` is 1, and applies it (RFC 6265 5.3):
+ * as in its URL, without port; NUL-terminated; compared case-insensitively; empty or over 255 bytes
+ * refuses every cookie) for a request to `request_path` (its path; a query after '?' is ignored), at
+ * `now_s` seconds since the epoch, over a secure channel (https) when `secure_channel` is 1, and applies
+ * it (RFC 6265 5.3):
  * - Domain must domain-match the host (RFC 6265 5.1.3; an IP address only equals), or the cookie is
  *   REFUSED; without Domain, the cookie is host-only. A leading '.' is ignored.
  * - Path defaults to the request path's directory (RFC 6265 5.1.4) when absent or not starting with '/'.
@@ -1143,20 +1147,22 @@ void cc_cookie_jar_init(cc_cookie_jar_t *jar, uint8_t *arena, uint32_t capacity)
  *   `now_s` deletes the cookie with the same name, domain and path: DELETED, whether or not there was
  *   one. Secure is kept; HttpOnly, SameSite and unknown attributes are ignored.
  * - A Secure cookie over a channel that is not secure is REFUSED (RFC 6265bis 5.6 step 14).
- * - The cookie replaces one with the same name, domain and path. When the arena has no room, expired
- *   cookies go first, then the cookies stored longest ago, each counted in `dropped`. A cookie that
- *   cannot fit even in an empty arena, or whose name and value pass CC_COOKIE_MAX_NAME_VALUE, is
- *   TOO_LARGE, and the jar is left as it was.
+ * - The cookie replaces one with the same name, domain and path. Expired cookies are purged first;
+ *   when the arena still has no room, the cookies stored longest ago are dropped, each counted in
+ *   `dropped`. A cookie that cannot fit even in an empty arena, or whose name and value pass
+ *   CC_COOKIE_MAX_NAME_VALUE, is TOO_LARGE.
+ * - A MALFORMED, REFUSED or TOO_LARGE cookie leaves the jar as it was, unpurged.
  * Returns a cc_cookie_result_t. Copies what it keeps; keeps no pointer to its arguments. Any thread. */
 int cc_cookie_jar_store(cc_cookie_jar_t *jar, const uint8_t *set_cookie, size_t length, const char *host,
                         const uint8_t *request_path, size_t path_length, int64_t now_s, int secure_channel);
 
-/* Writes the Cookie header value for a request to `path` (a query after '?' is ignored) at `now_s`:
- * the cookies whose path path-matches it (RFC 6265 5.1.4), that have not expired and, when
- * `secure_channel` is 0, are not Secure, as "name=value" joined by "; ", longer paths first, then
- * earlier created first (RFC 6265 5.4). Purges the expired cookies it meets. Returns the value's length
+/* Writes the Cookie header value for a request to `path` (a query after '?' is ignored; an empty path
+ * is "/") at `now_s`: the cookies whose path path-matches it (RFC 6265 5.1.4), that have not expired
+ * and, when `secure_channel` is 0, are not Secure, as "name=value" joined by "; ", longer paths first,
+ * then earlier created first (RFC 6265 5.4). Purges the expired cookies first. Returns the value's length
  * (no NUL is written): 0 when no cookie applies, and when the length is more than `capacity`, nothing is
- * written to `out` and the caller may call again with at least that many bytes. Any thread. */
+ * written to `out` and the caller may call again with at least that many bytes (a NULL `out` only asks
+ * for the length). Any thread. */
 size_t cc_cookie_jar_header(cc_cookie_jar_t *jar, const uint8_t *path, size_t path_length, int64_t now_s,
                             int secure_channel, uint8_t *out, size_t capacity);
 
@@ -1164,7 +1170,8 @@ size_t cc_cookie_jar_header(cc_cookie_jar_t *jar, const uint8_t *path, size_t pa
  * up to the first ';', split at the first '=', spaces and tabs trimmed; quotes around the value are
  * kept, as they are sent back), for capturing one cookie from a response. Returns 0 with the offsets and
  * lengths into `set_cookie` stored, or CC_EINVAL when the pair has no '=', its name is empty, or the
- * value holds a control character other than tab. Any thread. */
+ * pair holds a control character other than tab (cc_cookie_jar_store refuses one anywhere in the
+ * value, attributes included). Any thread. */
 int cc_cookie_parse_pair(const uint8_t *set_cookie, size_t length, size_t *name_offset, size_t *name_length,
                          size_t *value_offset, size_t *value_length);
 

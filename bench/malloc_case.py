@@ -15,22 +15,27 @@ from runner import Runner
 
 def run_malloc_case(opts, runner: Runner, cicada: str) -> list:
     """Two Cicada runs of case 1 of different lengths under the counter: (m2 − m1) / (r2 − r1); over
-    plain HTTP, and over HTTPS when the bench's nginx serves TLS."""
+    plain HTTP, over HTTPS when the bench's nginx serves TLS, and for case 8's scenario (a templated
+    request with a JSON capture and a check)."""
     so = build_malloc_counter()
     case = Case("malloc", "mallocs per request", "", 0, "throughput", [])
-    variants = [("HTTP", False)] + ([("HTTPS", True)] if runner.nginx.tls else [])
+    variants = [("HTTP", False, "url")] + ([("HTTPS", True, "url")] if runner.nginx.tls else [])
+    variants.append(("HTTP, template + capture + check", False, "templated.yaml"))
     lines = ["Cicada, case 1 (50 users, no wait, one thread) run twice under bench/malloc_counter "
              "(LD_PRELOAD; counts malloc/calloc/realloc/memalign calls on threads named `cc-worker*`), "
-             "over " + " and ".join(name for name, _ in variants) + ".", "",
+             "over " + " and ".join(name for name, _, _ in variants) + " (case 8's scenario, "
+             "bench/scenarios/templated.yaml, for the last).", "",
              "| protocol | run | requests | worker mallocs |", "|---|---|---:|---:|"]
     verdicts = []
     # Fixed lengths (--duration does not apply): the difference between the runs is what is measured.
     short, long = (2, 5) if opts.smoke else (3, 8)
-    for name, tls in variants:
-        gen = Generator("cicada", f"Cicada (malloc counter, {name})", cicada_argv("url"), parse_cicada, tls=tls)
+    for name, tls, target in variants:
+        gen = Generator("cicada", f"Cicada (malloc counter, {name})", cicada_argv(target), parse_cicada, tls=tls,
+                        path="/api" if target != "url" else "/")
         results = []
         for secs in (short, long):
-            counter_out = runner.run_dir / f"malloc-{name.lower()}-{secs}s.txt"
+            slug = "".join(c if c.isalnum() else "-" for c in name.lower())
+            counter_out = runner.run_dir / f"malloc-{slug}-{secs}s.txt"
             counter_out.unlink(missing_ok=True)
             log(f"  malloc counter: Cicada over {name}, {secs} s")
             m = runner.run(case, gen, 1, duration=secs,

@@ -14,7 +14,7 @@ final class RunDriver {
     init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
         self.configuration = configuration
-        self.statistics = RunStatistics(endpoints: engine.plan.endpoints)
+        self.statistics = RunStatistics(endpoints: engine.plan.endpoints, failureNames: engine.plan.failureNames)
         self.alive = engine.plan.userClassNames.map { _ in 0 }
     }
 

@@ -60,19 +60,7 @@ extension ScenarioReader {
             case .null, .bool, .int, .float:
                 text(try renderJSON(node))
             default:
-                let value = try template(node, scalar.string)
-                text("\"")
-                for piece in value.pieces {
-                    switch piece {
-                    case .text(let t):
-                        var out = ""
-                        appendJSONString(t, to: &out)
-                        text(String(out.dropFirst().dropLast()))
-                    case .slot(let slot, let filter):
-                        pieces.append(.slot(slot, filter == .none ? .json : filter))
-                    }
-                }
-                text("\"")
+                pieces += jsonStringPieces(try template(node, scalar.string))
             }
         }
     }
@@ -85,14 +73,7 @@ extension ScenarioReader {
             guard case .scalar(let scalar) = entry.value else {
                 throw error(entry.value, "expected the value of form field '\(entry.key)' as text, got \(describe(entry.value))")
             }
-            pieces.append(.text((index > 0 ? "&" : "") + Template.percentEncoded(entry.key) + "="))
-            let value = try template(entry.value, scalar.string)
-            for piece in value.pieces {
-                switch piece {
-                case .text(let t): pieces.append(.text(Template.percentEncoded(t)))
-                case .slot(let slot, _): pieces.append(.slot(slot, .url))
-                }
-            }
+            pieces += formFieldPieces(entry.key, try template(entry.value, scalar.string), first: index == 0)
         }
         return Template(pieces: pieces).normalized
     }
@@ -379,4 +360,35 @@ public func parseByteSize(_ text: String) throws -> Int {
         break
     }
     throw InputError("expected a size from 1 byte to 64MiB, such as 1000, 256KiB or 1MiB, got '\(text.escapedForMessage)'")
+}
+
+/// A JSON string whose text is `value`: quotes around, text escaped now (RFC 8259 §7), slots with the
+/// `|json` filter unless they name one.
+func jsonStringPieces(_ value: Template) -> [Template.Piece] {
+    var pieces: [Template.Piece] = [.text("\"")]
+    for piece in value.pieces {
+        switch piece {
+        case .text(let t):
+            var out = ""
+            appendJSONString(t, to: &out)
+            pieces.append(.text(String(out.dropFirst().dropLast())))
+        case .slot(let slot, let filter):
+            pieces.append(.slot(slot, filter == .none ? .json : filter))
+        }
+    }
+    pieces.append(.text("\""))
+    return pieces
+}
+
+/// One `name=value` of an `application/x-www-form-urlencoded` body: the name and text percent-encoded
+/// now, slots with the `|url` filter.
+func formFieldPieces(_ name: String, _ value: Template, first: Bool) -> [Template.Piece] {
+    var pieces: [Template.Piece] = [.text((first ? "" : "&") + Template.percentEncoded(name) + "=")]
+    for piece in value.pieces {
+        switch piece {
+        case .text(let t): pieces.append(.text(Template.percentEncoded(t)))
+        case .slot(let slot, _): pieces.append(.slot(slot, .url))
+        }
+    }
+    return pieces
 }

@@ -254,7 +254,7 @@ extension ScenarioReader {
             try at(pathNode) { try JSONPath.check(path) }
             let tests = ["equals", "exists", "matches"].filter(json.has)
             guard let test = tests.first else {
-                throw error(value, "the json check of '\(path)' says nothing about it; expected one of equals, exists, matches")
+                throw error(value, "the json check of '\(path)' has no test; expected one of equals, exists, matches")
             }
             if tests.count > 1, let second = json.keyNode(tests[1]) {
                 throw error(second, "a json check has one test, but this one has '\(tests[0])' and '\(tests[1])'; "

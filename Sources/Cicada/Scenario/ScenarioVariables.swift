@@ -76,8 +76,8 @@ struct ClassVariables {
 
     private func checkSet(_ name: String, as written: String) throws {
         guard captured[name] == nil else { return }
-        let hint = closestName(to: name, in: Array(captured.keys).sorted()).map { " did you mean '\($0)'?" } ?? ""
-        throw InputError("\(written) is used but never set in user class '\(className)':\(hint) no capture of the class "
+        let hint = closestName(to: name, in: Array(captured.keys).sorted()).map { " (did you mean '\($0)'?)" } ?? ""
+        throw InputError("\(written) is used but never set in user class '\(className)'\(hint): no capture of the class "
             + "sets '\(name)'; expected a capture such as {var: \(name), json: \(name)} on a request of the class, "
             + "a data column (${row.NAME}) or a built-in (${user.id}, ${user.index}, ${iteration}, ${uuid}, "
             + "${time.unix}, ${random.int(1, 100)})")

@@ -296,17 +296,17 @@ private struct PlanBuilder {
                 plan.dataFiles.append(data.file)
             }
             for task in userClass.tasks {
-                try located("\(at), task '\(task.name)'") {
+                try located("\(at): task '\(task.name)'") {
                     try add(task, weight: task.weight, userClass: userClass, usesSteps: usesSteps, into: &plan)
                 }
             }
             if let onStart = userClass.onStart {
                 spec.onStartTask = Int32(plan.tasks.count)
-                try located("\(at), on_start") { try add(onStart, weight: 0, userClass: userClass, usesSteps: usesSteps, into: &plan) }
+                try located("\(at): on_start") { try add(onStart, weight: 0, userClass: userClass, usesSteps: usesSteps, into: &plan) }
             }
             if let onStop = userClass.onStop {
                 spec.onStopTask = Int32(plan.tasks.count)
-                try located("\(at), on_stop") { try add(onStop, weight: 0, userClass: userClass, usesSteps: usesSteps, into: &plan) }
+                try located("\(at): on_stop") { try add(onStop, weight: 0, userClass: userClass, usesSteps: usesSteps, into: &plan) }
             }
             plan.classes.append(spec)
         }

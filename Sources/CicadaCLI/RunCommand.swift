@@ -174,6 +174,11 @@ struct RunCommand: ParsableCommand {
             errors.write("warning: TLS certificate verification is OFF: any certificate is accepted\n")
         }
         raiseOpenFileLimit(users: users, warnings: errors)
+        let shares = distributeUsers(total: users, weights: rebased.userClasses.map(\.weight),
+                                     fixedCounts: rebased.userClasses.map(\.fixedCount))
+        for (index, userClass) in rebased.userClasses.enumerated() {
+            if let warning = ScenarioSummary.dataWarning(userClass, users: shares[index]) { errors.write("warning: \(warning)\n") }
+        }
         let reporter = ConsoleReporter(output: console)
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }

@@ -49,6 +49,14 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("  A: 3 users (100.0%), weight 1, wait constant(0), data \(directory.path)/users.csv (round_robin)"),
                       run.stdout)
         XCTAssertTrue(run.stdout.hasPrefix("\(file): valid\n"), run.stdout)
+        XCTAssertFalse(run.stdout.contains("warning"), run.stdout)
+        // per_user rows run out past the third user: said before the run.
+        try "users:\n  - name: A\n    data: {file: users.csv}\n    tasks: [{path: \"/u/${row.username}\"}]\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let short = try CicadaBinary.command(["validate", file, "-u", "5"])
+        XCTAssertEqual(short.exitCode, 0, short.stderr)
+        XCTAssertTrue(short.stdout.contains("    warning: 5 users of A but 3 rows in \(directory.path)/users.csv (per_user): "
+            + "2 will fail their start; add rows, or set recycle: true or another mode\n"), short.stdout)
     }
 
     func testAnInvalidScenarioExitsTwoWithTheLoadersMessage() throws {

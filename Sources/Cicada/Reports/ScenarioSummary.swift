@@ -20,6 +20,7 @@ public enum ScenarioSummary {
             if !userClass.cookies { head += ", no cookies" }
             if let data = userClass.data { head += ", data \(data.file) (\(data.mode.rawValue)\(data.recycle ? ", recycled" : ""))" }
             lines.append(head)
+            if let warning = dataWarning(userClass, users: counts[index]) { lines.append("    warning: " + warning) }
             let taskWeights = userClass.tasks.reduce(0) { $0 + $1.weight }
             func task(_ title: String, _ task: UserTask) {
                 lines.append("    \(title)")
@@ -58,6 +59,14 @@ public enum ScenarioSummary {
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.1f%%", value) }
+
+    /// With `per_user` rows and no `recycle`, the users past the last row fail their start: say so before
+    /// the run.
+    public static func dataWarning(_ userClass: UserClass, users: Int) -> String? {
+        guard let data = userClass.data, data.mode == .perUser, !data.recycle, users > data.table.rows.count else { return nil }
+        return "\(users) users of \(userClass.name) but \(data.table.rows.count) rows in \(data.file) (per_user): "
+            + "\(users - data.table.rows.count) will fail their start; add rows, or set recycle: true or another mode"
+    }
 
     /// A request in lines: the request line, then headers with slots, the body, captures and checks.
     static func describe(_ request: RequestTemplate) -> [String] {

@@ -109,6 +109,9 @@ extension UserClass {
 
 /// A task of a user class: requests (and waits) in order, picked by `weight`.
 ///
+/// In a file that imports Cicada, `Task` is this type: Swift's concurrency task is `_Concurrency.Task`
+/// there (or a task made in a file that does not import Cicada).
+///
 /// ```swift
 /// Task("api_batch_process", weight: 2) {
 ///     Request.post("/api/v1/batch", json: ["audio_urls": ["https://x/1.wav"]]).capture("job_id", json: "job_id")

@@ -31,7 +31,8 @@ public struct PlanSpecification: Sendable, Equatable {
     /// The multipart boundary of the plan, when a request has a multipart body.
     public var multipartBoundary: String?
 
-    /// One piece of a template: text or a slot (`cc_piece_spec_t`).
+    /// One piece of a template: text or a slot (`cc_piece_spec_t`): `kind` a `cc_piece_kind_t`,
+    /// `encoding` a `cc_encoding_t`, `variable` a variable's index (or a data column's).
     public struct Piece: Sendable, Equatable {
         public var kind: UInt8
         public var encoding: UInt8 = 0
@@ -42,6 +43,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var choices: [String] = []
     }
 
+    /// A header line (`cc_header_spec_t`).
     public struct HeaderSpec: Sendable, Equatable {
         public var name: String
         /// The value, or the template's description when ``template`` is set.
@@ -49,6 +51,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var template: [Piece]?
     }
 
+    /// A capture (`cc_capture_spec_t`): `source` a `cc_capture_source_t`, `variable` the variable's index.
     public struct CaptureSpec: Sendable, Equatable {
         public var source: UInt8
         public var optional: Bool
@@ -57,6 +60,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var defaultValue: String?
     }
 
+    /// A check (`cc_check_spec_t`): `kind` a `cc_check_kind_t`; `until` marks a repeat's condition.
     public struct CheckSpec: Sendable, Equatable {
         public var kind: UInt8
         public var until: Bool
@@ -66,6 +70,8 @@ public struct PlanSpecification: Sendable, Equatable {
         public var maxDurationNanoseconds: UInt64 = 0
     }
 
+    /// A request (`cc_request_spec_t`); its captures and checks start at plan-wide indices
+    /// ``firstCapture`` and ``firstCheck``, which failures report.
     public struct RequestSpec: Sendable, Equatable {
         public var method: String
         /// The target, or (with ``targetTemplate``) the template's description, for a core that renders
@@ -84,6 +90,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var checks: [CheckSpec]
     }
 
+    /// A task (`cc_task_spec_t`): a range of requests, and of steps when the plan has steps.
     public struct TaskSpec: Sendable, Equatable {
         public var name: String
         public var firstRequest: UInt32
@@ -93,6 +100,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var stepCount: UInt32
     }
 
+    /// A step (`cc_step_spec_t`): `kind` a `cc_step_kind_t`, `when` a `cc_step_when_t`.
     public struct StepSpec: Sendable, Equatable {
         public var kind: UInt8
         public var when: UInt8
@@ -104,6 +112,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var repeatEveryNanoseconds: UInt64
     }
 
+    /// A user class (`cc_user_class_spec_t`), with the weight and fixed count the runner reads.
     public struct ClassSpec: Sendable, Equatable {
         public var name: String
         public var weight: Int
@@ -119,6 +128,7 @@ public struct PlanSpecification: Sendable, Equatable {
         public var cookies: Bool
     }
 
+    /// A variable (`cc_variable_spec_t`): `listMax` 0 for one value, N for a list of the newest N.
     public struct VariableSpec: Sendable, Equatable {
         public var name: String
         public var listMax: UInt32

@@ -735,11 +735,16 @@ final class ScenarioTests: XCTestCase {
     /// Every prefix of the examples is read to a scenario or to a ScenarioError inside the text, never
     /// a crash or another error: a file cut anywhere still gets a placed message.
     func testEveryPrefixOfTheExamplesFailsCleanly() throws {
-        for example in ["audio-api.yaml", "https.yaml"] {
+        // samplemind.yaml is cut only before the characters where the scenario language's values start or
+        // end (slots, flow collections, keys, line ends): every character of it takes longer than the rest.
+        let cuts: Set<Character> = ["\n", "$", "{", "}", "[", "]", ":", ",", "(", "|", "'", "\""]
+        for example in ["audio-api.yaml", "https.yaml", "samplemind.yaml"] {
             let text = try String(contentsOfFile: Self.examples + "/" + example, encoding: .utf8)
             let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
             var index = text.startIndex
             while index < text.endIndex {
+                defer { index = text.index(after: index) }
+                if example == "samplemind.yaml", !cuts.contains(text[index]) { continue }
                 let prefix = String(text[..<index])
                 do {
                     _ = try Scenario.parse(yaml: prefix, file: "cut.yaml")
@@ -749,7 +754,6 @@ final class ScenarioTests: XCTestCase {
                 } catch {
                     XCTFail("\(example) cut at \(prefix.count): \(error)")
                 }
-                index = text.index(after: index)
             }
         }
     }

@@ -17,6 +17,8 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "A scenario file or an http:// URL.")
     var target: String
 
+    @OptionGroup var selection: ClassSelectionOptions
+
     // Each number is read through SettingBounds, as the scenario file's are, so that both accept the same
     // values. `.unconditional` hands "-5" to the check, which says what is wrong with it, instead of
     // taking it for an option and reporting a missing value.
@@ -124,16 +126,20 @@ struct RunCommand: ParsableCommand {
         if !isURL, wait != nil || method != nil || !headers.isEmpty || body != nil {
             throw SetupError("--wait, -X, -H and -d apply to URL runs; a scenario file sets them per request")
         }
+        if isURL, selection.isSelecting {
+            throw SetupError("user classes and --tags choose among a scenario file's classes and tasks; a URL run has one")
+        }
+        let selected = try selection.apply(to: scenario)
 
-        let baseURL = try url(host ?? scenario.host, what: "host", base: true)
-        let defaults = scenario.run
+        let baseURL = try url(host ?? selected.host, what: "host", base: true)
+        let defaults = selected.run
         let users = self.users ?? defaults.users ?? 1
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
         let runTime = self.runTime ?? defaults.runTime
         let requestTimeout = timeout ?? defaults.timeout ?? 60
         let connectTimeout = self.connectTimeout ?? defaults.connectTimeout ?? 5
         let stopTimeout = self.stopTimeout ?? 10
-        let tls = try baseURL.scheme == .https ? tlsSettings(scenario.tls) : nil
+        let tls = try baseURL.scheme == .https ? tlsSettings(selected.tls) : nil
         if baseURL.scheme == .http, insecure || caFile != nil || certFile != nil || keyFile != nil || tlsMin != nil
             || tlsMax != nil || noTLSResume || tlsServerName != nil {
             throw SetupError("TLS options were given but the target \(baseURL) is plain http://")
@@ -144,7 +150,7 @@ struct RunCommand: ParsableCommand {
             do { return try ReportFile(path: path) } catch { throw SetupError("--json: \(error)") }
         }
 
-        let rebased = scenario.rebased(onto: baseURL)
+        let rebased = selected.rebased(onto: baseURL)
         let run: LoadRun
         do {
             let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
@@ -168,6 +174,11 @@ struct RunCommand: ParsableCommand {
             errors.write("warning: TLS certificate verification is OFF: any certificate is accepted\n")
         }
         raiseOpenFileLimit(users: users, warnings: errors)
+        let shares = distributeUsers(total: users, weights: rebased.userClasses.map(\.weight),
+                                     fixedCounts: rebased.userClasses.map(\.fixedCount))
+        for (index, userClass) in rebased.userClasses.enumerated() {
+            if let warning = ScenarioSummary.dataWarning(userClass, users: shares[index]) { errors.write("warning: \(warning)\n") }
+        }
         let reporter = ConsoleReporter(output: console)
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }

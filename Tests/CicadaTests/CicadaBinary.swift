@@ -71,6 +71,28 @@ enum CicadaBinary {
                          summary: summary)
     }
 
+    /// Runs `cicada ARGS` (any subcommand), waits at most `timeout` seconds, and returns what it printed.
+    static func command(_ arguments: [String], timeout: TimeInterval = 60, file: StaticString = #filePath,
+                        line: UInt = #line) throws -> CicadaRun {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = directory.appendingPathComponent("stdout")
+        let err = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        waitForExit(process, timeout: timeout, "cicada \(arguments.joined(separator: " ")) finishes", file: file, line: line)
+        return CicadaRun(exitCode: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
     /// Waits for `process` to exit; after `timeout` seconds, a guard against a hang, it fails the test with
     /// `expectation` and terminates the process.
     static func waitForExit(_ process: Process, timeout: TimeInterval, _ expectation: String,

@@ -12,15 +12,35 @@ public struct Endpoint: Hashable, Sendable {
     }
 }
 
-/// A scenario compiled into the core's plan: the rendered request bytes, the task tables and the
-/// endpoints that samples refer to by index. Immutable; owns the C plan and frees it on deinit.
+/// A scenario compiled into the core's plan: the request bytes and templates, the task, step and class
+/// tables, and the names of what samples refer to by index (endpoints, checks, captures, variables).
+/// Immutable; owns the C plan and frees it on deinit.
 public final class CompiledPlan: @unchecked Sendable {
+    /// The plan as it was handed to the core, with ``PlanSpecification/canonicalDescription``.
+    public let specification: PlanSpecification
     /// The endpoints, indexed as in samples.
     public let endpoints: [Endpoint]
     /// The user classes, in the order the core knows them.
     public let userClassNames: [String]
     /// The user classes' weights, in the same order.
     public let userClassWeights: [Int]
+    /// The user classes' `fixed_count`s, in the same order; `nil` for a class shared by weight.
+    public let userClassFixedCounts: [Int?]
+    /// Each check in words, indexed as a `check` failure's detail: `check json status == "done"`.
+    public var checkDescriptions: [String] { specification.checkDescriptions }
+    /// Each capture's failure in words, indexed as a `capture` failure's detail:
+    /// `capture 'token' found nothing at json access_token`.
+    public var captureDescriptions: [String] { specification.captureDescriptions }
+    /// The variables' names, indexed as a `template` failure's detail.
+    public var variableNames: [String] { specification.variables.map(\.name) }
+    /// The words for the failures of this plan's samples.
+    public var failureNames: FailureNames {
+        let checks = specification.requests.flatMap { request in request.checks.enumerated().map { (request.firstCheck + $0.offset, $0.element) } }
+        return FailureNames(checks: checkDescriptions, captures: captureDescriptions, variables: variableNames,
+                            dataFiles: specification.dataFiles,
+                            statusChecks: Set(checks.filter { $0.1.kind == UInt8(CC_CHECK_STATUS.rawValue) }.map(\.0)),
+                            durationChecks: Set(checks.filter { $0.1.kind == UInt8(CC_CHECK_MAX_DURATION.rawValue) }.map(\.0)))
+    }
     let handle: OpaquePointer
 
     /// Compiles `scenario` for a target whose Host header is `hostHeader`.
@@ -29,97 +49,37 @@ public final class CompiledPlan: @unchecked Sendable {
     /// core's 32- and 64-bit fields: a scenario built in code without ``Scenario/validate()`` gets an error,
     /// not a trap or a value cut short.
     /// - Throws: `CicadaError` naming the request, header or class the core rejected.
-    public init(scenario: Scenario, hostHeader: String) throws {
-        let strings = CStringArena()
-        var endpointIndex: [Endpoint: UInt32] = [:]
-        var endpoints: [Endpoint] = []
-        var requestSpecs: [cc_request_spec_t] = []
-        var taskSpecs: [cc_task_spec_t] = []
-        var classSpecs: [cc_user_class_spec_t] = []
-        var planBytes = 0
-
-        func addRequest(_ request: RequestTemplate) throws {
-            try SettingBounds.checkBody(request)
-            try SettingBounds.count(request, into: &planBytes)
-            let name = request.endpointName
-            let endpoint = Endpoint(method: request.method, name: name)
-            let index: UInt32
-            if let known = endpointIndex[endpoint] {
-                index = known
-            } else {
-                index = UInt32(endpoints.count)
-                endpointIndex[endpoint] = index
-                endpoints.append(endpoint)
-            }
-            var spec = cc_request_spec_t()
-            spec.method = strings.copy(request.method)
-            spec.target = strings.copy(request.path)
-            let headers = strings.headers(request.headers)
-            spec.headers = headers.pointer
-            spec.header_count = UInt32(headers.count)
-            spec.body = strings.bytes(request.body)
-            spec.body_length = UInt32(request.body.count) // at most SettingBounds.bodyBytes, checked above
-            spec.endpoint = index
-            spec.close_connection = request.closeConnection ? 1 : 0
-            requestSpecs.append(spec)
+    public convenience init(scenario: Scenario, hostHeader: String) throws {
+        let specification: PlanSpecification
+        do {
+            specification = try PlanSpecification(scenario: scenario, hostHeader: hostHeader)
+        } catch let error as InputError {
+            throw CicadaError("the scenario cannot be compiled: \(error.message)")
         }
+        try self.init(specification: specification)
+    }
 
-        func addTask(_ task: UserTask, weight: Int) throws {
-            _ = try SettingBounds.weight.check(weight)
-            var spec = cc_task_spec_t()
-            spec.first_request = UInt32(requestSpecs.count)
-            spec.request_count = UInt32(task.requests.count)
-            spec.weight = UInt32(weight)
-            try task.requests.forEach(addRequest)
-            taskSpecs.append(spec)
-        }
-
-        for userClass in scenario.userClasses {
-            var spec = cc_user_class_spec_t()
-            spec.first_task = UInt32(taskSpecs.count)
-            spec.task_count = UInt32(userClass.tasks.count)
-            spec.on_stop_task = -1
-            spec.data_table = -1
-            do {
-                for task in userClass.tasks { try addTask(task, weight: task.weight) }
-                if let onStart = userClass.onStart {
-                    spec.on_start_task = Int32(taskSpecs.count)
-                    try addTask(onStart, weight: 0)
-                } else {
-                    spec.on_start_task = -1
-                }
-                spec.wait = try Self.waitSpec(userClass.wait)
-            } catch let error as InputError {
-                throw CicadaError("the scenario cannot be compiled: user class '\(userClass.name)': \(error.message)")
-            }
-            classSpecs.append(spec)
-        }
-
+    /// Compiles a plan specification.
+    /// - Throws: `CicadaError` with the core's reason.
+    public init(specification: PlanSpecification) throws {
+        let arena = CStringArena()
         var plan: OpaquePointer?
         var error = [CChar](repeating: 0, count: 512)
-        let rc = requestSpecs.withUnsafeBufferPointer { requests in
-            taskSpecs.withUnsafeBufferPointer { tasks in
-                classSpecs.withUnsafeBufferPointer { classes in
-                    var spec = cc_plan_spec_t()
-                    spec.host_header = strings.copy(hostHeader)
-                    spec.requests = requests.baseAddress
-                    spec.request_count = UInt32(requests.count)
-                    spec.tasks = tasks.baseAddress
-                    spec.task_count = UInt32(tasks.count)
-                    spec.classes = classes.baseAddress
-                    spec.class_count = UInt32(classes.count)
-                    return cc_plan_compile(&spec, &plan, &error, error.count)
-                }
-            }
-        }
+        var spec = specification.cSpec(in: arena)
+        let rc = cc_plan_compile(&spec, &plan, &error, error.count)
         guard rc == 0, let plan else {
             throw CicadaError.core(rc, "the scenario cannot be compiled", detail: stringFromBuffer(error))
         }
         self.handle = plan
-        self.endpoints = endpoints
-        self.userClassNames = scenario.userClasses.map(\.name)
-        self.userClassWeights = scenario.userClasses.map(\.weight)
+        self.specification = specification
+        self.endpoints = specification.endpoints
+        self.userClassNames = specification.classes.map(\.name)
+        self.userClassWeights = specification.classes.map(\.weight)
+        self.userClassFixedCounts = specification.classes.map(\.fixedCount)
     }
+
+    /// Every part of the plan in words; see ``PlanSpecification/canonicalDescription``.
+    public var canonicalDescription: String { specification.canonicalDescription }
 
     deinit {
         cc_plan_free(handle)
@@ -176,6 +136,21 @@ final class CStringArena {
         let pointer = raw.bindMemory(to: UInt8.self, capacity: bytes.count)
         pointer.initialize(from: bytes, count: bytes.count)
         return UnsafePointer(pointer)
+    }
+
+    /// A C array of `items`, or NULL for none; freed with the arena.
+    func array<T>(_ items: [T]) -> UnsafePointer<T>? {
+        guard !items.isEmpty else { return nil }
+        let raw = malloc(MemoryLayout<T>.stride * items.count)!
+        allocations.append(raw)
+        let pointer = raw.bindMemory(to: T.self, capacity: items.count)
+        pointer.initialize(from: items, count: items.count)
+        return UnsafePointer(pointer)
+    }
+
+    /// One value in C memory; freed with the arena.
+    func value<T>(_ item: T) -> UnsafePointer<T> {
+        array([item])!
     }
 
     func headers(_ headers: [Header]) -> (pointer: UnsafePointer<cc_header_spec_t>?, count: Int) {

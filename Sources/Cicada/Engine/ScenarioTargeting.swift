@@ -7,18 +7,26 @@ extension Scenario {
         while basePath.hasSuffix("/") { basePath.removeLast() }
         guard !basePath.isEmpty else { return self }
         var copy = self
+        // The path is a template: a `${` in the base is text.
+        let prefix = basePath.replacingOccurrences(of: "${", with: "$${")
         func rebase(_ task: inout UserTask) {
-            for index in task.requests.indices where task.requests[index].path.hasPrefix("/") {
+            var requests = task.requests
+            for index in requests.indices where requests[index].path.hasPrefix("/") {
                 // Keep the endpoint's name as the scenario wrote it.
-                if task.requests[index].name == nil { task.requests[index].name = task.requests[index].endpointName }
-                task.requests[index].path = basePath + task.requests[index].path
+                if requests[index].name == nil { requests[index].name = requests[index].endpointName }
+                requests[index].path = prefix + requests[index].path
             }
+            task.requests = requests
         }
         for index in copy.userClasses.indices {
             for task in copy.userClasses[index].tasks.indices { rebase(&copy.userClasses[index].tasks[task]) }
             if var onStart = copy.userClasses[index].onStart {
                 rebase(&onStart)
                 copy.userClasses[index].onStart = onStart
+            }
+            if var onStop = copy.userClasses[index].onStop {
+                rebase(&onStop)
+                copy.userClasses[index].onStop = onStop
             }
         }
         return copy

@@ -5,8 +5,18 @@ import Histogram
 /// to aggregate, never percentiles.
 public struct RunStatistics: Sendable {
     public let endpoints: [Endpoint]
+    /// The plan's words for checks, captures and variables, for the failures table.
+    public let failureNames: FailureNames
     public private(set) var perEndpoint: [EndpointStatistics]
     public private(set) var failureCounts: [FailureKey: UInt64] = [:]
+    /// Distinct evidence values counted for each check (or variable), against ``evidencePerCheck``.
+    private var evidenceValues: [FailureKey: Int] = [:]
+
+    /// The most distinct values found kept apart for one check: a check that fails with a new value
+    /// each time (a progress figure, a timestamp) would otherwise make a row per request.
+    public static let evidencePerCheck = 20
+    /// The evidence of the values past ``evidencePerCheck``.
+    public static let otherEvidence = "got other values"
     /// The current rates are over the last window, the time between the last two calls of ``markTime(_:)``
     /// (the runner calls it at each report interval), not over the whole run: the rate of the whole run
     /// is the requests over the duration. Zero until a window has closed.
@@ -21,8 +31,9 @@ public struct RunStatistics: Sendable {
     /// Failures counted per second in the last window.
     public private(set) var currentFailuresPerSecond: Double = 0
 
-    public init(endpoints: [Endpoint]) {
+    public init(endpoints: [Endpoint], failureNames: FailureNames = FailureNames()) {
         self.endpoints = endpoints
+        self.failureNames = failureNames
         self.perEndpoint = endpoints.map(EndpointStatistics.init)
         self.windowRequests = endpoints.map { _ in 0 }
         self.currentEndpointRPS = endpoints.map { _ in 0 }
@@ -61,7 +72,22 @@ public struct RunStatistics: Sendable {
             perEndpoint[index].failures += 1
             windowFailures += 1
         }
-        failureCounts[FailureKey(sample), default: 0] += 1
+        var key = FailureKey(sample)
+        if key.kind == Int(CC_FAIL_CHECK.rawValue), key.evidence.isEmpty, sample.status != 0,
+           failureNames.statusChecks.contains(Int(key.detail)) {
+            // A status check's evidence is the status, whether or not the core copied it.
+            key.evidence = "\(sample.status)"
+        }
+        if !key.evidence.isEmpty, failureCounts[key] == nil {
+            // A new value for this check: keep it apart only while the check has few.
+            let group = FailureKey(endpoint: key.endpoint, kind: key.kind, detail: key.detail)
+            if evidenceValues[group, default: 0] >= Self.evidencePerCheck {
+                key.evidence = Self.otherEvidence
+            } else {
+                evidenceValues[group, default: 0] += 1
+            }
+        }
+        failureCounts[key, default: 0] += 1
     }
 
     /// Closes the open rate window at `now` (monotonic nanoseconds), computes the current rates over it and
@@ -94,7 +120,7 @@ public struct RunStatistics: Sendable {
         }
         var counts: [Words: UInt64] = [:]
         for (key, count) in failureCounts {
-            counts[Words(endpoint: key.endpoint, kind: key.kind, detail: key.detailText), default: 0] += count
+            counts[Words(endpoint: key.endpoint, kind: key.kind, detail: key.detailText(names: failureNames)), default: 0] += count
         }
         let rows = counts.map { FailureTableRow(endpoint: $0.key.endpoint, kind: $0.key.kind, detail: $0.key.detail, count: $0.value) }
         return rows.sorted {

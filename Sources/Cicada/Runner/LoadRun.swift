@@ -47,7 +47,7 @@ public final class LoadRun: Sendable {
         self.configuration = configuration
         self.driver = ControlThreadBox(RunDriver(engine: engine, configuration: configuration))
         self.state = Mutex(State(progress: RunProgress(phase: .ready, elapsed: 0, usersActive: 0,
-                                                       statistics: RunStatistics(endpoints: plan.endpoints))))
+                                                       statistics: RunStatistics(endpoints: plan.endpoints, failureNames: plan.failureNames))))
     }
 
     /// Prepares a run on a new thread and runs it there, returning as soon as it is prepared.

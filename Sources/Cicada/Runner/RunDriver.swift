@@ -10,12 +10,15 @@ final class RunDriver {
     private var statistics: RunStatistics
     private var loopLag = LoopLagRecorder(start: 0)
     private var alive: [Int]
+    /// Which class each new user gets (``ClassSequence``): the shares are exact at every user count.
+    private var classes: ClassSequence
 
     init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
         self.configuration = configuration
-        self.statistics = RunStatistics(endpoints: engine.plan.endpoints)
+        self.statistics = RunStatistics(endpoints: engine.plan.endpoints, failureNames: engine.plan.failureNames)
         self.alive = engine.plan.userClassNames.map { _ in 0 }
+        self.classes = ClassSequence(weights: engine.plan.userClassWeights, fixedCounts: engine.plan.userClassFixedCounts)
     }
 
     /// Runs to the end and returns what happened.
@@ -103,13 +106,11 @@ final class RunDriver {
             // One user at once, then the rest at the spawn rate.
             target = min(total, Int((configuration.spawnRate * elapsed).rounded(.down)) + 1)
         }
-        let wanted = distributeUsers(total: target, weights: engine.plan.userClassWeights)
-        for index in wanted.indices where wanted[index] != alive[index] {
-            if wanted[index] > alive[index] {
-                try engine.spawn(userClass: index, count: wanted[index] - alive[index])
-            } else {
-                try engine.retire(userClass: index, count: alive[index] - wanted[index])
-            }
+        // The run only grows towards its target, so users are only ever added, in the sequence's order.
+        while classes.counts.reduce(0, +) < target, classes.next() != nil {}
+        let wanted = classes.counts
+        for index in wanted.indices where wanted[index] > alive[index] {
+            try engine.spawn(userClass: index, count: wanted[index] - alive[index])
             alive[index] = wanted[index]
         }
     }

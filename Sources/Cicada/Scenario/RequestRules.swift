@@ -37,8 +37,13 @@ extension ScenarioRules {
         throw InputError("\(expected), got '\(method.escapedForMessage)'")
     }
 
-    static func checkHeaderName(_ name: String) throws {
+    /// Checks a header name to send; with `owned: false`, a name to read from a response, which may be
+    /// one of the headers Cicada writes itself.
+    static func checkHeaderName(_ name: String, owned: Bool = true) throws {
         guard let (rule, bad) = broken(CC_REQUEST_HEADER_NAME, name) else { return }
+        if !owned, [CC_RULE_OWNED_CONTENT_LENGTH, CC_RULE_OWNED_TRANSFER_ENCODING, CC_RULE_OWNED_CONNECTION].contains(rule) {
+            return
+        }
         switch rule {
         case CC_RULE_OWNED_CONTENT_LENGTH:
             throw InputError("the header '\(name)' cannot be set: Cicada sets Content-Length from the body")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A load test described as Locust describes one: weighted classes of simulated users, each running
 /// weighted tasks with a wait between them.
 ///
@@ -170,45 +172,134 @@ public enum TLSVersion: String, Sendable, Equatable, Comparable {
 /// One kind of simulated user, like a Locust `User` class.
 ///
 /// A run with three classes of weight 5, 3 and 1 makes 5/9 of its users the first kind, 3/9 the second
-/// and 1/9 the third. A user first runs ``onStart`` once, if there is one, then loops forever: pick a task
-/// by ``UserTask/weight``, run its requests in order, wait as ``wait`` says.
+/// and 1/9 the third (``ClassSequence`` says exactly which user gets which). A user first runs
+/// ``onStart`` once, if there is one, then loops: pick a task by ``UserTask/weight``, run its steps in
+/// order, wait as ``wait`` says; ``onStop`` runs once when the user is retired or the run stops.
 public struct UserClass: Sendable, Equatable {
     /// The class name, unique in its scenario; reports group users by it.
     public var name: String
     /// The relative share of users of this class; 0 means none are started. Default 1.
     public var weight: Int
+    /// Exactly this many users of the class whatever the total (Locust's `fixed_count`), started before the
+    /// weighted classes'; `nil`: the class's share is its ``weight``'s.
+    public var fixedCount: Int?
     /// The wait after each task. Default `.constant(0)`.
     public var wait: WaitTime
     /// Requests a user makes once, when it starts (a log-in), before its first task.
     public var onStart: UserTask?
+    /// Requests a user makes once, when it is retired or the run stops gracefully (a log-out).
+    public var onStop: UserTask?
     /// The tasks a user chooses among; at least one has a weight above 0.
     public var tasks: [UserTask]
+    /// Tags of the class, which its tasks have too, for `--tags` and `--exclude-tags`.
+    public var tags: [String]
+    /// Whether each user keeps a cookie jar (`Set-Cookie` honoured, `Cookie` sent). Default true.
+    public var cookies: Bool
+    /// Rows that the class's users take one each, their columns read as `${row.NAME}`.
+    public var data: DataSource?
 
     /// Creates a user class.
-    public init(name: String, weight: Int = 1, wait: WaitTime = .constant(0), onStart: UserTask? = nil, tasks: [UserTask]) {
+    public init(name: String, weight: Int = 1, fixedCount: Int? = nil, wait: WaitTime = .constant(0),
+                onStart: UserTask? = nil, onStop: UserTask? = nil, tasks: [UserTask], tags: [String] = [],
+                cookies: Bool = true, data: DataSource? = nil) {
         self.name = name
         self.weight = weight
+        self.fixedCount = fixedCount
         self.wait = wait
         self.onStart = onStart
+        self.onStop = onStop
         self.tasks = tasks
+        self.tags = tags
+        self.cookies = cookies
+        self.data = data
     }
 }
 
-/// A unit of work a user repeats: one request or several in order (a page and its assets, a flow).
-/// Locust calls it a task; the Swift name avoids shadowing Swift's concurrency `Task`.
+/// A unit of work a user repeats: requests in order (a page and its assets, a flow), with waits between
+/// them if asked. Locust calls it a task; the Swift name avoids shadowing Swift's concurrency `Task`.
 public struct UserTask: Sendable, Equatable {
     /// The task name. In YAML it defaults to the endpoint name of the task's first request.
     public var name: String
     /// The relative chance that a user picks this task; 0 means never. Default 1.
     public var weight: Int
-    /// The requests, sent one after the other on the user's connection; at least one.
-    public var requests: [RequestTemplate]
+    /// The steps, in order: requests sent one after the other on the user's connection, and waits.
+    public var steps: [Step]
+    /// Tags for `--tags` and `--exclude-tags`, besides the class's.
+    public var tags: [String]
 
-    /// Creates a task.
-    public init(name: String, weight: Int = 1, requests: [RequestTemplate]) {
+    /// Creates a task of steps.
+    public init(name: String, weight: Int = 1, steps: [Step], tags: [String] = []) {
         self.name = name
         self.weight = weight
-        self.requests = requests
+        self.steps = steps
+        self.tags = tags
+    }
+
+    /// Creates a task of requests, each sent once in order.
+    public init(name: String, weight: Int = 1, requests: [RequestTemplate], tags: [String] = []) {
+        self.init(name: name, weight: weight, steps: requests.map(Step.request), tags: tags)
+    }
+
+    /// The request steps, in order. Setting it replaces them one for one (the count must stay).
+    public var requests: [RequestTemplate] {
+        get { steps.compactMap { if case .request(let request) = $0 { return request } else { return nil } } }
+        set {
+            var next = newValue.makeIterator()
+            for index in steps.indices {
+                if case .request = steps[index], let request = next.next() { steps[index] = .request(request) }
+            }
+        }
+    }
+}
+
+/// One step of a task.
+public enum Step: Sendable, Equatable {
+    /// Send a request (with its condition, repeat and failure rule).
+    case request(RequestTemplate)
+    /// Wait: `wait: 2s` or `wait: between(1, 2)` (constant or between only).
+    case wait(WaitTime)
+}
+
+/// When a step runs: always, or only when a variable is set (`if: ${file_id}`) or unset (`unless:`).
+public enum StepCondition: Sendable, Equatable {
+    /// Only when the variable is set (a list: not empty).
+    case ifSet(String)
+    /// Only when the variable is not set.
+    case unlessSet(String)
+
+    /// The variable the condition reads.
+    public var variable: String {
+        switch self {
+        case .ifSet(let name), .unlessSet(let name): return name
+        }
+    }
+
+    /// As the YAML writes it: `if: ${file_id}`.
+    public var description: String {
+        switch self {
+        case .ifSet(let name): return "if ${\(name)}"
+        case .unlessSet(let name): return "unless ${\(name)}"
+        }
+    }
+}
+
+/// A request sent again and again until its ``until`` checks hold: polling a job until it is done.
+public struct Repeat: Sendable, Equatable {
+    /// The checks that end the repeat, all of them.
+    public var until: [Check]
+    /// Seconds between attempts.
+    public var every: Double
+    /// The most attempts; the last one's request fails as a `check` when the checks still do not hold.
+    public var max: Int
+
+    /// The most attempts a repeat may have.
+    public static let largestMax = 100_000
+
+    /// Creates a repeat.
+    public init(until: [Check], every: Double = 1, max: Int = 30) {
+        self.until = until
+        self.every = every
+        self.max = max
     }
 }
 
@@ -218,30 +309,63 @@ public struct UserTask: Sendable, Equatable {
 /// ``Scenario/validate()`` refuse them): the request writer frames the body and manages the connection,
 /// and sends `Connection: close` when ``closeConnection`` is set. It also sends `Host` from the target
 /// unless ``headers`` has one, which is how a scenario addresses a virtual host.
+///
+/// ``path`` and header values are ``Template`` text: `/files/${file_id}` is rendered per request.
 public struct RequestTemplate: Sendable, Equatable {
     /// The endpoint name that statistics group this request under; `nil` means ``endpointName``'s default,
     /// the path without its query. Set it to group `/files/1` and `/files/2` as `/files/:id`.
     public var name: String?
     /// The method token, such as `GET` (RFC 9110 §9; case-sensitive).
     public var method: String
-    /// The request target in origin form, path and query (RFC 9112 §3.2.1): starts with `/`.
+    /// The request target in origin form, path and query (RFC 9112 §3.2.1): starts with `/`. A template.
     public var path: String
-    /// Header fields in the order they are sent.
+    /// Header fields in the order they are sent; their values are templates.
     public var headers: [Header]
-    /// The body bytes; empty for none.
-    public var body: [UInt8]
+    /// The body.
+    public var content: RequestBody
     /// Whether to send `Connection: close` and open a new connection for the user's next request.
     public var closeConnection: Bool
+    /// Values taken from the response into variables.
+    public var captures: [Capture]
+    /// Judgements of the response; a failed one fails the request as a `check`.
+    public var checks: [Check]
+    /// When the request is sent; `nil`: always.
+    public var condition: StepCondition?
+    /// Whether a failure of this request lets the task go on (`on_failure: continue`); by default it ends
+    /// the task.
+    public var continueOnFailure: Bool
+    /// Send it until its checks hold (`repeat: {until: ..., every: 1s, max: 30}`).
+    public var repeatUntil: Repeat?
 
     /// Creates a request.
     public init(name: String? = nil, method: String = "GET", path: String, headers: [Header] = [],
-                body: [UInt8] = [], closeConnection: Bool = false) {
+                body: [UInt8] = [], content: RequestBody? = nil, closeConnection: Bool = false,
+                captures: [Capture] = [], checks: [Check] = [], condition: StepCondition? = nil,
+                continueOnFailure: Bool = false, repeatUntil: Repeat? = nil) {
         self.name = name
         self.method = method
         self.path = path
         self.headers = headers
-        self.body = body
+        self.content = content ?? .bytes(body)
         self.closeConnection = closeConnection
+        self.captures = captures
+        self.checks = checks
+        self.condition = condition
+        self.continueOnFailure = continueOnFailure
+        self.repeatUntil = repeatUntil
+    }
+
+    /// The body's bytes when it is static bytes or a static template; empty for a body rendered per
+    /// request or a multipart one. Setting it makes the body those bytes.
+    public var body: [UInt8] {
+        get {
+            switch content {
+            case .bytes(let bytes): return bytes
+            case .template(let template): return template.isStatic ? Array(template.staticText.utf8) : []
+            case .multipart: return []
+            }
+        }
+        set { content = .bytes(newValue) }
     }
 
     /// The name statistics use: ``name`` if set, else ``path`` without its query.
@@ -249,6 +373,85 @@ public struct RequestTemplate: Sendable, Equatable {
         if let name { return name }
         if let question = path.firstIndex(of: "?") { return String(path[..<question]) }
         return path
+    }
+}
+
+/// A request's body.
+public enum RequestBody: Sendable, Equatable {
+    /// Bytes sent as they are (`body_file:`, a static `body:` or `json:`).
+    case bytes([UInt8])
+    /// Text with slots, rendered per request (`body:`, `json:` or `form:` with a `${...}`); the request's
+    /// Content-Length is computed from what is rendered.
+    case template(Template)
+    /// `multipart/form-data` (RFC 7578): the plan fixes one boundary and adds the Content-Type header.
+    case multipart([MultipartPart])
+}
+
+/// One part of a `multipart/form-data` body (RFC 7578 §4.2).
+public struct MultipartPart: Sendable, Equatable {
+    /// The form field's name.
+    public var name: String
+    /// The file name, for a file part.
+    public var filename: String?
+    /// The part's Content-Type, such as `audio/wav`.
+    public var contentType: String?
+    /// What the part holds.
+    public var content: Content
+
+    /// What a part holds.
+    public enum Content: Sendable, Equatable {
+        /// A field's value, a template (`{name: genre, value: "${random.choice(rock, jazz)}"}`).
+        case value(String)
+        /// A file's bytes, read when the plan is compiled (`file: loop.wav`, relative to the scenario).
+        case file(path: String)
+        /// Generated bytes of this size (`size: 256KiB`), made once per plan and shared by every request.
+        case generated(size: Int)
+    }
+
+    /// Creates a part.
+    public init(name: String, filename: String? = nil, contentType: String? = nil, content: Content) {
+        self.name = name
+        self.filename = filename
+        self.contentType = contentType
+        self.content = content
+    }
+
+    /// The largest generated part.
+    public static let largestGenerated = SettingBounds.bodyBytes
+}
+
+/// A data file that a class's users take rows from (`data:`), its columns read as `${row.NAME}`.
+public struct DataSource: Sendable, Equatable {
+    /// Which row a user takes.
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// User i of the class takes row i; a user beyond the last row fails its start unless ``recycle``.
+        case perUser = "per_user"
+        /// User i takes row i modulo the row count.
+        case roundRobin = "round_robin"
+        /// Each user takes a random row.
+        case random
+    }
+
+    /// The file's path, as resolved (relative to the scenario file in YAML).
+    public var file: String
+    /// The rows, read from the file when the scenario loads.
+    public var table: DataTable
+    /// Which row a user takes.
+    public var mode: Mode
+    /// With ``Mode/perUser``: users beyond the last row start again at the first.
+    public var recycle: Bool
+
+    /// Creates a data source from a table already read.
+    public init(file: String, table: DataTable, mode: Mode = .perUser, recycle: Bool = false) {
+        self.file = file
+        self.table = table
+        self.mode = mode
+        self.recycle = recycle
+    }
+
+    /// Reads a CSV file (``DataTable/init(csvFile:header:)``) as a data source.
+    public init(csvFile path: String, header: Bool = true, mode: Mode = .perUser, recycle: Bool = false) throws {
+        self.init(file: path, table: try DataTable(csvFile: path, header: header), mode: mode, recycle: recycle)
     }
 }
 
@@ -330,10 +533,10 @@ extension Scenario {
             }
         }
         for userClass in userClasses {
-            if let onStart = userClass.onStart { try checkSizes(onStart, at: "user class '\(userClass.name)', on_start") }
-            for task in userClass.tasks { try checkSizes(task, at: "user class '\(userClass.name)', task '\(task.name)'") }
+            for (place, task) in userClass.placedTasks { try checkSizes(task, at: "user class '\(userClass.name)', \(place)") }
         }
         var seen = Set<String>()
+        var lists: [String: (isList: Bool, max: Int, className: String)] = [:]
         for userClass in userClasses {
             let at = "user class '\(userClass.name)'"
             try ScenarioRules.checkLabel(userClass.name, what: "user class name")
@@ -342,10 +545,21 @@ extension Scenario {
             }
             try located(at) {
                 _ = try SettingBounds.weight.check(userClass.weight)
+                if let fixedCount = userClass.fixedCount { _ = try SettingBounds.fixedCount.check(fixedCount) }
                 try SettingBounds.checkWait(userClass.wait)
+                try ScenarioRules.checkTags(userClass.tags)
+                if let data = userClass.data {
+                    guard !data.table.rows.isEmpty, !data.table.columns.isEmpty,
+                          data.table.rows.allSatisfy({ $0.count == data.table.columns.count }) else {
+                        throw InputError("the data table of '\(data.file)' has no rows, or rows of another length than its columns")
+                    }
+                }
             }
             if let onStart = userClass.onStart {
                 try located("\(at), on_start") { try ScenarioRules.checkTask(onStart) }
+            }
+            if let onStop = userClass.onStop {
+                try located("\(at), on_stop") { try ScenarioRules.checkTask(onStop) }
             }
             guard !userClass.tasks.isEmpty else { throw InputError("\(at): expected at least one task") }
             for task in userClass.tasks {
@@ -357,14 +571,43 @@ extension Scenario {
             guard userClass.tasks.contains(where: { $0.weight > 0 }) else {
                 throw InputError("\(at): all task weights are 0; expected at least one task with weight ≥ 1")
             }
+            // Variables: every use is set by a capture of the class, a data column or a built-in.
+            let variables = try located(at) { try ClassVariables(userClass) }
+            for (place, task) in userClass.placedTasks {
+                for request in task.requests {
+                    try located("\(at), \(place)") {
+                        for (part, template) in try request.templates() {
+                            for (slot, _) in template.slots {
+                                do { try variables.check(slot) } catch let error as InputError {
+                                    throw InputError("\(part): \(error.message)")
+                                }
+                                if case .environment(let name, let fallback) = slot,
+                                   ProcessInfo.processInfo.environment[name] == nil, fallback == nil {
+                                    throw InputError("\(part): the environment variable '\(name)' is not set and has no default; "
+                                        + "set it, or give a default as in ${env.\(name):-value}")
+                                }
+                            }
+                        }
+                        if let condition = request.condition { try variables.checkCondition(condition) }
+                    }
+                }
+            }
+            for (name, kind) in variables.captured {
+                if let other = lists[name], other.isList != kind.isList || other.max != kind.max {
+                    throw InputError("\(at): variable '\(name)' is \(kind.isList ? "a list of \(kind.max)" : "one value") but in "
+                        + "user class '\(other.className)' \(other.isList ? "a list of \(other.max)" : "one value"); "
+                        + "expected one kind for a variable name in the whole scenario")
+                }
+                lists[name] = (kind.isList, kind.max, userClass.name)
+            }
         }
-        guard userClasses.contains(where: { $0.weight > 0 }) else {
+        guard userClasses.contains(where: { $0.weight > 0 || ($0.fixedCount ?? 0) > 0 }) else {
             throw InputError("all user class weights are 0; expected at least one user class with weight ≥ 1")
         }
     }
 }
 
 /// Runs `body`, putting `location` in front of the message of an ``InputError`` it throws.
-private func located(_ location: String, _ body: () throws -> Void) throws {
-    do { try body() } catch let error as InputError { throw InputError("\(location): \(error.message)") }
+func located<T>(_ location: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as InputError { throw InputError("\(location): \(error.message)") }
 }

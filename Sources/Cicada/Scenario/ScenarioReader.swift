@@ -37,6 +37,11 @@ extension Scenario {
     ///   - file: The name errors carry; `body_file:` and `tls:` file paths are relative to its directory.
     /// - Throws: ``ScenarioError``, as ``load(path:)``.
     public static func parse(yaml: String, file: String) throws -> Scenario {
+        try parse(yaml: yaml, file: file, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Parses and validates a scenario from YAML text, resolving `${env.NAME}` from `environment`.
+    public static func parse(yaml: String, file: String, environment: [String: String]) throws -> Scenario {
         // The directory by hand: NSString.deletingLastPathComponent traps on one-character names in
         // swift-corelibs-foundation 6.3.
         let directory: String
@@ -45,7 +50,7 @@ extension Scenario {
         } else {
             directory = "."
         }
-        let reader = ScenarioReader(file: file, directory: directory)
+        let reader = ScenarioReader(file: file, directory: directory, environment: environment)
         var text = Substring(yaml)
         if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         return try reader.read(yaml: String(text))
@@ -57,11 +62,22 @@ extension Scenario {
 struct ScenarioReader {
     let file: String
     let directory: String
+    /// Where `${env.NAME}` comes from.
+    let environment: [String: String]
     /// The bytes of the requests read so far, against ``SettingBounds/requestBytes``.
     let planBytes = Tally()
+    /// The slots and conditions of the class being read, each with its node, checked once the class's
+    /// captures are all known.
+    let uses = UseLog()
 
     final class Tally {
         var total = 0
+    }
+
+    final class UseLog {
+        var slots: [(slot: Template.Slot, node: Node)] = []
+        var conditions: [(condition: StepCondition, node: Node)] = []
+        var captures: [(capture: Capture, node: Node)] = []
     }
 
     static let rootKeys = ["name", "host", "run", "tls", "users"]
@@ -75,11 +91,13 @@ struct ScenarioReader {
         "sni": "server_name", "tls_server_name": "server_name", "min": "min_version", "tls_min": "min_version",
         "max": "max_version", "tls_max": "max_version", "session_resumption": "resume", "tls_resume": "resume",
     ]
-    static let classKeys = ["name", "weight", "wait", "headers", "on_start", "tasks"]
-    static let requestKeys = ["method", "path", "headers", "body", "json", "body_file", "close"]
-    static let taskKeys = ["name", "weight", "endpoint"] + requestKeys + ["steps"]
+    static let classKeys = ["name", "weight", "fixed_count", "wait", "headers", "on_start", "on_stop", "tasks", "tags",
+                            "cookies", "data"]
+    static let requestKeys = ["method", "path", "headers", "body", "json", "form", "multipart", "body_file", "close",
+                              "capture", "check", "if", "unless", "on_failure", "repeat"]
+    static let taskKeys = ["name", "weight", "tags", "endpoint"] + requestKeys + ["steps"]
     static let onStartKeys = ["name", "endpoint"] + requestKeys + ["steps"]
-    static let stepKeys = ["name", "endpoint"] + requestKeys
+    static let stepKeys = ["name", "endpoint"] + requestKeys + ["wait"]
 
     // MARK: Errors
 
@@ -309,7 +327,7 @@ struct ScenarioReader {
             names[userClass.name] = nameNode
             scenario.userClasses.append(userClass)
         }
-        guard scenario.userClasses.contains(where: { $0.weight > 0 }) else {
+        guard scenario.userClasses.contains(where: { $0.weight > 0 || ($0.fixedCount ?? 0) > 0 }) else {
             throw error(usersNode, "all user class weights are 0; expected at least one user class with weight ≥ 1")
         }
         // Every rule was checked at its node above; this re-check of the whole value guards the loader
@@ -376,14 +394,21 @@ struct ScenarioReader {
             throw missing("name", in: fields, expected: "the user class's name, such as AudioAnalysisUser")
         }
         let name = try label(nameNode, what: "user class name", example: "AudioAnalysisUser")
+        uses.slots = []
+        uses.conditions = []
+        uses.captures = []
         var userClass = UserClass(name: name, weight: try weight(fields), tasks: [])
+        if let node = fields["fixed_count"] { userClass.fixedCount = try number(node, SettingBounds.fixedCount) }
         if let node = fields["wait"] {
             let text = try scalarText(node, expected: "a wait time; \(waitForms)")
             userClass.wait = try at(node) { try parseWait(text) }
         }
+        if let node = fields["tags"] { userClass.tags = try readTags(node) }
+        if let node = fields["cookies"] { userClass.cookies = try bool(node, key: "cookies") }
+        if let node = fields["data"] { userClass.data = try readData(node) }
         let headers = try fields["headers"].map(readHeaders) ?? []
         if let node = fields["on_start"] {
-            userClass.onStart = try readTask(node, onStart: true, classHeaders: headers)
+            userClass.onStart = try readTask(node, kind: .onStart, classHeaders: headers)
         }
         guard let tasksNode = fields["tasks"] else {
             throw missing("tasks", in: fields, expected: "a list of tasks for user class '\(name)'; a class with no tasks has nothing to do")
@@ -392,19 +417,46 @@ struct ScenarioReader {
             throw error(tasksNode, "user class '\(name)' has no tasks; expected a list of at least one task, "
                 + "got \(describe(tasksNode))")
         }
-        userClass.tasks = try list.map { try readTask($0, onStart: false, classHeaders: headers) }
+        userClass.tasks = try list.map { try readTask($0, kind: .task, classHeaders: headers) }
         guard userClass.tasks.contains(where: { $0.weight > 0 }) else {
             throw error(tasksNode, "all task weights of user class '\(name)' are 0; expected at least one task with weight ≥ 1")
         }
+        if let node = fields["on_stop"] {
+            userClass.onStop = try readTask(node, kind: .onStop, classHeaders: headers)
+        }
+        try checkVariables(of: userClass)
         return (userClass, nameNode)
+    }
+
+    /// Checks each use of a variable, at its node, against the captures of the whole class.
+    func checkVariables(of userClass: UserClass) throws {
+        var variables = try ClassVariables(className: userClass.name, captures: [], data: userClass.data)
+        for (capture, node) in uses.captures {
+            try at(node) { try variables.add(capture) }
+        }
+        for (slot, node) in uses.slots {
+            try at(node) { try variables.check(slot) }
+        }
+        for (condition, node) in uses.conditions {
+            try at(node) { try variables.checkCondition(condition) }
+        }
     }
 
     // MARK: Tasks and requests
 
-    func readTask(_ node: Node, onStart: Bool, classHeaders: [Header]) throws -> UserTask {
-        let what = onStart ? "'on_start'" : "a task"
-        let fields = try Fields(node, what: what, allowed: onStart ? Self.onStartKeys : Self.taskKeys, reader: self)
-        var requests: [RequestTemplate]
+    enum TaskKind {
+        case task, onStart, onStop
+    }
+
+    func readTask(_ node: Node, kind: TaskKind, classHeaders: [Header]) throws -> UserTask {
+        let what: String
+        switch kind {
+        case .task: what = "a task"
+        case .onStart: what = "'on_start'"
+        case .onStop: what = "'on_stop'"
+        }
+        let fields = try Fields(node, what: what, allowed: kind == .task ? Self.taskKeys : Self.onStartKeys, reader: self)
+        var steps: [Step]
         if let stepsNode = fields["steps"] {
             for key in ["endpoint"] + Self.requestKeys {
                 if let keyNode = fields.keyNode(key) {
@@ -415,17 +467,36 @@ struct ScenarioReader {
             guard case .sequence(let list) = stepsNode, !list.isEmpty else {
                 throw error(stepsNode, "expected 'steps' to be a list of at least one request, got \(describe(stepsNode))")
             }
-            requests = try list.map { step in
+            steps = try list.map { step in
                 let stepFields = try Fields(step, what: "a step", allowed: Self.stepKeys, reader: self)
-                return try readRequest(stepFields, nameKeys: ["name", "endpoint"], classHeaders: classHeaders)
+                if let waitNode = stepFields["wait"] {
+                    if let other = Self.stepKeys.first(where: { $0 != "wait" && stepFields.has($0) }), let keyNode = stepFields.keyNode(other) {
+                        throw error(keyNode, "a wait step has only 'wait'; expected '\(other)' in a step of its own")
+                    }
+                    let text = try scalarText(waitNode, expected: "a wait such as 2s or between(1, 2)")
+                    let wait = try at(waitNode) { try parseWait(text) }
+                    try at(waitNode) { try ScenarioRules.checkWaitStep(wait) }
+                    return .wait(wait)
+                }
+                return .request(try readRequest(stepFields, nameKeys: ["name", "endpoint"], classHeaders: classHeaders))
+            }
+            guard steps.contains(where: { if case .request = $0 { return true } else { return false } }) else {
+                throw error(stepsNode, "\(what) has only wait steps; expected at least one request")
             }
         } else {
-            requests = [try readRequest(fields, nameKeys: ["endpoint"], classHeaders: classHeaders)]
+            steps = [.request(try readRequest(fields, nameKeys: ["endpoint"], classHeaders: classHeaders))]
         }
-        let name = try fields["name"].map { try label($0, what: "task name", example: "analyze_audio") }
-            ?? (onStart ? "on_start" : requests[0].endpointName)
-        let taskWeight = try onStart ? 1 : weight(fields)
-        return UserTask(name: name, weight: taskWeight, requests: requests)
+        let requests = steps.compactMap { if case .request(let r) = $0 { return r } else { return nil } }
+        let defaultName: String
+        switch kind {
+        case .task: defaultName = requests[0].endpointName
+        case .onStart: defaultName = "on_start"
+        case .onStop: defaultName = "on_stop"
+        }
+        let name = try fields["name"].map { try label($0, what: "task name", example: "analyze_audio") } ?? defaultName
+        let taskWeight = try kind == .task ? weight(fields) : 1
+        let tags = try fields["tags"].map(readTags) ?? []
+        return UserTask(name: name, weight: taskWeight, steps: steps, tags: tags)
     }
 
     /// Reads the request keys of a task or a step. `nameKeys` are the keys that name the endpoint: a
@@ -447,8 +518,9 @@ struct ScenarioReader {
         guard let pathNode = fields["path"] else {
             throw missing("path", in: fields, expected: "the request path, such as /api/v1/files")
         }
-        let path = try scalarText(pathNode, expected: "a path starting with '/', such as /api/v1/files")
-        try at(pathNode) { try ScenarioRules.checkPath(path) }
+        let pathText = try scalarText(pathNode, expected: "a path starting with '/', such as /api/v1/files")
+        let path = try template(pathNode, pathText).description
+        try at(pathNode) { try ScenarioRules.checkPathTemplate(path) }
         request.path = path
 
         let own = try fields["headers"].map(readHeaders) ?? []
@@ -456,21 +528,36 @@ struct ScenarioReader {
             !own.contains(where: { $0.name.lowercased() == header.name.lowercased() })
         } + own
 
-        let bodyKeys = ["body", "json", "body_file"].filter(fields.has)
+        let bodyKeys = ["body", "json", "form", "multipart", "body_file"].filter(fields.has)
         if bodyKeys.count > 1, let second = fields.keyNode(bodyKeys[1]) {
-            throw error(second, "'\(bodyKeys[0])' and '\(bodyKeys[1])' both give the body; expected one of body, json, body_file")
+            throw error(second, "'\(bodyKeys[0])' and '\(bodyKeys[1])' both give the body; "
+                + "expected one of body, json, form, multipart, body_file")
+        }
+        func contentType(_ value: String) {
+            if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+                request.headers.append(Header(name: "Content-Type", value: value))
+            }
         }
         if let node = fields["body"] {
             guard case .scalar(let scalar) = node else {
                 throw error(node, "expected the body as text, got \(describe(node)); for a JSON body use 'json:'")
             }
-            request.body = Array(scalar.string.utf8)
+            request.content = Self.content(try template(node, scalar.string))
         }
         if let node = fields["json"] {
-            request.body = Array(try renderJSON(node).utf8)
-            if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
-                request.headers.append(Header(name: "Content-Type", value: "application/json"))
+            request.content = Self.content(try renderJSONTemplate(node))
+            contentType("application/json")
+        }
+        if let node = fields["form"] {
+            request.content = Self.content(try readForm(node))
+            contentType("application/x-www-form-urlencoded")
+        }
+        if let node = fields["multipart"] {
+            if let header = request.headers.first(where: { $0.name.lowercased() == "content-type" }) {
+                throw error(node, "a multipart body has the Content-Type multipart/form-data with the plan's boundary, "
+                    + "but the header '\(header.name)' sets one; expected no Content-Type header on a multipart request")
             }
+            request.content = .multipart(try readMultipart(node))
         }
         if let node = fields["body_file"] {
             let path = resolve(try scalarText(node, expected: "a file path, relative to the scenario file"))
@@ -485,8 +572,31 @@ struct ScenarioReader {
         if let node = fields["close"] {
             request.closeConnection = try bool(node, key: "close")
         }
+        if let node = fields["capture"] { request.captures = try readCaptures(node) }
+        if let node = fields["check"] { request.checks = try readChecks(node, what: "'check'") }
+        let conditions = ["if", "unless"].filter(fields.has)
+        if conditions.count > 1, let second = fields.keyNode(conditions[1]) {
+            throw error(second, "'if' and 'unless' both give the step's condition; expected one of them")
+        }
+        if let key = conditions.first, let node = fields[key] { request.condition = try readCondition(node, key: key) }
+        if let node = fields["on_failure"] {
+            let text = try scalarText(node, expected: "on_failure: continue or stop")
+            switch text {
+            case "continue": request.continueOnFailure = true
+            case "stop": request.continueOnFailure = false
+            default:
+                throw error(node, "expected 'continue' (the task goes on after a failure of this step) or 'stop' "
+                    + "(the default: a failure ends the task), got \(describe(node))")
+            }
+        }
+        if let node = fields["repeat"] { request.repeatUntil = try readRepeat(node) }
         try at(fields.node) { try SettingBounds.count(request, into: &planBytes.total) }
         return request
+    }
+
+    /// A body template as the model keeps it: static bytes when it has no slot.
+    static func content(_ template: Template) -> RequestBody {
+        template.isStatic ? .bytes(Array(template.staticText.utf8)) : .template(template)
     }
 
     /// Headers as a mapping (`Accept: text/html`) or as a list of `{name, value}`, which allows a name
@@ -497,8 +607,9 @@ struct ScenarioReader {
             guard case .scalar(let scalar) = valueNode else {
                 throw error(valueNode, "expected the value of header '\(name)' as text, got \(describe(valueNode))")
             }
-            try at(valueNode) { try ScenarioRules.checkHeaderValue(scalar.string, name: name) }
-            return Header(name: name, value: scalar.string)
+            let value = try template(valueNode, scalar.string).description
+            try at(valueNode) { try ScenarioRules.checkHeaderValueTemplate(value, name: name) }
+            return Header(name: name, value: value)
         }
         switch node {
         case .mapping:

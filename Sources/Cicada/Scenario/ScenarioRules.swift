@@ -128,21 +128,156 @@ enum ScenarioRules {
 
     static func checkRequest(_ request: RequestTemplate) throws {
         try checkMethod(request.method)
-        try checkPath(request.path)
+        try checkPathTemplate(request.path)
         if let name = request.name { try checkLabel(name, what: "endpoint name") }
         for header in request.headers {
             try checkHeaderName(header.name)
-            try checkHeaderValue(header.value, name: header.name)
+            try checkHeaderValueTemplate(header.value, name: header.name)
+        }
+        switch request.content {
+        case .bytes: break
+        case .template(let template): try checkParsed(template)
+        case .multipart(let parts): try checkMultipart(parts, headers: request.headers)
+        }
+        for capture in request.captures { try capture.validate() }
+        for check in request.checks { try check.validate() }
+        if let repeatUntil = request.repeatUntil { try checkRepeat(repeatUntil) }
+        if let condition = request.condition {
+            let key = if case .ifSet = condition { "if" } else { "unless" }
+            guard isVariableName(condition.variable), !reservedVariableNames.contains(condition.variable) else {
+                throw InputError("expected '\(key)' to name a variable, as in \(key): ${file_id}, got '\(condition.variable.escapedForMessage)'")
+            }
+        }
+    }
+
+    /// A template's text pieces with every slot as `0`, for the rules that static text obeys.
+    static func skeleton(_ template: Template) -> String {
+        template.pieces.reduce(into: "") {
+            switch $1 {
+            case .text(let text): $0 += text
+            case .slot: $0 += "0"
+            }
+        }
+    }
+
+    /// A path template: it parses, and its text obeys the path rules (a slot's value is checked by the core
+    /// when it is rendered).
+    static func checkPathTemplate(_ path: String) throws {
+        let template: Template
+        do { template = try Template(parsing: path) } catch let error as InputError {
+            throw InputError("in the path '\(path.escapedForMessage)': \(error.message)")
+        }
+        if case .slot? = template.pieces.first {
+            throw InputError("expected a path starting with '/', such as /api/v1/files/${file_id}, got '\(path.escapedForMessage)'")
+        }
+        let text = skeleton(template)
+        do { try checkPath(text) } catch let error as InputError where text != path {
+            throw InputError(error.message.replacingOccurrences(of: "'\(text.escapedForMessage)'", with: "'\(path.escapedForMessage)'"))
+        }
+    }
+
+    static func checkHeaderValueTemplate(_ value: String, name: String) throws {
+        let template: Template
+        do { template = try Template(parsing: value) } catch let error as InputError {
+            throw InputError("in the value of header '\(name)': \(error.message)")
+        }
+        try checkHeaderValue(skeleton(template), name: name)
+    }
+
+    /// Checks what parsing a template would: a template built from pieces in code may hold anything.
+    static func checkParsed(_ template: Template) throws {
+        for (slot, _) in template.slots {
+            switch slot {
+            case .variable(let name), .last(let name), .randomItem(let name):
+                guard isVariableName(name), !reservedVariableNames.contains(name) else {
+                    throw InputError("expected a variable name in \(Template.describe(slot)), got '\(name.escapedForMessage)'")
+                }
+            case .randomInt(let low, let high):
+                guard low <= high else { throw InputError("in \(Template.describe(slot)): the minimum \(low) is above the maximum \(high)") }
+            case .randomChoice(let items):
+                guard !items.isEmpty else { throw InputError("expected at least one item in random.choice()") }
+            default: break
+            }
+        }
+    }
+
+    static func checkMultipart(_ parts: [MultipartPart], headers: [Header]) throws {
+        guard !parts.isEmpty else { throw InputError("expected at least one part in 'multipart'") }
+        if let header = headers.first(where: { $0.name.lowercased() == "content-type" }) {
+            throw InputError("the header '\(header.name)' cannot be set on a multipart request: Cicada sets "
+                + "multipart/form-data with the plan's boundary")
+        }
+        for part in parts {
+            func line(_ text: String, _ what: String) throws {
+                guard !text.isEmpty else { throw InputError("expected a non-empty \(what) in multipart part '\(part.name)'") }
+                if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    throw InputError("the \(what) of multipart part '\(part.name.escapedForMessage)' has \(describeScalar(bad)); expected one line of text")
+                }
+            }
+            try line(part.name, "name")
+            if let filename = part.filename { try line(filename, "filename") }
+            if let contentType = part.contentType {
+                try line(contentType, "content_type")
+                try checkHeaderValue(contentType, name: "Content-Type")
+            }
+            switch part.content {
+            case .value(let value):
+                do { _ = try Template(parsing: value) } catch let error as InputError {
+                    throw InputError("multipart part '\(part.name)': \(error.message)")
+                }
+            case .file(let path):
+                do { _ = try readFile(path, limit: SettingBounds.bodyBytes, largest: "request body") } catch let error as InputError {
+                    throw InputError("cannot read the file of multipart part '\(part.name)' '\(path)': \(error.message)")
+                }
+            case .generated(let size):
+                guard (1...MultipartPart.largestGenerated).contains(size) else {
+                    throw InputError("expected a generated size from 1 byte to 64MiB for multipart part '\(part.name)', got \(size) bytes")
+                }
+            }
+        }
+    }
+
+    static func checkRepeat(_ repeatUntil: Repeat) throws {
+        guard !repeatUntil.until.isEmpty else {
+            throw InputError("'repeat' has no 'until'; expected repeat: {until: <check>, every: 1s, max: 30}")
+        }
+        for check in repeatUntil.until { try check.validate() }
+        guard SettingBounds.wait.contains(repeatUntil.every) else {
+            throw InputError("expected 'every' \(SettingBounds.wait.rangeText), got '\(formatNumber(repeatUntil.every)) s'")
+        }
+        guard (1...Repeat.largestMax).contains(repeatUntil.max) else {
+            throw InputError("expected 'max' attempts from 1 to \(Repeat.largestMax), got '\(repeatUntil.max)'")
+        }
+    }
+
+    /// A wait step: constant or between, within the wait bounds.
+    static func checkWaitStep(_ wait: WaitTime) throws {
+        switch wait {
+        case .constant, .between: try SettingBounds.checkWait(wait)
+        default:
+            throw InputError("a wait step is constant or between, got \(wait); expected wait: 2s or wait: between(1, 2)")
+        }
+    }
+
+    static func checkTags(_ tags: [String]) throws {
+        for tag in tags {
+            guard !tag.isEmpty, !tag.contains(where: { $0 == "," || $0.isWhitespace }) else {
+                throw InputError("expected a tag without spaces or commas, such as upload, got '\(tag.escapedForMessage)'")
+            }
         }
     }
 
     static func checkTask(_ task: UserTask) throws {
         try checkLabel(task.name, what: "task name")
+        try checkTags(task.tags)
         guard !task.requests.isEmpty else { throw InputError("expected at least one request in task '\(task.name)'") }
-        for (index, request) in task.requests.enumerated() {
+        for (index, step) in task.steps.enumerated() {
             do {
-                try checkRequest(request)
-            } catch let error as InputError where task.requests.count > 1 {
+                switch step {
+                case .request(let request): try checkRequest(request)
+                case .wait(let wait): try checkWaitStep(wait)
+                }
+            } catch let error as InputError where task.steps.count > 1 {
                 throw InputError("step \(index + 1): \(error.message)")
             }
         }

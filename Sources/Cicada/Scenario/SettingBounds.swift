@@ -48,6 +48,8 @@ public enum SettingBounds {
     public static let threads = SettingBound.integer("a number of worker threads", 1...255)
     /// The weight of a user class or a task.
     public static let weight = SettingBound.integer("an integer weight", 0...1_000_000)
+    /// A class's `fixed_count`: exactly this many users of the class.
+    public static let fixedCount = SettingBound.integer("an integer fixed_count of users", 0...1_000_000)
     /// The seed of the users' random choices (`--seed`): any 64-bit value.
     public static let seed = SettingBound<UInt64>.integer("a seed", 0...UInt64.max)
     /// The bytes of one request's body (`body`, `json`, `body_file`, `-d`).
@@ -94,15 +96,36 @@ public enum SettingBounds {
 
     /// The bytes a request adds to the plan besides its line ends: method, path, headers and body.
     static func planBytes(_ request: RequestTemplate) -> Int {
-        request.headers.reduce(request.method.utf8.count + request.path.utf8.count + request.body.count) {
+        request.headers.reduce(request.method.utf8.count + request.path.utf8.count + contentBytes(request.content)) {
             $0 + $1.name.utf8.count + $1.value.utf8.count
+        }
+    }
+
+    /// The bytes a body adds to the plan: its bytes, its template's text, its parts' values and sizes (a
+    /// file part counted by its size on disk).
+    static func contentBytes(_ content: RequestBody) -> Int {
+        switch content {
+        case .bytes(let bytes): return bytes.count
+        case .template(let template): return template.description.utf8.count
+        case .multipart(let parts):
+            return parts.reduce(0) { total, part in
+                let size: Int
+                switch part.content {
+                case .value(let value): size = value.utf8.count
+                case .generated(let bytes): size = bytes
+                case .file(let path):
+                    size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+                }
+                return total + size + part.name.utf8.count + (part.filename?.utf8.count ?? 0) + 100
+            }
         }
     }
 
     /// Checks one request's body size.
     static func checkBody(_ request: RequestTemplate) throws {
-        guard request.body.count <= bodyBytes else {
-            throw InputError("the body is \(request.body.count) bytes; expected a body of at most 64 MiB (\(bodyBytes) bytes)")
+        let size = contentBytes(request.content)
+        guard size <= bodyBytes else {
+            throw InputError("the body is \(size) bytes; expected a body of at most 64 MiB (\(bodyBytes) bytes)")
         }
     }
 

@@ -1,0 +1,1 @@
+../../examples/swift-scenario/Sources/SwiftScenario/SampleMindScenario.swift

@@ -156,6 +156,8 @@ static void cc__worker_free(cc__worker_t *w) {
     free(w->class_serial);
     free(w->lane_extras);
     free(w->user_extras);
+    cc__sparse_free(w->lane_buffers, w->lane_buffers_size);
+    cc__sparse_free(w->user_buffers, w->user_buffers_size);
     free(w->read_buffer);
     free(w->samples.slots);
 }
@@ -205,12 +207,20 @@ static int cc__worker_init(cc_engine_t *e, const cc_engine_options_t *options, c
     w->class_serial = calloc(plan->class_count, sizeof *w->class_serial);
     w->lane_extra_stride = cc__lane_extra_size(plan);
     w->user_extra_stride = cc__user_extra_size(plan);
+    w->lane_buffer_stride = cc__lane_buffer_size(plan);
+    w->user_buffer_stride = cc__user_buffer_size(plan);
+    w->lane_buffers_size = (size_t)capacity * w->lane_count * w->lane_buffer_stride;
+    w->user_buffers_size = (size_t)capacity * w->user_buffer_stride;
     if (w->lane_extra_stride > 0) w->lane_extras = calloc((size_t)capacity * w->lane_count, w->lane_extra_stride);
     if (w->user_extra_stride > 0) w->user_extras = calloc(capacity, w->user_extra_stride);
+    if (w->lane_buffer_stride > 0) w->lane_buffers = cc__sparse_alloc(w->lane_buffers_size);
+    if (w->user_buffer_stride > 0) w->user_buffers = cc__sparse_alloc(w->user_buffers_size);
     if ((w->lane_extra_stride > 0 && w->lane_extras == NULL) || (w->user_extra_stride > 0 && w->user_extras == NULL) ||
+        (w->lane_buffer_stride > 0 && w->lane_buffers == NULL) || (w->user_buffer_stride > 0 && w->user_buffers == NULL) ||
         w->class_serial == NULL)
         return cc__fail(CC_ENOMEM, error, error_size, "no memory for %u users' variables and buffers (%zu bytes each)",
-                        capacity, w->lane_extra_stride * w->lane_count + w->user_extra_stride);
+                        capacity, (w->lane_extra_stride + w->lane_buffer_stride) * w->lane_count +
+                                      w->user_extra_stride + w->user_buffer_stride);
     w->read_buffer = malloc(CC__READ_BUFFER_SIZE);
     w->samples.slots = calloc(ring_capacity, sizeof(cc_sample_t));
     w->samples.mask = ring_capacity - 1;

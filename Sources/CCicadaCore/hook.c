@@ -18,13 +18,13 @@ int cc__lane_run_hook(cc__lane_t *l, const cc__request_t *r) {
 int cc_hook_get(const cc_hook_t *hook, uint32_t variable, const uint8_t **value, size_t *length) {
     const cc_plan_t *plan = hook->lane->user->worker->plan;
     if (variable >= plan->variable_count) return -1;
-    return cc__store_get(&hook->lane->extra->store, plan, variable, 0, value, length);
+    return cc__store_get(&hook->lane->extra->store, plan, variable, 0, value, length, NULL);
 }
 
 int cc_hook_set(cc_hook_t *hook, uint32_t variable, const uint8_t *value, size_t length) {
     const cc_plan_t *plan = hook->lane->user->worker->plan;
     if (variable >= plan->variable_count) return -1;
-    return cc__store_set(&hook->lane->extra->store, plan, variable, value, length);
+    return cc__store_set(&hook->lane->extra->store, plan, variable, value, length, 0);
 }
 
 uint64_t cc_hook_user_id(const cc_hook_t *hook) {

@@ -11,13 +11,22 @@
 #include <strings.h>
 #include <time.h>
 
+/* How the rest of a header line is read once its name is known. */
+typedef enum cc__line_mode_e {
+    CC__LINE_NAME = 0, /* reading the name, into inspection->name */
+    CC__LINE_COPY = 1, /* a line that matters (Set-Cookie, a probed header): its value into the line buffer */
+    CC__LINE_SKIP = 2, /* of no interest: skipped to its end */
+} cc__line_mode_t;
+
 static size_t cc__align(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
 static int cc__wants_lines(const cc_plan_t *plan) { return (plan->needs & CC__NEED_HEADERS) || plan->cookies; }
 
-size_t cc__inspection_size(const cc_plan_t *plan) {
-    if (plan->probe_count == 0 && !plan->cookies) return 0;
-    size_t size = cc__align(sizeof(cc__inspection_t));
+int cc__inspection_needed(const cc_plan_t *plan) { return plan->probe_count > 0 || plan->cookies; }
+
+size_t cc__inspection_buffer_size(const cc_plan_t *plan) {
+    if (!cc__inspection_needed(plan)) return 0;
+    size_t size = cc__align(CC__MAX_PROBES * (1 + sizeof(uint32_t) + sizeof(cc_substring_matcher_t)));
     if (cc__wants_lines(plan)) size += CC__LINE_BYTES;
     size += cc__align((size_t)plan->value_slots * CC__VALUE_BYTES);
     size += cc__align((size_t)plan->json_slots * sizeof(cc_json_matcher_t));
@@ -27,10 +36,15 @@ size_t cc__inspection_size(const cc_plan_t *plan) {
     return size;
 }
 
-void cc__inspection_init(cc__inspection_t *inspection, const cc_plan_t *plan, void *memory) {
-    (void)memory;
-    uint8_t *p = (uint8_t *)inspection + cc__align(sizeof(cc__inspection_t));
+void cc__inspection_init(cc__inspection_t *inspection, const cc_plan_t *plan, void *buffers) {
+    uint8_t *p = buffers;
     memset(inspection, 0, sizeof *inspection);
+    inspection->substrings = (cc_substring_matcher_t *)p;
+    p += CC__MAX_PROBES * sizeof(cc_substring_matcher_t);
+    inspection->value_length = (uint32_t *)p;
+    p += CC__MAX_PROBES * sizeof(uint32_t);
+    inspection->value_found = p;
+    p = (uint8_t *)buffers + cc__align(CC__MAX_PROBES * (1 + sizeof(uint32_t) + sizeof(cc_substring_matcher_t)));
     if (cc__wants_lines(plan)) {
         inspection->line = p;
         p += CC__LINE_BYTES;
@@ -67,6 +81,8 @@ int cc__inspect_begin(cc__inspection_t *in, const cc_plan_t *plan, const cc__req
     in->in_headers = 1;
     in->line_length = 0;
     in->line_cut = 0;
+    in->line_mode = CC__LINE_NAME;
+    in->name_length = 0;
     in->prefix_length = 0;
     in->request_path = path;
     in->request_path_length = (uint32_t)path_length;
@@ -130,30 +146,77 @@ static void cc__header_line(cc__inspect_context_t *c, const uint8_t *line, size_
     }
 }
 
+/* Whether a header named `name` matters to the request being inspected. */
+static int cc__line_matters(const cc__inspect_context_t *c, const uint8_t *name, size_t length) {
+    const cc__inspection_t *in = c->inspection;
+    if (in->cookies && cc__name_is(name, length, (const uint8_t *)"set-cookie", 10)) return 1;
+    const cc__request_t *r = in->request;
+    if (!(r->needs & CC__NEED_HEADERS)) return 0;
+    for (uint32_t i = 0; i < r->probe_count; i++) {
+        const cc__probe_t *probe = &c->plan->probes[r->first_probe + i];
+        int reads_header = (!probe->is_check && (probe->kind == CC_CAPTURE_HEADER || probe->kind == CC_CAPTURE_COOKIE)) ||
+                           (probe->is_check && probe->kind == CC_CHECK_HEADER_EQUALS);
+        if (!reads_header) continue;
+        const uint8_t *want = c->plan->arena + probe->expression.offset;
+        if (probe->kind == CC_CAPTURE_COOKIE) {
+            if (cc__name_is(name, length, (const uint8_t *)"set-cookie", 10)) return 1;
+        } else if (cc__name_is(name, length, want, probe->expression.length)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Header lines one at a time: the name into a small buffer, then, only for a line that matters, the
+ * whole line into the line buffer; other lines are skipped without being copied. */
 void cc__inspect_headers(void *context, const uint8_t *data, size_t length) {
     cc__inspect_context_t *c = context;
     cc__inspection_t *in = c->inspection;
     if (in->request == NULL || !in->in_headers || in->line == NULL) return;
     if (!(in->request->needs & CC__NEED_HEADERS) && !in->cookies) return;
     while (length > 0) {
+        if (in->line_mode == CC__LINE_NAME) {
+            if (in->name_length == 0 && (data[0] == '\r' || data[0] == '\n')) {
+                in->in_headers = 0; /* the empty line: the section is over */
+                return;
+            }
+            const uint8_t *colon = memchr(data, ':', length);
+            size_t take = colon != NULL ? (size_t)(colon - data) : length;
+            size_t room = CC__NAME_BYTES - in->name_length;
+            memcpy(in->name + in->name_length, data, take < room ? take : room);
+            in->name_length = (uint8_t)(in->name_length + (take < room ? take : room));
+            if (take > room) in->name_length = CC__NAME_BYTES; /* too long to be one we look for */
+            if (colon == NULL) return;
+            data += take;
+            length -= take;
+            int matters = in->name_length < CC__NAME_BYTES && cc__line_matters(c, in->name, in->name_length);
+            in->line_mode = matters ? CC__LINE_COPY : CC__LINE_SKIP;
+            if (matters) {
+                memcpy(in->line, in->name, in->name_length);
+                in->line_length = in->name_length;
+                in->line_cut = 0;
+            }
+            continue;
+        }
         const uint8_t *lf = memchr(data, '\n', length);
         size_t take = lf != NULL ? (size_t)(lf - data) : length;
-        size_t room = CC__LINE_BYTES - in->line_length;
-        if (take > room) in->line_cut = 1;
-        memcpy(in->line + in->line_length, data, take < room ? take : room);
-        in->line_length += (uint32_t)(take < room ? take : room);
+        if (in->line_mode == CC__LINE_COPY) {
+            size_t room = CC__LINE_BYTES - in->line_length;
+            if (take > room) in->line_cut = 1;
+            memcpy(in->line + in->line_length, data, take < room ? take : room);
+            in->line_length += (uint32_t)(take < room ? take : room);
+        }
         if (lf == NULL) return;
         data += take + 1;
         length -= take + 1;
-        size_t line_length = in->line_length;
-        if (line_length > 0 && in->line[line_length - 1] == '\r') line_length--;
-        if (line_length == 0) {
-            in->in_headers = 0; /* the empty line: the section is over */
-            return;
+        if (in->line_mode == CC__LINE_COPY) {
+            size_t line_length = in->line_length;
+            if (line_length > 0 && in->line[line_length - 1] == '\r') line_length--;
+            cc__header_line(c, in->line, line_length);
         }
-        cc__header_line(c, in->line, line_length);
+        in->line_mode = CC__LINE_NAME;
+        in->name_length = 0;
         in->line_length = 0;
-        in->line_cut = 0;
     }
 }
 
@@ -290,7 +353,8 @@ static int cc__judge(cc__inspection_t *in, const cc_plan_t *plan, const cc__prob
 
 /* Finds a capture's value; returns 1 with the bytes, or 0 with the evidence. */
 static int cc__find(cc__inspection_t *in, const cc_plan_t *plan, const cc__probe_t *probe, uint16_t status,
-                    char *scratch, const uint8_t **value, size_t *length, cc__evidence_t *e) {
+                    char *scratch, const uint8_t **value, size_t *length, int *literal, cc__evidence_t *e) {
+    *literal = 0;
     switch ((cc_capture_source_t)probe->kind) {
     case CC_CAPTURE_JSON: {
         cc_json_matcher_t *m = &in->json[probe->json_slot];
@@ -298,6 +362,7 @@ static int cc__find(cc__inspection_t *in, const cc_plan_t *plan, const cc__probe
         if (result == 1 && !m->truncated) {
             *value = m->value;
             *length = m->value_length;
+            *literal = m->kind != CC_JSON_KIND_STRING;
             return 1;
         }
         if (result == 1) cc__say_text(e, "value longer than 4095 bytes");
@@ -374,8 +439,9 @@ void cc__inspect_complete(cc__inspection_t *in, const cc_plan_t *plan, uint8_t l
         const uint8_t *value = NULL;
         size_t length = 0;
         char scratch[8];
+        int literal = 0;
         e = (cc__evidence_t){0};
-        if (!cc__find(in, plan, probe, status, scratch, &value, &length, &e)) {
+        if (!cc__find(in, plan, probe, status, scratch, &value, &length, &literal, &e)) {
             if (probe->has_default) {
                 value = plan->arena + probe->value.offset;
                 length = probe->value.length;
@@ -389,7 +455,7 @@ void cc__inspect_complete(cc__inspection_t *in, const cc_plan_t *plan, uint8_t l
                 return;
             }
         }
-        if (store == NULL || cc__store_set(store, plan, probe->variable, value, length) != 0) {
+        if (store == NULL || cc__store_set(store, plan, probe->variable, value, length, literal) != 0) {
             v->failure = CC_FAIL_CAPTURE;
             v->detail = (int32_t)probe->index;
             cc__say_text(&e, "value does not fit the variables");

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #define CC__LINE_BYTES 8192u /* a header line longer than this is not captured or checked (cut) */
+#define CC__NAME_BYTES 64u   /* header names are matched up to this length: a longer one is of no interest */
 
 /* What a response's probes concluded, kept apart from the streaming state: the connection machine
  * resets that (PARSE, for the next response) before it ends the request (FINISH). */
@@ -25,20 +26,25 @@ typedef struct cc__verdict_s {
     char until_evidence[CC_SAMPLE_EVIDENCE];
 } cc__verdict_t;
 
-/* A user's inspection state and buffers, laid out by cc__inspection_layout in the user's extra memory. */
+/* A user's inspection state: this struct in the worker's dense array of users' extras, and its buffers
+ * in the sparse one (cc__inspection_buffer_size), which a user touches only for what it reads: a user
+ * whose class keeps cookies from a server that sets none touches none of them. */
 typedef struct cc__inspection_s {
     const cc__request_t *request; /* the request whose response is read, or NULL: none to inspect */
     uint8_t in_headers;
     uint8_t line_cut;
     uint8_t cookies;              /* Set-Cookie goes into the jar */
     uint8_t jar_ready;
+    uint8_t line_mode;            /* a cc__line_mode_t */
+    uint8_t name_length;
     uint32_t line_length;
     uint32_t prefix_length;
     const uint8_t *request_path;  /* the path the response answers, for cookies' default path */
     uint32_t request_path_length;
-    uint8_t value_found[CC__MAX_PROBES];
-    uint32_t value_length[CC__MAX_PROBES];
-    cc_substring_matcher_t substrings[CC__MAX_PROBES];
+    uint8_t name[CC__NAME_BYTES]; /* the current header line's name, until its ':' */
+    uint8_t *value_found;         /* CC__MAX_PROBES each */
+    uint32_t *value_length;
+    cc_substring_matcher_t *substrings;
     uint8_t *line;
     uint8_t *values;              /* value_slots * CC__VALUE_BYTES */
     cc_json_matcher_t *json;      /* json_slots */
@@ -49,10 +55,11 @@ typedef struct cc__inspection_s {
     cc__verdict_t verdict;
 } cc__inspection_t;
 
-/* Bytes a user's inspection takes for `plan` (0 when no request has a probe and no class keeps
- * cookies), and laying it over `memory`. */
-size_t cc__inspection_size(const cc_plan_t *plan);
-void cc__inspection_init(cc__inspection_t *inspection, const cc_plan_t *plan, void *memory);
+/* Whether users of `plan` inspect responses (a probe, or a class that keeps cookies); the bytes of a
+ * user's buffers; laying the inspection's buffers over `buffers`. */
+int cc__inspection_needed(const cc_plan_t *plan);
+size_t cc__inspection_buffer_size(const cc_plan_t *plan);
+void cc__inspection_init(cc__inspection_t *inspection, const cc_plan_t *plan, void *buffers);
 /* A new user in the slot: an empty jar. */
 void cc__inspection_clear(cc__inspection_t *inspection);
 

@@ -179,6 +179,7 @@ struct cc_plan_s {
 typedef struct cc__value_slot_s {
     uint32_t offset;
     uint32_t length; /* CC__UNSET: no value */
+    uint8_t literal; /* captured from JSON as a value other than a string (CC_ENCODE_JSON_VALUE) */
 } cc__value_slot_t;
 
 #define CC__UNSET UINT32_MAX
@@ -204,13 +205,14 @@ void cc__store_init(cc__store_t *store, const cc_plan_t *plan, void *memory);
 void cc__store_clear(cc__store_t *store, const cc_plan_t *plan);
 /* Sets a scalar variable, or appends to a list (dropping its oldest value when full). Returns 0, or -1
  * when the value does not fit in the arena (the variable keeps its old value). */
-int cc__store_set(cc__store_t *store, const cc_plan_t *plan, uint32_t variable, const uint8_t *value, size_t length);
+int cc__store_set(cc__store_t *store, const cc_plan_t *plan, uint32_t variable, const uint8_t *value, size_t length,
+                  int literal);
 /* 1 when the variable has a value (a list: at least one). */
 int cc__store_is_set(const cc__store_t *store, const cc_plan_t *plan, uint32_t variable);
 /* The value `back` steps before the newest (0: the newest); returns 0 and the bytes, or -1 when unset.
  * The bytes stay valid until the next cc__store_set. */
 int cc__store_get(const cc__store_t *store, const cc_plan_t *plan, uint32_t variable, uint32_t back,
-                  const uint8_t **value, size_t *length);
+                  const uint8_t **value, size_t *length, int *literal);
 /* How many values a list holds (a scalar: 0 or 1). */
 uint32_t cc__store_count(const cc__store_t *store, const cc_plan_t *plan, uint32_t variable);
 

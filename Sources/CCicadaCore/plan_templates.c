@@ -79,7 +79,7 @@ static int cc__add_template(const cc_plan_spec_t *spec, const cc_template_spec_t
         if (p->kind > CC_PIECE_DATA)
             return cc__fail(CC_EINVAL, error, error_size, "request %u: %s: piece %u has unknown kind %u", index, what,
                             i, p->kind);
-        if (p->encoding > CC_ENCODE_JSON)
+        if (p->encoding > CC_ENCODE_JSON_VALUE)
             return cc__fail(CC_EINVAL, error, error_size, "request %u: %s: piece %u has unknown encoding %u", index,
                             what, i, p->encoding);
         if ((p->kind == CC_PIECE_VARIABLE || p->kind == CC_PIECE_LIST_RANDOM) && p->variable >= spec->variable_count)
@@ -185,7 +185,7 @@ int cc__compile_pieces(const cc_plan_spec_t *spec, uint32_t index, cc__plan_buil
 
 /* How much a slot's value can grow when encoded. */
 static uint64_t cc__expansion(uint8_t encoding) {
-    return encoding == CC_ENCODE_URL ? 3 : encoding == CC_ENCODE_JSON ? 6 : 1;
+    return encoding == CC_ENCODE_URL ? 3 : encoding >= CC_ENCODE_JSON ? 6 : 1;
 }
 
 uint64_t cc__render_bound(const cc_plan_t *plan, const cc__request_t *r) {
@@ -194,6 +194,7 @@ uint64_t cc__render_bound(const cc_plan_t *plan, const cc__request_t *r) {
     for (uint32_t i = 0; i < r->head_piece_count + r->body_piece_count; i++) {
         const cc__piece_t *p = &plan->pieces[r->first_piece + i];
         uint64_t x = cc__expansion(p->encoding);
+        if (p->encoding == CC_ENCODE_JSON_VALUE) bound += 2; /* its quotes */
         switch ((cc_piece_kind_t)p->kind) {
         case CC_PIECE_TEXT: break;
         case CC_PIECE_VARIABLE:

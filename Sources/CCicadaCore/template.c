@@ -76,6 +76,8 @@ static int cc__put_value(cc__writer_t *w, const cc__piece_t *piece, const uint8_
         }
         return 0;
     case CC_ENCODE_JSON:
+    case CC_ENCODE_JSON_VALUE:
+        if (piece->encoding == CC_ENCODE_JSON_VALUE) cc__put_byte(w, '"');
         for (size_t i = 0; i < n; i++) {
             uint8_t c = value[i];
             if (c == '"' || c == '\\') {
@@ -93,6 +95,7 @@ static int cc__put_value(cc__writer_t *w, const cc__piece_t *piece, const uint8_
                 cc__put_byte(w, c);
             }
         }
+        if (piece->encoding == CC_ENCODE_JSON_VALUE) cc__put_byte(w, '"');
         /* A JSON-escaped value is still bound by its place's rule (a header cannot hold a raw byte
          * 0x7f); only a body takes anything. */
         if (piece->part == CC__PART_BODY) return 0;
@@ -164,9 +167,14 @@ static int cc__put_piece(cc__writer_t *w, const cc__render_context_t *c, const c
             uint32_t count = cc__store_count(c->store, plan, piece->variable);
             if (count > 1) back = (uint32_t)cc__random_below(c->random, count);
         }
-        if (c->store == NULL || cc__store_get(c->store, plan, piece->variable, back, &value, &length) != 0) {
+        int literal = 0;
+        if (c->store == NULL || cc__store_get(c->store, plan, piece->variable, back, &value, &length, &literal) != 0) {
             *variable = piece->variable;
             return CC__RENDER_UNSET;
+        }
+        if (piece->encoding == CC_ENCODE_JSON_VALUE && literal) {
+            cc__put(w, value, length); /* a number, literal, object or array, as the server sent it */
+            return 0;
         }
         int rc = cc__put_value(w, piece, value, length);
         if (rc != 0) *variable = piece->variable;
@@ -316,7 +324,8 @@ long cc_plan_render(const cc_plan_t *plan, uint32_t index, const cc_render_input
         cc__store_init(&store, plan, memory);
         for (uint32_t v = 0; input->values != NULL && v < plan->variable_count; v++) {
             if (input->values[v] == NULL) continue;
-            if (cc__store_set(&store, plan, v, (const uint8_t *)input->values[v], input->value_lengths[v]) != 0) {
+            int literal = input->literals != NULL && input->literals[v];
+            if (cc__store_set(&store, plan, v, (const uint8_t *)input->values[v], input->value_lengths[v], literal) != 0) {
                 free(memory);
                 *variable = v;
                 if (reason != NULL) snprintf(reason, reason_size, "value does not fit the variables");

@@ -64,7 +64,7 @@ static cc__user_t *cc__acquire_slot(cc__worker_t *w) {
     u->lane_count = (uint8_t)w->lane_count;
     if (w->user_extras != NULL) {
         u->extra = (cc__user_extra_t *)(w->user_extras + (size_t)u->index * w->user_extra_stride);
-        cc__user_extra_init(u->extra, w->plan);
+        cc__user_extra_init(u->extra, w->plan, w->user_buffers + (size_t)u->index * w->user_buffer_stride);
         u->extra->context = (cc__inspect_context_t){.inspection = u->extra->inspection, .plan = w->plan,
                                                     .host = w->engine->host,
                                                     .secure = w->engine->options.tls.enabled};
@@ -73,9 +73,9 @@ static cc__user_t *cc__acquire_slot(cc__worker_t *w) {
         cc__lane_t *l = &u->lanes[i];
         cc__lane_init(l, u, i);
         if (w->lane_extras != NULL) {
-            l->extra = (cc__lane_extra_t *)(w->lane_extras +
-                                            ((size_t)u->index * w->lane_count + i) * w->lane_extra_stride);
-            cc__lane_extra_init(l->extra, w->plan);
+            size_t lane = (size_t)u->index * w->lane_count + i;
+            l->extra = (cc__lane_extra_t *)(w->lane_extras + lane * w->lane_extra_stride);
+            cc__lane_extra_init(l->extra, w->plan, w->lane_buffers + lane * w->lane_buffer_stride);
         }
     }
     return u;

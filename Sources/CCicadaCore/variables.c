@@ -60,7 +60,7 @@ static void cc__store_compact(cc__store_t *store, const cc_plan_t *plan) {
 }
 
 int cc__store_set(cc__store_t *store, const cc_plan_t *plan, uint32_t variable, const uint8_t *value,
-                  size_t length) {
+                  size_t length, int literal) {
     const cc__variable_t *v = &plan->variables[variable];
     cc__list_state_t *list = &store->lists[variable];
     /* The slot the value goes to: a scalar's only one, or the list's next (the oldest when full). */
@@ -76,6 +76,7 @@ int cc__store_set(cc__store_t *store, const cc_plan_t *plan, uint32_t variable, 
     memcpy(store->bytes + store->used, value, length);
     slot->offset = store->used;
     slot->length = (uint32_t)length;
+    slot->literal = (uint8_t)(literal != 0);
     store->used += (uint32_t)length;
     store->live += (uint32_t)length;
     if (v->slot_count == 1) {
@@ -98,7 +99,7 @@ uint32_t cc__store_count(const cc__store_t *store, const cc_plan_t *plan, uint32
 }
 
 int cc__store_get(const cc__store_t *store, const cc_plan_t *plan, uint32_t variable, uint32_t back,
-                  const uint8_t **value, size_t *length) {
+                  const uint8_t **value, size_t *length, int *literal) {
     const cc__variable_t *v = &plan->variables[variable];
     const cc__list_state_t *list = &store->lists[variable];
     if (back >= list->count) return -1;
@@ -107,5 +108,6 @@ int cc__store_get(const cc__store_t *store, const cc_plan_t *plan, uint32_t vari
     if (slot->length == CC__UNSET) return -1;
     *value = store->bytes + slot->offset;
     *length = slot->length;
+    if (literal != NULL) *literal = slot->literal;
     return 0;
 }

@@ -91,7 +91,8 @@ typedef struct cc__user_extra_s {
     uint8_t no_row; /* CC_DATA_PER_USER ran out: the user's first request fails as CC_FAIL_DATA */
     uint8_t inspecting;
     cc__inspect_context_t context;
-    cc__inspection_t *inspection; /* NULL when the plan reads no response */
+    cc__inspection_t *inspection; /* &inspection_state, or NULL when the plan reads no response */
+    cc__inspection_t inspection_state;
 } cc__user_extra_t;
 
 /* A lane runs one sequence of the user's tasks: its own state machine, wait timer and request
@@ -173,10 +174,16 @@ typedef struct cc__worker_s {
     uint32_t *class_oldest;  /* per class: the list of users not yet retired (cc__user_t.class_prev/next) */
     uint32_t *class_newest;
     uint64_t *class_serial;  /* per class: users started, for ${user.index} */
-    uint8_t *lane_extras;    /* capacity * lane_count blocks of lane_extra_stride bytes, or NULL */
+    uint8_t *lane_extras;    /* capacity * lane_count states of lane_extra_stride bytes (calloc), or NULL */
     size_t lane_extra_stride;
-    uint8_t *user_extras;    /* capacity blocks of user_extra_stride bytes, or NULL */
+    uint8_t *lane_buffers;   /* and their buffers, lane_buffer_stride each (sparse) */
+    size_t lane_buffer_stride;
+    size_t lane_buffers_size;
+    uint8_t *user_extras;    /* capacity states of user_extra_stride bytes (calloc), or NULL */
     size_t user_extra_stride;
+    uint8_t *user_buffers;   /* and their buffers, user_buffer_stride each (sparse) */
+    size_t user_buffer_stride;
+    size_t user_buffers_size;
     const struct cc__transport_s *transport;
     uint64_t lag_last_ns;
     uint8_t *read_buffer;
@@ -266,9 +273,15 @@ int cc__lane_run_hook(cc__lane_t *l, const cc__request_t *r);
 
 /* user_extras.c: laying out the extra memory of lanes and users. */
 size_t cc__lane_extra_size(const cc_plan_t *plan);
+size_t cc__lane_buffer_size(const cc_plan_t *plan);
 size_t cc__user_extra_size(const cc_plan_t *plan);
-void cc__lane_extra_init(cc__lane_extra_t *extra, const cc_plan_t *plan);
-void cc__user_extra_init(cc__user_extra_t *extra, const cc_plan_t *plan);
+size_t cc__user_buffer_size(const cc_plan_t *plan);
+void cc__lane_extra_init(cc__lane_extra_t *extra, const cc_plan_t *plan, uint8_t *buffer);
+void cc__user_extra_init(cc__user_extra_t *extra, const cc_plan_t *plan, uint8_t *buffer);
+/* Zeroed memory that costs only the pages touched: mmap'ed without reserving swap (MAP_NORESERVE), so
+ * a worker's room for a million users' buffers is address space until users use it. NULL on failure. */
+void *cc__sparse_alloc(size_t size);
+void cc__sparse_free(void *memory, size_t size);
 
 /* connection.c: the user's socket, and the connection machine's actions. Worker thread only. */
 void cc__connection_event(cc__user_t *u, const cc_connection_event_t *event);

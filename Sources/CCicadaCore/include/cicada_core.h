@@ -250,6 +250,10 @@ typedef enum cc_encoding_e {
                            the request fails as CC_FAIL_TEMPLATE */
     CC_ENCODE_URL = 1,  /* percent-encoded except RFC 3986's unreserved characters */
     CC_ENCODE_JSON = 2, /* escaped for the inside of a JSON string (RFC 8259 7) */
+    CC_ENCODE_JSON_VALUE = 3, /* a whole JSON value: a variable captured from JSON as a number, true,
+                                 false, null, object or array is written as it was; anything else as a
+                                 JSON string, quoted and escaped. For a body's `"field": "${id}"`, so
+                                 that an id the server sent as 12 goes back as 12, not "12" */
 } cc_encoding_t;
 
 typedef struct cc_piece_spec_s {
@@ -506,6 +510,7 @@ typedef struct cc_render_input_s {
     const char *const *values;     /* variable_count entries: a variable's value (a list's only item), or
                                       NULL when it is unset; NULL: every variable is unset */
     const uint32_t *value_lengths; /* their lengths */
+    const uint8_t *literals;       /* NULL, or 1 where a value was captured from JSON as a non-string */
     uint64_t user_id;
     uint64_t user_index;
     uint64_t iteration;

@@ -296,4 +296,16 @@ final class DynamicEngineTests: XCTestCase {
         XCTAssertTrue(result.samples.allSatisfy { $0.failure == 0 }, "the newest cookie is kept")
         XCTAssertGreaterThanOrEqual(result.counters.cookies_dropped, 2)
     }
+
+    func testACapturedNumberGoesBackAsANumberAndAStringAsAString() throws {
+        let f = flow([
+            .init(method: "POST", target: [.text("/echo-body")], body: [.text("{\"n\": 12, \"s\": \"12\"}")], endpoint: 0,
+                  captures: [.json(variable: 0, path: "n"), .json(variable: 1, path: "s")]),
+            .init(method: "POST", target: [.text("/echo-body")],
+                  body: [.text("{\"n\":"), .variable(0, CC_ENCODE_JSON_VALUE), .text(",\"s\":"), .variable(1, CC_ENCODE_JSON_VALUE),
+                         .text("}")], endpoint: 1, checks: [.bodyContains("{\"n\":12,\"s\":\"12\"}")]),
+        ], variables: [("n", 0), ("s", 0)])
+        let result = try run(f) { $0.count >= 4 }
+        XCTAssertTrue(result.samples.allSatisfy { $0.failure == 0 }, "\(result.samples.map { ($0.failure, evidence($0)) })")
+    }
 }

@@ -56,7 +56,7 @@ final class MalformedScenarioTests: XCTestCase {
          "t.yaml:7:15: ${random(id)} picks from a list, but the captures into 'id' set one value; expected append: true on its capture, or ${id}"),
         ("an unknown filter",
          "users:\n  - name: A\n    tasks:\n      - path: /search?q=${random.choice(a, b)|xml}\n",
-         "t.yaml:4:15: invalid slot '${random.choice(a, b)|xml}': unknown filter '|xml'; the filters are |url and |json; expected ${name}, ${last(name)}, ${random(name)}, ${user.id}, ${user.index}, ${iteration}, ${random.int(1, 100)}, ${random.choice(a, b)}, ${uuid}, ${time.unix}, ${time.unix_ms}, ${row.COLUMN}, ${env.NAME} or ${env.NAME:-default}, optionally with |url or |json; $${ for a literal ${"),
+         "t.yaml:4:15: invalid slot '${random.choice(a, b)|xml}': unknown filter '|xml'; the filters are |url, |json and |json_value; expected ${name}, ${last(name)}, ${random(name)}, ${user.id}, ${user.index}, ${iteration}, ${random.int(1, 100)}, ${random.choice(a, b)}, ${uuid}, ${time.unix}, ${time.unix_ms}, ${row.COLUMN}, ${env.NAME} or ${env.NAME:-default}, optionally with |url or |json; $${ for a literal ${"),
         ("an unknown built-in",
          "users:\n  - name: A\n    tasks:\n      - path: /u/${user.name}\n",
          "t.yaml:4:15: invalid slot '${user.name}': 'user.name' is neither a variable name nor a built-in; expected ${name}, ${last(name)}, ${random(name)}, ${user.id}, ${user.index}, ${iteration}, ${random.int(1, 100)}, ${random.choice(a, b)}, ${uuid}, ${time.unix}, ${time.unix_ms}, ${row.COLUMN}, ${env.NAME} or ${env.NAME:-default}, optionally with |url or |json; $${ for a literal ${"),

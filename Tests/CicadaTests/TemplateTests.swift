@@ -64,7 +64,7 @@ final class TemplateTests: XCTestCase {
         let table: [(String, String)] = [
             ("${token", "the slot '${token' has no closing '}'"),
             ("${}", "invalid slot '${}': it is empty"),
-            ("${a|xml}", "invalid slot '${a|xml}': unknown filter '|xml'; the filters are |url and |json"),
+            ("${a|xml}", "invalid slot '${a|xml}': unknown filter '|xml'; the filters are |url, |json and |json_value"),
             ("${a|jsn}", "unknown filter '|jsn' (did you mean '|json'?)"),
             ("${user.idx}", "invalid slot '${user.idx}': 'user.idx' is neither a variable name nor a built-in (did you mean '${user.id}'?)"),
             ("${time.now}", "'time.now' is neither a variable name nor a built-in (did you mean '${time.unix}'?)"),

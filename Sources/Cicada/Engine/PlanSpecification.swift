@@ -532,6 +532,7 @@ private struct PlanBuilder {
                 case .none: p.encoding = UInt8(CC_ENCODE_NONE.rawValue)
                 case .url: p.encoding = UInt8(CC_ENCODE_URL.rawValue)
                 case .json: p.encoding = UInt8(CC_ENCODE_JSON.rawValue)
+                case .jsonValue: p.encoding = UInt8(CC_ENCODE_JSON_VALUE.rawValue)
                 }
                 func variable(_ name: String) throws -> UInt32 {
                     guard let index = variableIndex[name] else {

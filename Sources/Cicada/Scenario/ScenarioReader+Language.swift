@@ -363,8 +363,12 @@ public func parseByteSize(_ text: String) throws -> Int {
 }
 
 /// A JSON string whose text is `value`: quotes around, text escaped now (RFC 8259 §7), slots with the
-/// `|json` filter unless they name one.
+/// `|json` filter unless they name one. A string that is one variable and nothing else is that
+/// variable's JSON value instead (`|json_value`): a captured number goes back as a number.
 func jsonStringPieces(_ value: Template) -> [Template.Piece] {
+    if value.pieces.count == 1, case .slot(let slot, .none) = value.pieces[0], slot.variable != nil {
+        return [.slot(slot, .jsonValue)]
+    }
     var pieces: [Template.Piece] = [.text("\"")]
     for piece in value.pieces {
         switch piece {

@@ -83,6 +83,11 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
         case url
         /// Escaped for the inside of a JSON string, RFC 8259 §7 (`|json`).
         case json
+        /// A whole JSON value (`|json_value`): a variable captured from JSON as a number, `true`, `false`,
+        /// `null`, an object or an array is written as it was; anything else as a quoted, escaped JSON
+        /// string. A `json:` body's string that is one variable and nothing else gets it, so that an id the
+        /// server sent as `12` goes back as `12`, not `"12"`.
+        case jsonValue = "json_value"
     }
 
     /// A template of the given pieces.
@@ -214,6 +219,10 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
             var out = ""
             appendJSONString(value, to: &out)
             return String(out.dropFirst().dropLast())
+        case .jsonValue:
+            var out = ""
+            appendJSONString(value, to: &out)
+            return out
         }
     }
 
@@ -318,7 +327,7 @@ private struct TemplateParser {
             let name = body[body.index(after: bar)...].trimmingCharacters(in: .whitespaces)
             guard let known = Template.Filter(rawValue: name), known != .none else {
                 let hint = closestName(to: name, in: ["url", "json"]).map { " (did you mean '|\($0)'?)" } ?? ""
-                throw fail(written, "unknown filter '|\(name)'\(hint); the filters are |url and |json")
+                throw fail(written, "unknown filter '|\(name)'\(hint); the filters are |url, |json and |json_value")
             }
             filter = known
             body = body[..<bar].trimmingCharacters(in: .whitespaces)

@@ -49,7 +49,9 @@ final class FileCatalog: Sendable {
     func file(_ id: String, ownedBy owner: String) -> FileRecord? {
         let now = clock.now
         return contents.withLockedValue { contents in
-            contents.files.value(for: id, now: now).flatMap { $0.owner == owner ? $0 : nil }
+            // Expired first through `Contents`, so that the owner index forgets what the store drops.
+            contents.expire(now: now)
+            return contents.files.value(for: id, now: now).flatMap { $0.owner == owner ? $0 : nil }
         }
     }
 

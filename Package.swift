@@ -81,5 +81,13 @@ let package = Package(
         .target(name: "CicadaTestSupport", dependencies: ["COpenSSL"], path: "Tests/Support", exclude: ["README.md"]),
         .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore"]),
         .testTarget(name: "CicadaTests", dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport"]),
+        .testTarget(
+            name: "CicadaTargetTests",
+            dependencies: [
+                "CicadaTarget",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
     ]
 )

@@ -91,6 +91,18 @@ struct TargetCommand: ParsableCommand {
         let configuration = targetConfiguration
         // An IPv6 address goes in brackets in a URL (RFC 3986 §3.2.2).
         let urlHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        #if os(Linux)
+        // Block SIGINT and SIGTERM here, on the main thread, before any other thread exists: every thread
+        // the server starts inherits the mask, so the signals stay pending for the process, where
+        // ServiceLifecycle's watcher (a signalfd in libdispatch) reads them. Left to libdispatch's own
+        // handler, which fixes each thread's mask only once a signal reaches it, a SIGTERM sometimes took
+        // the default action and ended the process with 143 (2 runs in about 40 here).
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        #endif
         let outcome = Outcome()
         // The root command is synchronous; the server runs in a task while this thread waits for it.
         Task {

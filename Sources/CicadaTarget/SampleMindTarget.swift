@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Hummingbird
 import Logging
 
@@ -70,13 +65,11 @@ public final class SampleMindTarget: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully and returns.
+    ///
+    /// The signals are watched by ServiceLifecycle. On Linux, a process should block both in every thread
+    /// before it starts any (as `cicada target` does), so that they stay pending for the process, where the
+    /// watcher's signalfd reads them.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        // ServiceLifecycle watches the signals with dispatch sources. On Linux, libdispatch installs its own
-        // handler (which moves the signal to its signalfd) only over the default disposition, so a signal
-        // that the parent left ignored, as a shell does with SIGINT for a background job, would never
-        // arrive: put the default back first.
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
         try await makeApplication(onListening: onListening).runService()
     }
 }

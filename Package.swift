@@ -13,6 +13,15 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // The demo target (`cicada target`): an HTTP server, its auth, uploads and metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // System libraries, found with pkg-config and installed from Debian.
@@ -46,16 +55,41 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
+        // The demo target: the SampleMind API (docs/demo-target.md) as a Hummingbird server.
+        .target(
+            name: "CicadaTarget",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .executableTarget(
             name: "CicadaCLI",
             dependencies: [
                 "Cicada",
+                "CicadaTarget",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Real servers for the tests: an nginx fixture and a fault server that misbehaves on purpose.
         .target(name: "CicadaTestSupport", dependencies: ["COpenSSL"], path: "Tests/Support", exclude: ["README.md"]),
         .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore", "CicadaTestSupport"]),
         .testTarget(name: "CicadaTests", dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport"]),
+        .testTarget(
+            name: "CicadaTargetTests",
+            dependencies: [
+                "CicadaTarget",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
     ]
 )

@@ -12,7 +12,7 @@ struct CicadaCommand: ParsableCommand {
             scenario error (no load was sent), 3 when the run ended but a report file could not be written.
             """,
         version: cicadaVersion,
-        subcommands: [RunCommand.self, ValidateCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, TargetCommand.self])
 
     /// ArgumentParser exits with 64 on usage errors; Cicada promises 2, as Locust does.
     static func main() {

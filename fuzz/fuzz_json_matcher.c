@@ -369,8 +369,9 @@ static int cc__ref_number(cc__ref_t *r) {
 }
 
 static int cc__ref_key_matches(const cc__ref_t *r, const cc_json_step_t *step) {
+    /* An empty key ("") leaves r->key NULL, which memcmp may not be given even for no bytes. */
     return r->key_length == step->key_length &&
-           memcmp(r->key, r->path->keys + step->key_offset, r->key_length) == 0;
+           (r->key_length == 0 || memcmp(r->key, r->path->keys + step->key_offset, r->key_length) == 0);
 }
 
 /* A value at position length d; `on_path` when its position matches the path's first d steps. */

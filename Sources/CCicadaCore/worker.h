@@ -77,7 +77,7 @@ typedef struct cc__lane_extra_s {
     uint8_t fail_kind;       /* and its failure */
     uint8_t fail_problem;    /* and, for CC_FAIL_TEMPLATE, the cc__render_problem_t */
     uint8_t reason_length;   /* a request hook's words, when it failed the request */
-    char reason[CC_SAMPLE_EVIDENCE];
+    char reason[CC_SAMPLE_EVIDENCE + 1]; /* one byte more, so that the sample can say a reason was cut */
     uint8_t use_rendered;    /* the request in flight is `rendered`, not the plan's bytes */
     uint8_t *render;
 } cc__lane_extra_t;

@@ -359,7 +359,8 @@ int cc_hook_set(cc_hook_t *hook, uint32_t variable, const uint8_t *value, size_t
 /* The user's run-unique number (${user.id}) and the lane's ${iteration}. */
 uint64_t cc_hook_user_id(const cc_hook_t *hook);
 uint64_t cc_hook_iteration(const cc_hook_t *hook);
-/* Words for the sample's evidence when the hook fails the request (cut at CC_SAMPLE_EVIDENCE). */
+/* Words for the sample's evidence when the hook fails the request: copied, cut at CC_SAMPLE_EVIDENCE
+ * bytes (the sample's CC_SAMPLE_EVIDENCE_CUT says so). `reason` may be NULL. */
 void cc_hook_fail(cc_hook_t *hook, const char *reason);
 
 /* One request: rendered once at compile time into the bytes sent on the wire (RFC 9112 3). The writer

@@ -390,6 +390,14 @@ public struct Request: Sendable {
         with { $0.request.repeatUntil = Repeat(until: checks, every: every, max: max) }
     }
 
+    /// Runs `hook` on the worker thread before each rendering of this request, to set the variables
+    /// `sets` that its templates read (see ``RequestHook``): the only per-request Swift call, opt-in here.
+    public func hook(_ hook: RequestHook) -> Request { with { $0.request.hook = hook } }
+    /// Runs `body` before each rendering of this request to set the variables `sets`.
+    public func hook(_ name: String, sets: [String], _ body: @escaping @Sendable (RequestHookCall) throws -> Void) -> Request {
+        hook(RequestHook(name, sets: sets, body))
+    }
+
     /// The request as the model holds it, with the class's headers put before its own and the body's
     /// Content-Type after both, as the YAML loader does.
     public func template(classHeaders: [Header] = []) -> RequestTemplate {

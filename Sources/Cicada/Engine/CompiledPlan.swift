@@ -42,6 +42,8 @@ public final class CompiledPlan: @unchecked Sendable {
                             durationChecks: Set(checks.filter { $0.1.kind == UInt8(CC_CHECK_MAX_DURATION.rawValue) }.map(\.0)))
     }
     let handle: OpaquePointer
+    /// The request hooks' bindings, which the C plan points at: alive as long as the plan.
+    private let hookBindings: [RequestHookBinding?]
 
     /// Compiles `scenario` for a target whose Host header is `hostHeader`.
     ///
@@ -65,12 +67,18 @@ public final class CompiledPlan: @unchecked Sendable {
         let arena = CStringArena()
         var plan: OpaquePointer?
         var error = [CChar](repeating: 0, count: 512)
-        var spec = specification.cSpec(in: arena)
+        let variableIndex = Dictionary(specification.variables.enumerated().map { ($0.element.name, UInt32($0.offset)) },
+                                       uniquingKeysWith: { first, _ in first })
+        let bindings = specification.requests.map { request in
+            request.hook.map { RequestHookBinding(hook: $0, variables: variableIndex) }
+        }
+        var spec = specification.cSpec(in: arena, hooks: bindings)
         let rc = cc_plan_compile(&spec, &plan, &error, error.count)
         guard rc == 0, let plan else {
             throw CicadaError.core(rc, "the scenario cannot be compiled", detail: stringFromBuffer(error))
         }
         self.handle = plan
+        self.hookBindings = bindings
         self.specification = specification
         self.endpoints = specification.endpoints
         self.userClassNames = specification.classes.map(\.name)

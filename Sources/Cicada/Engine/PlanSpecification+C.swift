@@ -3,8 +3,9 @@ import Foundation
 
 extension PlanSpecification {
     /// The core's `cc_plan_spec_t`, with every array and string in `arena`, which must outlive the call
-    /// that reads it (`cc_plan_compile` copies what it keeps).
-    func cSpec(in arena: CStringArena) -> cc_plan_spec_t {
+    /// that reads it (`cc_plan_compile` copies what it keeps). `hooks[i]` is request i's hook binding,
+    /// which the core keeps a pointer to and which must outlive every engine of the plan.
+    func cSpec(in arena: CStringArena, hooks: [RequestHookBinding?] = []) -> cc_plan_spec_t {
         func template(_ pieces: [Piece]?) -> UnsafePointer<cc_template_spec_t>? {
             guard let pieces else { return nil }
             let cPieces = pieces.map { piece -> cc_piece_spec_t in
@@ -29,8 +30,12 @@ extension PlanSpecification {
         func wait(_ wait: WaitTime) -> cc_wait_spec_t {
             (try? CompiledPlan.waitSpec(wait)) ?? cc_wait_spec_t()
         }
-        let cRequests = requests.map { request -> cc_request_spec_t in
+        let cRequests = requests.enumerated().map { index, request -> cc_request_spec_t in
             var c = cc_request_spec_t()
+            if index < hooks.count, let binding = hooks[index] {
+                c.hook = RequestHookBinding.callback
+                c.hook_context = Unmanaged.passUnretained(binding).toOpaque()
+            }
             c.method = arena.copy(request.method)
             c.target = arena.copy(request.target)
             c.target_template = template(request.targetTemplate)

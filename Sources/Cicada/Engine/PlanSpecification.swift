@@ -88,6 +88,8 @@ public struct PlanSpecification: Sendable, Equatable {
         public var captures: [CaptureSpec]
         public var firstCheck: Int
         public var checks: [CheckSpec]
+        /// The Swift code run before each rendering, which makes the request templated; `nil`: none.
+        public var hook: RequestHook? = nil
     }
 
     /// A task (`cc_task_spec_t`): a range of requests, and of steps when the plan has steps.
@@ -178,6 +180,7 @@ public struct PlanSpecification: Sendable, Equatable {
                 lines.append("  header \(header.name): " + (header.template.map(pieces) ?? quoted(header.value)))
             }
             lines.append("  body " + (request.bodyTemplate.map(pieces) ?? "\(request.body.count) bytes fnv1a=\(fnv1a(request.body))"))
+            if let hook = request.hook { lines.append("  hook \(quoted(hook.name)) sets=\(hook.sets.joined(separator: ","))") }
             for (offset, capture) in request.captures.enumerated() {
                 lines.append("  capture \(request.firstCapture + offset) source=\(capture.source) var=\(capture.variable) "
                     + "expression=\(capture.expression.map(quoted) ?? "-") optional=\(capture.optional) "
@@ -414,7 +417,8 @@ private struct PlanBuilder {
             method: request.method, target: target.isStatic ? target.staticText : staticFallback(target),
             targetTemplate: try pieces(target, userClass: userClass), headers: [], body: [], bodyTemplate: nil,
             endpoint: endpointNumber, closeConnection: request.closeConnection,
-            firstCapture: plan.captureDescriptions.count, captures: [], firstCheck: plan.checkDescriptions.count, checks: [])
+            firstCapture: plan.captureDescriptions.count, captures: [], firstCheck: plan.checkDescriptions.count, checks: [],
+            hook: request.hook)
         for header in request.headers {
             let value = try parse(header.value, "header '\(header.name)'")
             spec.headers.append(.init(name: header.name, value: value.isStatic ? value.staticText : value.description,

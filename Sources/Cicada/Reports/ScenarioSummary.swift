@@ -111,6 +111,9 @@ public enum ScenarioSummary {
             lines.append(line)
         }
         for check in request.checks { lines.append("  \(check.description)") }
+        if let hook = request.hook {
+            lines.append("  hook \(hook.name) (Swift, before each rendering) sets " + hook.sets.joined(separator: ", "))
+        }
         if let repeatUntil = request.repeatUntil {
             lines.append("  repeat every \(formatDuration(repeatUntil.every)), at most \(repeatUntil.max) times, until "
                 + repeatUntil.until.map(\.summary).joined(separator: " and "))
@@ -132,6 +135,10 @@ public enum ScenarioSummary {
                     for capture in request.captures {
                         note(capture.variable)
                         set[capture.variable, default: []].append("\(at) (\(capture.sourceDescription))")
+                    }
+                    for name in request.hook?.sets ?? [] {
+                        note(name)
+                        set[name, default: []].append("\(at) (hook \(request.hook?.name ?? ""))")
                     }
                     for (part, template) in (try? request.templates()) ?? [] {
                         for name in template.variables {

@@ -336,12 +336,14 @@ public struct RequestTemplate: Sendable, Equatable {
     public var continueOnFailure: Bool
     /// Send it until its checks hold (`repeat: {until: ..., every: 1s, max: 30}`).
     public var repeatUntil: Repeat?
+    /// Swift code run before each rendering to set variables (scenarios in Swift only); `nil`: none.
+    public var hook: RequestHook?
 
     /// Creates a request.
     public init(name: String? = nil, method: String = "GET", path: String, headers: [Header] = [],
                 body: [UInt8] = [], content: RequestBody? = nil, closeConnection: Bool = false,
                 captures: [Capture] = [], checks: [Check] = [], condition: StepCondition? = nil,
-                continueOnFailure: Bool = false, repeatUntil: Repeat? = nil) {
+                continueOnFailure: Bool = false, repeatUntil: Repeat? = nil, hook: RequestHook? = nil) {
         self.name = name
         self.method = method
         self.path = path
@@ -353,6 +355,7 @@ public struct RequestTemplate: Sendable, Equatable {
         self.condition = condition
         self.continueOnFailure = continueOnFailure
         self.repeatUntil = repeatUntil
+        self.hook = hook
     }
 
     /// The body's bytes when it is static bytes or a static template; empty for a body rendered per

@@ -22,6 +22,19 @@ struct ClassVariables {
 
     init(_ userClass: UserClass) throws {
         try self.init(className: userClass.name, captures: userClass.allRequests.flatMap(\.captures), data: userClass.data)
+        for hook in userClass.allRequests.compactMap(\.hook) {
+            for name in hook.sets { try addHookVariable(name, hook: hook.name) }
+        }
+    }
+
+    /// Records a variable that a request hook sets: one value, never a list.
+    mutating func addHookVariable(_ name: String, hook: String) throws {
+        try checkVariableName(name, what: "set from hook '\(hook)'")
+        if let known = captured[name], known.isList {
+            throw InputError("hook '\(hook)' sets '\(name)', which a capture appends to as a list; "
+                + "expected a variable of one value")
+        }
+        captured[name] = (false, 0)
     }
 
     /// Records a capture; every capture into one variable must agree on whether it is a list.
@@ -78,7 +91,7 @@ struct ClassVariables {
         guard captured[name] == nil else { return }
         let hint = closestName(to: name, in: Array(captured.keys).sorted()).map { " (did you mean '\($0)'?)" } ?? ""
         throw InputError("\(written) is used but never set in user class '\(className)'\(hint): no capture of the class "
-            + "sets '\(name)'; expected a capture such as {var: \(name), json: \(name)} on a request of the class, "
+            + "sets '\(name)'; expected a capture such as {var: \(name), json: \(name)} on a request of the class, a hook's sets, "
             + "a data column (${row.NAME}) or a built-in (${user.id}, ${user.index}, ${iteration}, ${uuid}, "
             + "${time.unix}, ${random.int(1, 100)})")
     }

@@ -87,6 +87,7 @@ let package = Package(
             name: "CicadaTargetTests",
             dependencies: [
                 "CicadaTarget",
+                "CicadaTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

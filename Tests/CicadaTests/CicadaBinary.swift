@@ -1,3 +1,4 @@
+import CicadaTestSupport
 import Foundation
 import XCTest
 
@@ -34,14 +35,7 @@ struct CicadaRun {
 
 enum CicadaBinary {
     /// The `cicada` built beside the test bundle (both live in the build products folder).
-    static var path: String {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundle, bundle.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("cicada").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return bundle.appendingPathComponent("cicada").path
-    }
+    static var path: String { DemoTargetProcess.binary }
 
     /// Runs `cicada ARGS` with `--json` added, waits at most `timeout` seconds, and returns the outcome.
     static func run(_ arguments: [String], json: Bool = true, timeout: TimeInterval = 120,

@@ -17,6 +17,8 @@ public enum TestServerError: Error, CustomStringConvertible {
     case certificateGenerationFailed(step: String, command: String, output: String)
     /// OpenSSL refused the TLS fault server's certificate or key. `reason` holds OpenSSL's error queue in words.
     case tlsSetupFailed(reason: String)
+    /// `cicada target` exited or never printed its listening line.
+    case demoTargetDidNotStart(reason: String)
 
     /// A one-paragraph explanation, including nginx's log or openssl's output where there is one.
     public var description: String {
@@ -33,6 +35,8 @@ public enum TestServerError: Error, CustomStringConvertible {
             return "generating the \(step) failed: \(command)\n--- openssl output ---\n\(output)"
         case let .tlsSetupFailed(reason):
             return "TLS set-up failed: \(reason)"
+        case let .demoTargetDidNotStart(reason):
+            return "cicada target did not start: \(reason)"
         }
     }
 }

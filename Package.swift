@@ -79,6 +79,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // bench/run's case 8 row for a request hook: a scenario run through the library with a Swift hook.
+        .executableTarget(name: "cicada-hook-bench", dependencies: ["Cicada"], path: "bench/hook"),
         // Real servers for the tests: an nginx fixture and a fault server that misbehaves on purpose.
         .target(name: "CicadaTestSupport", dependencies: ["COpenSSL"], path: "Tests/Support", exclude: ["README.md"]),
         .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore", "CicadaTestSupport"]),

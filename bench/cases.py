@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commands import (H2LOAD_CLOSE_RPS, H2LOAD_TLS_CLOSE_RPS, ab_argv, cicada_argv, h2load_argv,
+from commands import (H2LOAD_CLOSE_RPS, H2LOAD_TLS_CLOSE_RPS, ab_argv, cicada_argv, cicada_hook_argv, h2load_argv,
                       h2load_count_argv, hey_argv, locust_argv, wrk_argv, wrk_pipeline_argv)
+from install import HOOK_BENCH
 from model import Case, Generator, Job
 from parsers import parse_ab, parse_cicada, parse_h2load, parse_hey, parse_locust, parse_wrk
 
@@ -131,13 +132,17 @@ def build_cases(opts) -> list:
         Generator("cicada", "Cicada, plain URL", cicada_argv("url"), parse_cicada, path="/api"),
         Generator("cicada", "Cicada, template + capture + check", cicada_argv("templated.yaml"), parse_cicada,
                   path="/api"),
+        Generator("cicada", "Cicada, the same + a Swift hook", cicada_hook_argv("templated.yaml", hook=True),
+                  parse_cicada, path="/api", needs=HOOK_BENCH),
     ]
     cases.append(Case(
         "8", "A templated request with a JSON capture and a check",
         "50 connections against nginx's /api (a 100-byte JSON answer). Cicada's scenario "
         "(bench/scenarios/templated.yaml) renders the target and an Authorization header from variables, "
         "captures the token from the JSON body and checks its status field on every request; wrk and the "
-        "plain Cicada row send a fixed GET /api.",
+        "plain Cicada row send a fixed GET /api. The hook row runs the same scenario through the library "
+        "(bench/hook) with a Swift request hook that reads the token and sets it again: the same bytes on "
+        "the wire and one Swift call per request.",
         dur(10), "throughput", rows, reference="wrk", name="templated", targets=targets_case8))
 
     return cases
@@ -151,6 +156,12 @@ def targets_case8(case, summaries):
         if s["label"] == "Cicada, template + capture + check" and s.get("ratio") is not None:
             out.append(("Templated request with a JSON capture and a check: CPU per request ≤ 1.15x wrk's",
                         f"{s['ratio']:.2f}", s["ratio"] <= 1.15))
+        if s["label"] == "Cicada, the same + a Swift hook" and s.get("cpu_us") is not None:
+            templated = next((t for t in summaries if t["label"] == "Cicada, template + capture + check"), None)
+            if templated is not None and templated.get("cpu_us") is not None:
+                out.append(("A Swift request hook: CPU per request beside the same templated request (no target)",
+                            f"{s['cpu_us'] - templated['cpu_us']:+.2f} µs ({s['cpu_us'] / templated['cpu_us']:.2f}x)",
+                            None))
         if s["label"] == "Cicada, plain URL" and s.get("ratio") is not None:
             out.append(("The same endpoint as a plain URL run: CPU per request ≤ wrk's", f"{s['ratio']:.2f}",
                         s["ratio"] <= 1.00))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Callable
 
 from common import BENCH, VENV
+from install import hook_bench_path
 from model import Job
+
+
+def cicada_hook_argv(scenario: str, hook: bool) -> Callable[[Job], list]:
+    """bench/hook/main.swift (cicada-hook-bench): `scenario` run through the library as `cicada run
+    --threads 1` runs it, with a Swift hook on every task request when `hook` is set."""
+    def build(j: Job) -> list:
+        return [str(hook_bench_path(j.cicada)), str(BENCH / "scenarios" / scenario), j.base, str(j.users),
+                str(j.duration), str(j.out), *(["--hook"] if hook else [])]
+    return build
 
 
 def wrk_argv(*extra: str) -> Callable[[Job], list]:

@@ -73,7 +73,18 @@ def ensure_cicada(opts) -> str:
     return path
 
 
+HOOK_BENCH = "cicada-hook-bench"
+
+
+def hook_bench_path(cicada: str) -> Path:
+    """bench/hook's runner, which `swift build -c release` builds beside cicada."""
+    return Path(cicada).parent / HOOK_BENCH
+
+
 def cicada_supports(cicada: str, flag: str, cache: dict = {}) -> bool:
+    """Whether this Cicada has a `cicada run` option, or (for HOOK_BENCH) the hook runner beside it."""
+    if flag == HOOK_BENCH:
+        return os.access(hook_bench_path(cicada), os.X_OK)
     if flag not in cache:
         try:
             r = subprocess.run([cicada, "run", "--help"], capture_output=True, text=True, timeout=20)

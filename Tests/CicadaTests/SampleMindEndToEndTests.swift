@@ -75,5 +75,36 @@ final class SampleMindEndToEndTests: XCTestCase {
         XCTAssertEqual(cicadaByRoute["GET /api/v1/auth/me"]?.requests, 10, "each AudioAnalysisUser's on_stop, counted")
         XCTAssertEqual(DemoTargetProcess.sum(metrics, "samplemind_requests_total", labels: ["route": "/api/v1/auth/me", "status": "200"]), 10)
         XCTAssertEqual(result.requestsStarted, statistics.aggregated.requests, "one sample per request started")
+        try assertUploadsAsTheServerKeptThem(users: users)
+    }
+
+    /// What the server parsed from the multipart uploads, read back as each user: the generated file's
+    /// size, the genre drawn from the scenario's choice and the tags with the user's id.
+    private func assertUploadsAsTheServerKeptThem(users: Int) throws {
+        func body(_ response: String) throws -> Any {
+            let text = try XCTUnwrap(response.range(of: "\r\n\r\n").map { String(response[$0.upperBound...]) }, response)
+            return try JSONSerialization.jsonObject(with: Data(text.utf8))
+        }
+        var uploaders = 0
+        for id in 1...users {
+            let login = #"{"username":"user-\#(id)","password":"demo"}"#
+            let token = try XCTUnwrap((try body(DemoTargetProcess.exchange(port: target.port, request:
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(login.utf8.count)\r\nConnection: close\r\n\r\n\(login)")) as? [String: Any])?["access_token"] as? String)
+            let listing = try XCTUnwrap(try body(DemoTargetProcess.exchange(port: target.port, request:
+                "GET /api/v1/files?limit=100 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                + "Connection: close\r\n\r\n")) as? [String: Any])
+            let items = try XCTUnwrap(listing["items"] as? [[String: Any]], "\(listing)")
+            guard !items.isEmpty else { continue }
+            uploaders += 1
+            for item in items {
+                XCTAssertEqual(item["size"] as? Int, 256 * 1024, "user-\(id): the generated file's bytes, all parsed: \(item)")
+                XCTAssertEqual(item["filename"] as? String, "sample.wav", "\(item)")
+                XCTAssertTrue(["electronic", "ambient", "rock", "jazz", "hip-hop"].contains(item["genre"] as? String ?? ""), "\(item)")
+                let tags = (item["tags"] as? [String]) ?? (item["tags"] as? String).map { $0.split(separator: ",").map(String.init) } ?? []
+                XCTAssertEqual(tags, ["loop", "demo", "user-\(id)"], "the tags field, with this user's id: \(item)")
+            }
+        }
+        XCTAssertEqual(uploaders, 10, "each AudioAnalysisUser uploaded in its on_start")
     }
 }

@@ -91,7 +91,7 @@ struct ClassVariables {
         guard captured[name] == nil else { return }
         let hint = closestName(to: name, in: Array(captured.keys).sorted()).map { " (did you mean '\($0)'?)" } ?? ""
         throw InputError("\(written) is used but never set in user class '\(className)'\(hint): no capture of the class "
-            + "sets '\(name)'; expected a capture such as {var: \(name), json: \(name)} on a request of the class, a hook's sets, "
+            + "sets '\(name)'; expected a capture such as {var: \(name), json: \(name)} on a request of the class, "
             + "a data column (${row.NAME}) or a built-in (${user.id}, ${user.index}, ${iteration}, ${uuid}, "
             + "${time.unix}, ${random.int(1, 100)})")
     }

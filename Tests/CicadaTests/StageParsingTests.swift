@@ -28,7 +28,10 @@ final class StageParsingTests: XCTestCase {
             (":10@5/1m", "stage 1 ':10@5/1m': expected a non-empty stage name"),
             ("a:1@1/1s,a:2@1/1s", "stage 2 'a': another stage has this name; expected unique stage names"),
         ]
-        for (text, message) in cases {
+        let tooMany = (1...101).map { "s\($0):1@1/1s" }.joined(separator: ",")
+        XCTAssertEqual(try Stage.parseList(String(tooMany.prefix(while: { $0 != "," }))).count, 1)
+        XCTAssertEqual(try Stage.parseList((1...100).map { "s\($0):1@1/1s" }.joined(separator: ",")).count, 100)
+        for (text, message) in cases + [(tooMany, "101 stages; expected a number of stages from 1 to 100")] {
             XCTAssertThrowsError(try Stage.parseList(text), text) { error in
                 XCTAssertEqual((error as? InputError)?.message, message, text)
             }

@@ -65,6 +65,11 @@ final class RunDriver {
             }
             try check(target)
             if let name = target.stage, name != stages.current?.name {
+                guard stages.stages.count < SettingBounds.stageCount.range.upperBound else {
+                    // Each stage holds its own histograms: a shape naming a stage per tick would grow without end.
+                    stopReason = "the load shape named more than \(SettingBounds.stageCount.range.upperBound) stages"
+                    break
+                }
                 // Samples drained before this point started before it, so the ledger's rule holds.
                 stages.begin(target, name: name, at: now, soFar: statistics)
             } else {

@@ -12,7 +12,7 @@ import Foundation
 /// | stop timeout | 0 to 720 h | 0 cancels the requests in flight at once |
 /// | a stage's users | 0 to 1,000,000 | 0 retires every user (a cool-down) |
 /// | a stage's duration | 1 ms to 720 h | as the run time |
-/// | stages | 1 to 1,000 | a list longer than any staged test yet short enough for the tables |
+/// | stages | 1 to 100 | each stage keeps its own histograms, about 0.5 MiB per endpoint, so 100 stages of 10 endpoints hold 0.5 GiB |
 /// | time factor | 0.001 to 1,000 | a 10-minute stage becomes 0.6 s or a week; past that a typo more likely than a plan |
 /// | a wait, seconds | 0 to 720 h | |
 /// | `constant_throughput` | 0.000001 to 1,000,000 tasks/s | a period from 1 µs to 11.6 days |
@@ -39,8 +39,8 @@ public enum SettingBounds {
     public static let stageUsers = SettingBound.integer("an integer number of users", 0...1_000_000)
     /// How long one stage lasts (`stages[].duration`, `--stages`).
     public static let stageDuration = SettingBound.duration("a stage duration", from: "1ms", to: "720h")
-    /// How many stages a run may have.
-    public static let stageCount = SettingBound.integer("a number of stages", 1...1000)
+    /// How many stages a run may have (a list, or the names a custom ``LoadShape`` gives).
+    public static let stageCount = SettingBound.integer("a number of stages", 1...100)
     /// What `--time-factor` multiplies every stage duration and the run time by.
     public static let timeFactor = SettingBound.rate("a time factor", unit: "(each duration is multiplied by it)", low: "0.001",
                                                      high: "1000", example: "such as 0.01")

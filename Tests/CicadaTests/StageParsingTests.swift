@@ -90,6 +90,13 @@ final class StageParsingTests: XCTestCase {
         XCTAssertEqual(current, 6, "a new move starts from where the count is")
     }
 
+    func testTheLiveConsoleNamesTheStageItsUsersAndItsTime() {
+        XCTAssertEqual(ConsoleReporter.describe(StageProgress(name: "normal", index: 1, users: 500, elapsed: 12, remaining: 288)),
+                       "stage 2 normal: 500 users, 12.0s in, 288.0s left")
+        XCTAssertEqual(ConsoleReporter.describe(StageProgress(name: "mine", index: 0, users: 3, elapsed: 0.25, remaining: nil)),
+                       "stage 1 mine: 3 users, 0.2s in", "a custom shape may not know when its stage ends")
+    }
+
     func testTheRosterKeepsTheClassesSharesOnTheWayDown() {
         var roster = UserRoster(weights: [5, 3, 1], fixedCounts: [nil, nil, nil])
         roster.setTotal(100)

@@ -38,6 +38,17 @@ struct RunCommand: ParsableCommand {
             transform: { try SettingBounds.runTime.parse($0) })
     var runTime: Double?
 
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Run stages one after another instead of a constant load: \(Stage.form); comma-separated (overrides the scenario's `stages:`; not with -u or -r).",
+                               valueName: "stages"),
+            transform: { try Stage.parseList($0) })
+    var stages: [Stage]?
+
+    @Option(name: .customLong("time-factor"), parsing: .unconditional,
+            help: "Multiply every stage duration and the run time by this, \(SettingBounds.timeFactor.rangeText), for demos and CI; waits, timeouts and --stop-timeout are not scaled (default 1).",
+            transform: { try SettingBounds.timeFactor.parse($0) })
+    var timeFactor: Double?
+
     @Option(help: "Target base URL; overrides the scenario's host.")
     var host: String?
 
@@ -133,9 +144,24 @@ struct RunCommand: ParsableCommand {
 
         let baseURL = try url(host ?? selected.host, what: "host", base: true)
         let defaults = selected.run
-        let users = self.users ?? defaults.users ?? 1
+        if self.stages != nil, self.users != nil || self.spawnRate != nil {
+            throw SetupError("--stages gives each stage its users and spawn rate; give it without -u/--users and -r/--spawn-rate")
+        }
+        // The command line's constant load overrides the file's stages; `--stages` overrides both.
+        let stages = self.stages ?? (self.users == nil && self.spawnRate == nil ? selected.stages : [])
+        let timeFactor = self.timeFactor ?? 1
+        let users = stages.isEmpty ? self.users ?? defaults.users ?? 1 : max(1, stages.map(\.users).max() ?? 1)
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
-        let runTime = self.runTime ?? defaults.runTime
+        // With stages, the file's run_time belongs to its constant load; only -t cuts the stages short.
+        let runTime = (stages.isEmpty ? self.runTime ?? defaults.runTime : self.runTime).map { $0 * timeFactor }
+        let shape: any LoadShape
+        do {
+            shape = stages.isEmpty ? ConstantShape(users: users, spawnRate: spawnRate)
+                : try StagedShape(stages.map { $0.scaled(by: timeFactor) })
+        } catch {
+            // The stages were checked as written; only the factor can push a duration out of its bound.
+            throw SetupError("--time-factor \(timeFactor) takes a stage out of bounds: \(error)")
+        }
         let requestTimeout = timeout ?? defaults.timeout ?? 60
         let connectTimeout = self.connectTimeout ?? defaults.connectTimeout ?? 5
         let stopTimeout = self.stopTimeout ?? 10
@@ -160,8 +186,7 @@ struct RunCommand: ParsableCommand {
                     host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
                     connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
                     pipelineDepth: pipeline ?? defaults.pipeline ?? 1),
-                configuration: RunConfiguration(users: users, spawnRate: spawnRate, runTime: runTime,
-                                                stopTimeout: stopTimeout))
+                configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         }

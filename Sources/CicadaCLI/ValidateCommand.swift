@@ -19,7 +19,7 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var selection: ClassSelectionOptions
 
     @Option(name: [.customShort("u"), .customLong("users")], parsing: .unconditional,
-            help: "The user count to show the classes' shares at, \(SettingBounds.users.rangeText) (default: the scenario's, or 10).",
+            help: "The user count to show the classes' shares at, \(SettingBounds.users.rangeText) (default: the scenario's largest stage, else its run.users, else 10).",
             transform: { try SettingBounds.users.parse($0) })
     var users: Int?
 
@@ -53,7 +53,8 @@ struct ValidateCommand: ParsableCommand {
         } catch let error as CicadaError {
             throw SetupError("\(file): \(error.description)")
         }
-        let count = users ?? selected.run.users ?? 10
+        // With stages, the shares that matter most are at the largest stage.
+        let count = users ?? (selected.stages.isEmpty ? selected.run.users : selected.stages.map(\.users).max().map { max(1, $0) }) ?? 10
         var text = "\(file): valid" + (selected.name.map { ", scenario \($0)" } ?? "")
         if let target = host ?? selected.host { text += ", host \(target)" }
         text += "\n" + ScenarioSummary.render(rebased, users: count, plan: plan.specification)

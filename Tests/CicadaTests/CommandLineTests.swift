@@ -84,6 +84,31 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
     }
 
+    /// `--stages` and `--time-factor`: a malformed value names the option, the stage and what was expected;
+    /// stages with a constant load's options are refused; no load is sent.
+    func testMalformedStagesAndTimeFactorExitTwoBeforeAnyLoad() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let form = "expected NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"
+        let table: [(arguments: [String], parts: [String])] = [
+            (["--stages", "a:10@5"], ["The value 'a:10@5' is invalid for '--stages <stages>'", "stage 1 'a:10@5': \(form)"]),
+            (["--stages", "a:1@1/1s,b:1@1/soon"], ["'--stages <stages>'", "stage 2 'b:1@1/soon': duration: "]),
+            (["--stages", "a:1@1/1s", "-u", "5"], ["--stages gives each stage its users and spawn rate; give it without -u/--users and -r/--spawn-rate"]),
+            (["--stages", "a:1@1/1s", "-r", "5"], ["give it without -u/--users and -r/--spawn-rate"]),
+            (["--time-factor", "0"], ["The value '0' is invalid for '--time-factor <time-factor>'",
+                                      "expected a time factor from 0.001 to 1000 (each duration is multiplied by it), such as 0.01, got '0'"]),
+            (["--time-factor", "1001"], ["'--time-factor <time-factor>'", "got '1001'"]),
+            (["--stages", "a:1@1/2ms", "--time-factor", "0.1"],
+             ["--time-factor 0.1 takes a stage out of bounds: stage 1 'a': duration: expected a stage duration from 1ms to 720h (30 days), got '0.0002'"]),
+        ]
+        for (arguments, parts) in table {
+            let run = try CicadaBinary.run([server.baseURL + "/ok"] + arguments + ["-t", "1s"], json: false)
+            assertRefused(run, parts, arguments.joined(separator: " "))
+        }
+        XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
+    }
+
     /// The same values in a scenario file: the file's line and column, the value and the range.
     func testNumbersOutOfRangeInAScenarioExitTwoAtTheirPlace() throws {
         let server = FaultServer()
@@ -222,7 +247,7 @@ final class CommandLineTests: XCTestCase {
     func testHelpListsTheOptionsAndExitsZero() throws {
         let run = try CicadaBinary.run(["--help"], json: false)
         XCTAssertEqual(run.exitCode, 0)
-        for option in ["--users", "--spawn-rate", "--run-time", "--host", "--threads", "--timeout", "--stop-timeout", "--json"] {
+        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json"] {
             XCTAssertTrue(run.stdout.contains(option), "help mentions \(option)")
         }
     }

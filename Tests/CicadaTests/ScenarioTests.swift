@@ -448,7 +448,7 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a duplicate key", yaml: "name: a\nname: b\nusers: []\n", line: 2, column: 1,
                  message: "duplicate key 'name' in the scenario (first at line 1, column 1); expected each key once"),
         BadInput(what: "a misspelt top-level key", yaml: "host: http://h\nuser:\n  - name: A\n", line: 2, column: 1,
-                 message: "unknown key 'user' in the scenario; did you mean 'users'? Allowed: name, host, run, tls, users"),
+                 message: "unknown key 'user' in the scenario; did you mean 'users'? Allowed: name, host, run, stages, tls, users"),
 
         // users: and user classes.
         BadInput(what: "no users", yaml: "host: http://127.0.0.1:8080\n", line: 1, column: 1,

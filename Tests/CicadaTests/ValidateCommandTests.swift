@@ -34,6 +34,24 @@ final class ValidateCommandTests: XCTestCase {
             + "6 variables, multipart boundary cicada-boundary-") == true, run.stdout)
     }
 
+    func testStagesAreListedAndTheSharesShownAtTheLargest() throws {
+        let path = try CicadaBinary.scenarioFile("""
+            stages:
+              - {name: baseline, users: 10, spawn_rate: 2, duration: 1m}
+              - {name: peak, users: 90, spawn_rate: 0.5, duration: 90}
+            users:
+              - {name: A, weight: 2, tasks: [{path: /}]}
+              - {name: B, tasks: [{path: /}]}
+            """)
+        let run = try CicadaBinary.command(["validate", path])
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        for expected in ["stages, 150 s in all:", "  1 baseline: 10 users at 2/s for 60 s", "  2 peak: 90 users at 0.5/s for 90 s",
+                         "classes at 90 users:", "  A: 60 users (66.7%), weight 2, wait constant(0)"] {
+            XCTAssertTrue(lines.contains(expected), "'\(expected)' is not in:\n\(run.stdout)")
+        }
+    }
+
     func testDataFilesAreListedWithTheirRows() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-validate-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

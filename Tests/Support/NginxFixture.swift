@@ -391,6 +391,16 @@ public final class NginxFixture: @unchecked Sendable {
         }
     }
 
+    /// nginx's count of open client connections (`stub_status`'s "Active connections"), the one that asks
+    /// included; nil when nginx does not answer. Plain HTTP only. The request is logged as `/nginx_status`.
+    public func activeConnections() -> Int? {
+        let request = "GET /nginx_status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        guard let bytes = LoopbackSocket.exchange(port: port, request: request, timeout: 2) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let range = text.range(of: "Active connections: ") else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
+
     /// Empties the access log. nginx appends (`O_APPEND`), so its next line starts at the beginning.
     public func resetAccessLog() {
         try? truncate(accessLogPath)

@@ -71,9 +71,11 @@ extension Scenario {
     /// }
     /// try scenario.validate()       // the loader's rules; then CompiledPlan(scenario:hostHeader:)
     /// ```
-    public init(_ name: String? = nil, host: String? = nil, run: RunDefaults = RunDefaults(), tls: TLSSettings = TLSSettings(),
-                @UserClassListBuilder _ classes: () -> [UserClass]) {
-        self.init(name: name, host: host, userClasses: classes(), run: run, tls: tls)
+    ///
+    /// `stages` are the file's `stages:`, as `[Stage("baseline", users: 100, spawnRate: 10, duration: 60)]`.
+    public init(_ name: String? = nil, host: String? = nil, run: RunDefaults = RunDefaults(), stages: [Stage] = [],
+                tls: TLSSettings = TLSSettings(), @UserClassListBuilder _ classes: () -> [UserClass]) {
+        self.init(name: name, host: host, userClasses: classes(), run: run, stages: stages, tls: tls)
     }
 }
 

@@ -24,16 +24,24 @@ public final class ConsoleReporter: RunObserver {
         let total = statistics.aggregated
         if isTerminal {
             let table = StatsTable.render(statistics, duration: elapsed, live: true)
-            let text = String(format: "[%.0fs] users: %d\n", elapsed, usersActive) + table + "\n"
+            let stage = progress.stage.map { "  " + Self.describe($0) } ?? ""
+            let text = String(format: "[%.0fs] users: %d", elapsed, usersActive) + stage + "\n" + table + "\n"
             if linesDrawn > 0 { write("\u{1B}[\(linesDrawn)A\u{1B}[J") }
             write(text)
             linesDrawn = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
         } else {
             let latency = LatencySummary(total.responseTime)
-            write(String(format: "[%6.1fs] users=%d requests=%llu failures=%llu req/s=%.1f median=%@ms p95=%@ms p99=%@ms\n",
+            write(String(format: "[%6.1fs] users=%d requests=%llu failures=%llu req/s=%.1f median=%@ms p95=%@ms p99=%@ms",
                          elapsed, usersActive, total.requests, total.failures, statistics.currentRPS,
-                         StatsTable.ms(latency.median), StatsTable.ms(latency.p95), StatsTable.ms(latency.p99)))
+                         StatsTable.ms(latency.median), StatsTable.ms(latency.p95), StatsTable.ms(latency.p99))
+                  + (progress.stage.map { " " + Self.describe($0) } ?? "") + "\n")
         }
+    }
+
+    /// The live words for a stage: `stage 2 normal: 500 users, 12.0s in, 288.0s left`.
+    static func describe(_ stage: StageProgress) -> String {
+        String(format: "stage %d %@: %d users, %.1fs in", stage.index + 1, stage.name, stage.users, stage.elapsed)
+            + (stage.remaining.map { String(format: ", %.1fs left", $0) } ?? "")
     }
 
     public func stopping(reason: String) {
@@ -45,7 +53,14 @@ public final class ConsoleReporter: RunObserver {
     public func finish(result: RunResult) {
         let statistics = result.statistics
         let total = statistics.aggregated
-        var text = "\n" + StatsTable.render(statistics, duration: result.duration, live: false) + "\n"
+        var text = ""
+        for (index, stage) in result.stages.enumerated() {
+            text += String(format: "\nStage %d %@: %d users at %@/s, from %.1fs for %.1fs\n", index + 1, stage.name,
+                           stage.users, formatNumber(stage.spawnRate), stage.started, stage.duration)
+            text += StatsTable.render(stage.statistics, duration: stage.duration, live: false) + "\n"
+        }
+        if !result.stages.isEmpty { text += "\nWhole run\n" }
+        text += (result.stages.isEmpty ? "\n" : "") + StatsTable.render(statistics, duration: result.duration, live: false) + "\n"
         let failures = StatsTable.renderFailures(statistics)
         if !failures.isEmpty { text += "\n" + failures + "\n" }
         let intended = LatencySummary(total.fromIntendedStart)

@@ -58,42 +58,34 @@ public struct JSONSummary: Codable, Sendable {
         public var requestsStarted: UInt64
     }
 
+    /// One stage of a staged run: its target, when it started, how long it lasted (measured) and the same
+    /// blocks as the whole run's, over the requests that started in it.
+    public struct StageSummary: Codable, Sendable {
+        public var name: String
+        public var users: Int
+        public var spawnRate: Double
+        public var durationS: Double
+        public var startedS: Double
+        public var totals: Totals
+        public var endpoints: [EndpointSummary]
+    }
+
     public var cicadaVersion: String
     public var target: String
     public var totals: Totals
     public var endpoints: [EndpointSummary]
     public var failures: [FailureRow]
     public var generator: Generator
+    /// The stages in the order they ran; `nil` (the key absent) when the run had no stages.
+    public var stages: [StageSummary]?
 
     public init(result: RunResult, version: String) {
         let statistics = result.statistics
         let duration = result.duration
-        func rate(_ count: UInt64) -> Double { duration > 0 ? Double(count) / duration : 0 }
-        let total = statistics.aggregated
         cicadaVersion = version
         target = result.target
-        totals = Totals(
-            requests: total.requests, successes: total.successes, failures: total.failures,
-            cancelled: total.cancelled, durationS: duration, rps: rate(total.requests),
-            failureRatio: total.requests == 0 ? 0 : Double(total.failures) / Double(total.requests),
-            responseTimeMs: LatencySummary(total.responseTime),
-            fromIntendedStartMs: LatencySummary(total.fromIntendedStart),
-            tlsHandshakes: total.tlsHandshakes, tlsResumed: total.tlsResumed)
-        var byKind: [Int: [String: UInt64]] = [:]
-        for (key, count) in statistics.failureCounts {
-            byKind[key.endpoint, default: [:]][failureKindKey(key.kind), default: 0] += count
-        }
-        endpoints = statistics.perEndpoint.enumerated().map { index, stats in
-            EndpointSummary(
-                method: stats.endpoint.method, name: stats.endpoint.name, requests: stats.requests,
-                successes: stats.successes, failures: stats.failures, cancelled: stats.cancelled,
-                rps: rate(stats.requests), avgSizeBytes: stats.averageSize,
-                responseTimeMs: LatencySummary(stats.responseTime),
-                fromIntendedStartMs: LatencySummary(stats.fromIntendedStart),
-                connectTimeMs: LatencySummary(stats.connectTime),
-                tlsHandshakeTimeMs: LatencySummary(stats.tlsHandshakeTime), tlsHandshakes: stats.tlsHandshakes,
-                tlsResumed: stats.tlsResumed, failuresByKind: byKind[index] ?? [:])
-        }
+        totals = Self.totalsBlock(statistics, duration: duration)
+        endpoints = Self.endpointsBlock(statistics, duration: duration)
         failures = statistics.failureRows.map { row in
             let endpoint = statistics.endpoints[row.endpoint]
             return FailureRow(method: endpoint.method, name: endpoint.name, kind: failureKindKey(row.kind),
@@ -106,7 +98,45 @@ public struct JSONSummary: Codable, Sendable {
             peakRssBytes: usage.peakRSSBytes, loopLagP99Ms: usage.loopLagP99Milliseconds,
             loopLagMaxMs: usage.loopLagMaxMilliseconds, connectionsOpened: usage.connectionsOpened,
             samplesDropped: usage.samplesDropped, requestsStarted: result.requestsStarted)
+        stages = result.stages.isEmpty ? nil : result.stages.map { stage in
+            StageSummary(name: stage.name, users: stage.users, spawnRate: stage.spawnRate, durationS: stage.duration,
+                         startedS: stage.started, totals: Self.totalsBlock(stage.statistics, duration: stage.duration),
+                         endpoints: Self.endpointsBlock(stage.statistics, duration: stage.duration))
+        }
     }
+
+    /// The `totals` block of statistics over `duration` seconds: the whole run's, or a stage's.
+    static func totalsBlock(_ statistics: RunStatistics, duration: Double) -> Totals {
+        let total = statistics.aggregated
+        return Totals(
+            requests: total.requests, successes: total.successes, failures: total.failures,
+            cancelled: total.cancelled, durationS: duration, rps: rate(total.requests, duration),
+            failureRatio: total.requests == 0 ? 0 : Double(total.failures) / Double(total.requests),
+            responseTimeMs: LatencySummary(total.responseTime),
+            fromIntendedStartMs: LatencySummary(total.fromIntendedStart),
+            tlsHandshakes: total.tlsHandshakes, tlsResumed: total.tlsResumed)
+    }
+
+    /// The `endpoints` block of statistics over `duration` seconds: the whole run's, or a stage's.
+    static func endpointsBlock(_ statistics: RunStatistics, duration: Double) -> [EndpointSummary] {
+        var byKind: [Int: [String: UInt64]] = [:]
+        for (key, count) in statistics.failureCounts {
+            byKind[key.endpoint, default: [:]][failureKindKey(key.kind), default: 0] += count
+        }
+        return statistics.perEndpoint.enumerated().map { index, stats in
+            EndpointSummary(
+                method: stats.endpoint.method, name: stats.endpoint.name, requests: stats.requests,
+                successes: stats.successes, failures: stats.failures, cancelled: stats.cancelled,
+                rps: rate(stats.requests, duration), avgSizeBytes: stats.averageSize,
+                responseTimeMs: LatencySummary(stats.responseTime),
+                fromIntendedStartMs: LatencySummary(stats.fromIntendedStart),
+                connectTimeMs: LatencySummary(stats.connectTime),
+                tlsHandshakeTimeMs: LatencySummary(stats.tlsHandshakeTime), tlsHandshakes: stats.tlsHandshakes,
+                tlsResumed: stats.tlsResumed, failuresByKind: byKind[index] ?? [:])
+        }
+    }
+
+    private static func rate(_ count: UInt64, _ duration: Double) -> Double { duration > 0 ? Double(count) / duration : 0 }
 
     /// Encodes the summary as pretty-printed JSON with snake_case keys.
     public func encoded() throws -> Data {

@@ -5,9 +5,18 @@ import Foundation
 /// its templates (slots shown as written), captures and checks, the variables with where each is set and
 /// used, and the data files with their rows.
 public enum ScenarioSummary {
-    /// The summary of `scenario` at `users` users; `plan` is its compiled specification.
+    /// The summary of `scenario` at `users` users; `plan` is its compiled specification. Stages, if the
+    /// scenario has any, come first.
     public static func render(_ scenario: Scenario, users: Int, plan: PlanSpecification) -> String {
         var lines: [String] = []
+        if !scenario.stages.isEmpty {
+            let total = scenario.stages.reduce(0) { $0 + $1.duration }
+            lines.append("stages, \(formatNumber(total)) s in all:")
+            for (index, stage) in scenario.stages.enumerated() {
+                lines.append("  \(index + 1) \(stage.name): \(stage.users) user\(stage.users == 1 ? "" : "s") at "
+                    + "\(formatNumber(stage.spawnRate))/s for \(formatNumber(stage.duration)) s")
+            }
+        }
         let counts = distributeUsers(total: users, weights: scenario.userClasses.map(\.weight),
                                      fixedCounts: scenario.userClasses.map(\.fixedCount))
         lines.append("classes at \(users) user\(users == 1 ? "" : "s"):")

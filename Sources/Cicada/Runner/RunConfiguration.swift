@@ -1,22 +1,28 @@
 /// How a run unfolds over time.
 public struct RunConfiguration: Sendable {
-    /// Peak number of concurrent users.
-    public var users: Int
-    /// Users started per second while ramping up; 0 starts them all at once.
-    public var spawnRate: Double
-    /// How long the run lasts from its start (ramp-up included); nil runs until ``LoadRun/stop(reason:)``.
+    /// What the run aims for at each moment: the users, their spawn rate and the stage (``LoadShape``).
+    public var shape: any LoadShape
+    /// How long the run lasts from its start (ramp-up included); nil runs until the shape ends or
+    /// ``LoadRun/stop(reason:)``. With stages, a run time shorter than the stages cuts the run short there.
     public var runTime: Double?
-    /// How long users may take to finish their request in flight after the run time ends, before
-    /// those requests are cancelled.
+    /// How long users may take to finish their request in flight after the run ends (its run time, its
+    /// shape's end or a stop), before those requests are cancelled.
     public var stopTimeout: Double
     /// How often live statistics are reported, in seconds.
     public var reportInterval: Double
 
-    public init(users: Int, spawnRate: Double, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2) {
-        self.users = users
-        self.spawnRate = spawnRate
+    /// A run driven by `shape`, such as ``StagedShape`` or a custom ``LoadShape``.
+    public init(shape: any LoadShape, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2) {
+        self.shape = shape
         self.runTime = runTime
         self.stopTimeout = stopTimeout
         self.reportInterval = reportInterval
+    }
+
+    /// A constant load (``ConstantShape``): `users` reached at `spawnRate` users per second (0 starts them
+    /// all at once) and held until `runTime`.
+    public init(users: Int, spawnRate: Double, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2) {
+        self.init(shape: ConstantShape(users: users, spawnRate: spawnRate), runTime: runTime,
+                  stopTimeout: stopTimeout, reportInterval: reportInterval)
     }
 }

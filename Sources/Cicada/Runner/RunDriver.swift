@@ -1,24 +1,29 @@
 import CCicadaCore
 import Foundation
 
-/// What a run's control thread does: spawns users at the spawn rate, ends the run at the run time or
-/// when a stop is asked for, drains samples every 100 ms and hands statistics on. It owns the engine and
-/// the statistics; ``LoadRun`` keeps it on the thread that made the engine.
+/// What a run's control thread does: asks the load shape at each tick for its target, spawns and retires
+/// users towards it at its spawn rate, ends the run when the shape ends, at the run time or when a stop is
+/// asked for, drains samples every 100 ms and hands statistics on. It owns the engine and the statistics;
+/// ``LoadRun`` keeps it on the thread that made the engine.
 final class RunDriver {
     private let engine: LoadEngine
     private let configuration: RunConfiguration
     private var statistics: RunStatistics
+    private var stages: StageLedger
     private var loopLag = LoopLagRecorder(start: 0)
     private var alive: [Int]
-    /// Which class each new user gets (``ClassSequence``): the shares are exact at every user count.
-    private var classes: ClassSequence
+    /// Which class each user belongs to (``ClassSequence``, walked back to retire): the shares are exact
+    /// at every user count.
+    private var roster: UserRoster
+    private var ramp = UserRamp()
 
     init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
         self.configuration = configuration
         self.statistics = RunStatistics(endpoints: engine.plan.endpoints, failureNames: engine.plan.failureNames)
+        self.stages = StageLedger(runStart: 0)
         self.alive = engine.plan.userClassNames.map { _ in 0 }
-        self.classes = ClassSequence(weights: engine.plan.userClassWeights, fixedCounts: engine.plan.userClassFixedCounts)
+        self.roster = UserRoster(weights: engine.plan.userClassWeights, fixedCounts: engine.plan.userClassFixedCounts)
     }
 
     /// Runs to the end and returns what happened.
@@ -31,26 +36,47 @@ final class RunDriver {
         observer?.runStarted(target: engine.targetDescription, threads: engine.workerCount)
         let start = cc_clock_now_ns()
         statistics.markTime(start)
+        stages = StageLedger(runStart: start)
         loopLag = LoopLagRecorder(start: start)
+        var stageRemaining: Double?
         func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
-            RunProgress(phase: phase, elapsed: Double(cc_clock_now_ns() - start) / 1e9, usersActive: usersActive,
-                        statistics: statistics)
+            let now = cc_clock_now_ns()
+            return RunProgress(phase: phase, elapsed: Double(now - start) / 1e9, usersActive: usersActive,
+                               statistics: statistics, stage: stages.progress(at: now, remaining: stageRemaining))
         }
         publish(progress(.running, usersActive: 0))
         var nextReport = configuration.reportInterval
         var usersPeak = 0
-        let tick: UInt32 = 100_000 // microseconds
+        let tick = 0.1 // seconds
 
-        // Running: ramp up, hold, until the run time ends or a stop is asked for.
+        // Running: follow the shape until it ends, the run time ends or a stop is asked for.
         var stopReason = "run time reached"
         while true {
-            let elapsed = Double(cc_clock_now_ns() - start) / 1e9
+            let now = cc_clock_now_ns()
+            let elapsed = Double(now - start) / 1e9
             if let runTime = configuration.runTime, elapsed >= runTime { break }
             if let reason = stopRequest() {
                 stopReason = reason
                 break
             }
-            try spawnTowardsTarget(elapsed: elapsed)
+            guard let target = configuration.shape.tick(elapsed: elapsed) else {
+                stopReason = stages.current.map { "the last stage (\($0.name)) ended" } ?? "the load shape ended"
+                break
+            }
+            try check(target)
+            if let name = target.stage, name != stages.current?.name {
+                guard stages.stages.count < SettingBounds.stageCount.range.upperBound else {
+                    // Each stage holds its own histograms: a shape naming a stage per tick would grow without end.
+                    stopReason = "the load shape named more than \(SettingBounds.stageCount.range.upperBound) stages"
+                    break
+                }
+                // Samples drained before this point started before it, so the ledger's rule holds.
+                stages.begin(target, name: name, at: now, soFar: statistics)
+            } else {
+                stages.update(target)
+            }
+            stageRemaining = target.stageRemaining
+            try moveTowards(target, elapsed: elapsed)
             usersPeak = max(usersPeak, alive.reduce(0, +))
             let counters = drainAndWatch()
             if elapsed >= nextReport {
@@ -62,7 +88,9 @@ final class RunDriver {
                 observer?.report(report)
                 nextReport += configuration.reportInterval
             }
-            usleep(tick)
+            // Wake for a stage's end when it comes before the next tick, so that no stage is skipped.
+            let pause = min(tick, max(0.001, target.stageRemaining ?? tick))
+            usleep(UInt32(pause * 1e6))
         }
 
         // Stopping: no new request; let requests in flight finish until the stop timeout.
@@ -78,6 +106,7 @@ final class RunDriver {
         if engine.counters().users_active > 0 { engine.cancel() }
         engine.join()
         drainAndWatch()
+        stages.finish(at: end)
         loopLag.finish()
         let after = engine.counters()
         let usageAfter = ProcessUsage.now()
@@ -94,23 +123,31 @@ final class RunDriver {
             usersPeak: usersPeak)
         return RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
                          target: engine.targetDescription, generator: generator,
-                         requestsStarted: after.requests_started)
+                         requestsStarted: after.requests_started, stages: stages.stages)
     }
 
-    private func spawnTowardsTarget(elapsed: Double) throws {
-        let total = configuration.users
-        let target: Int
-        if configuration.spawnRate <= 0 {
-            target = total
-        } else {
-            // One user at once, then the rest at the spawn rate.
-            target = min(total, Int((configuration.spawnRate * elapsed).rounded(.down)) + 1)
+    /// Refuses a target that no run could follow: the shape is code, so its numbers are checked here.
+    private func check(_ target: LoadTarget) throws {
+        guard SettingBounds.stageUsers.contains(target.users) else {
+            throw CicadaError("the load shape asked for \(target.users) users; expected \(SettingBounds.stageUsers.expected)")
         }
-        // The run only grows towards its target, so users are only ever added, in the sequence's order.
-        while classes.counts.reduce(0, +) < target, classes.next() != nil {}
-        let wanted = classes.counts
-        for index in wanted.indices where wanted[index] > alive[index] {
-            try engine.spawn(userClass: index, count: wanted[index] - alive[index])
+        guard target.spawnRate == 0 || SettingBounds.spawnRate.contains(target.spawnRate) else {
+            throw CicadaError("the load shape asked for a spawn rate of \(formatNumber(target.spawnRate)); "
+                + "expected 0 (at once) or \(SettingBounds.spawnRate.expected)")
+        }
+    }
+
+    /// Spawns or retires users so that each class has its share of the ramp's count. Retired users stop
+    /// after their current request (the core's rule), the newest of their class first.
+    private func moveTowards(_ target: LoadTarget, elapsed: Double) throws {
+        roster.setTotal(ramp.count(elapsed: elapsed, current: roster.total, target: target))
+        let wanted = roster.counts
+        for index in wanted.indices where wanted[index] != alive[index] {
+            if wanted[index] > alive[index] {
+                try engine.spawn(userClass: index, count: wanted[index] - alive[index])
+            } else {
+                try engine.retire(userClass: index, count: alive[index] - wanted[index])
+            }
             alive[index] = wanted[index]
         }
     }
@@ -118,7 +155,10 @@ final class RunDriver {
     /// Drains the samples and records the loop lag; returns the counters read on the way.
     @discardableResult
     private func drainAndWatch() -> EngineCounters {
-        engine.drain { statistics.record($0) }
+        engine.drain { samples in
+            statistics.record(samples)
+            stages.record(samples)
+        }
         let counters = engine.counters()
         loopLag.read(lagNanoseconds: counters.loop_lag_max_ns, at: cc_clock_now_ns())
         return counters

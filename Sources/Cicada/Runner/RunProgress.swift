@@ -19,4 +19,6 @@ public struct RunProgress: Sendable {
     public var usersActive: Int
     /// The statistics as of `elapsed`. Their current rates are over the last report interval.
     public var statistics: RunStatistics
+    /// The current stage, when the run's shape has stages.
+    public var stage: StageProgress? = nil
 }

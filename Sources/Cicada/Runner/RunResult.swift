@@ -6,4 +6,7 @@ public struct RunResult: Sendable {
     public var generator: GeneratorUsage
     /// Requests the core started; equal to the samples counted unless samples were dropped.
     public var requestsStarted: UInt64
+    /// Each stage's own statistics, in the order they ran; empty when the run's shape has no stages. Their
+    /// counts add up exactly to ``statistics``' (see ``StageResult``).
+    public var stages: [StageResult] = []
 }

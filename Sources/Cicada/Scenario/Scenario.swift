@@ -23,17 +23,21 @@ public struct Scenario: Sendable, Equatable {
     public var userClasses: [UserClass]
     /// Defaults for the command line's `--users`, `--spawn-rate`, `--run-time` and timeouts.
     public var run: RunDefaults
+    /// The load's stages, run one after another (`stages:`); empty for the constant load of ``run``. When
+    /// there are stages, ``run``'s users, spawn rate and run time are not used.
+    public var stages: [Stage]
     /// TLS towards an `https` target (`tls:`); the command line's TLS options override it field by field.
     /// Unused when the target is `http`.
     public var tls: TLSSettings
 
     /// Creates a scenario. Call ``validate()`` before running one built in code.
     public init(name: String? = nil, host: String? = nil, userClasses: [UserClass], run: RunDefaults = RunDefaults(),
-                tls: TLSSettings = TLSSettings()) {
+                stages: [Stage] = [], tls: TLSSettings = TLSSettings()) {
         self.name = name
         self.host = host
         self.userClasses = userClasses
         self.run = run
+        self.stages = stages
         self.tls = tls
     }
 }
@@ -521,6 +525,7 @@ extension Scenario {
     public func validate() throws {
         if let host { _ = try TargetURL(base: host) }
         try SettingBounds.checkRun(run)
+        if !stages.isEmpty { try located("stages") { try Stage.checkList(stages) } }
         try located("tls") { try tls.validate() }
         guard !userClasses.isEmpty else {
             throw InputError("expected at least one user class")

@@ -80,7 +80,8 @@ struct ScenarioReader {
         var captures: [(capture: Capture, node: Node)] = []
     }
 
-    static let rootKeys = ["name", "host", "run", "tls", "users"]
+    static let rootKeys = ["name", "host", "run", "stages", "tls", "users"]
+    static let stageKeys = ["name", "users", "spawn_rate", "duration"]
     static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline"]
     static let tlsKeys = ["verify", "ca_file", "cert", "key", "min_version", "max_version", "resume", "server_name"]
     /// Other tools' names for the `tls:` keys, too far from ours for ``closestName(to:in:)`` to catch.
@@ -308,6 +309,9 @@ struct ScenarioReader {
         if let node = fields["run"] {
             scenario.run = try readRun(node)
         }
+        if let node = fields["stages"] {
+            scenario.stages = try readStages(node)
+        }
         if let node = fields["tls"] {
             scenario.tls = try readTLS(node)
         }
@@ -349,6 +353,44 @@ struct ScenarioReader {
         if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, SettingBounds.connectTimeout) }
         if let node = fields["pipeline"] { run.pipeline = try number(node, SettingBounds.pipeline) }
         return run
+    }
+
+    /// Reads `stages:`, a list of `{name, users, spawn_rate, duration}`, each value checked at its node.
+    func readStages(_ node: Node) throws -> [Stage] {
+        guard case .sequence(let list) = node, !list.isEmpty else {
+            throw error(node, "expected 'stages' to be a list of at least one stage, each with name, users, "
+                + "spawn_rate and duration, got \(describe(node))")
+        }
+        guard list.count <= SettingBounds.stageCount.range.upperBound else {
+            throw error(node, "\(list.count) stages; expected \(SettingBounds.stageCount.expected)")
+        }
+        var stages: [Stage] = []
+        var names: [String: Node] = [:]
+        for stageNode in list {
+            let fields = try Fields(stageNode, what: "a stage", allowed: Self.stageKeys,
+                                    aliases: ["spawnrate": "spawn_rate", "rate": "spawn_rate", "time": "duration",
+                                              "run_time": "duration", "user_count": "users", "target": "users"],
+                                    reader: self)
+            func required(_ key: String, _ expected: String) throws -> Node {
+                guard let value = fields[key] else { throw missing(key, in: fields, expected: expected) }
+                return value
+            }
+            let nameNode = try required("name", "the stage's name, such as baseline")
+            let name = try label(nameNode, what: "stage name", example: "baseline")
+            if let first = names[name], let mark = first.mark {
+                throw error(nameNode, "another stage is named '\(name.escapedForMessage)' (line \(mark.line)); "
+                    + "expected unique stage names")
+            }
+            names[name] = nameNode
+            let users = try number(try required("users", "the stage's user count, such as 100"), SettingBounds.stageUsers)
+            let rateNode = try required("spawn_rate", "the stage's spawn rate in users per second, such as 10")
+            let rateText = try scalarText(rateNode, expected: SettingBounds.spawnRate.expected)
+            let rate = try at(rateNode) { try SettingBounds.spawnRate.parse(rateText) }
+            let duration = try duration(try required("duration", "the stage's duration, such as 30s, 5m or 1h30m"),
+                                        SettingBounds.stageDuration)
+            stages.append(Stage(name, users: users, spawnRate: rate, duration: duration))
+        }
+        return stages
     }
 
     /// Reads `tls:`, checking each value at its node: the files are read here, so that a missing or wrong

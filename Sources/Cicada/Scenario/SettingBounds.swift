@@ -10,6 +10,10 @@ import Foundation
 /// | spawn rate | above 0, at most 1,000,000 users/s | 0 would start no one, or (as before) everyone at once |
 /// | run time, timeout, connect timeout | 1 ms to 720 h (30 days) | libuv's timers count milliseconds, and the core reads a 0 timeout as none; 30 days is past any run yet far from the 584 years of a UInt64 of nanoseconds |
 /// | stop timeout | 0 to 720 h | 0 cancels the requests in flight at once |
+/// | a stage's users | 0 to 1,000,000 | 0 retires every user (a cool-down) |
+/// | a stage's duration | 1 ms to 720 h | as the run time |
+/// | stages | 1 to 100 | each stage keeps its own histograms, about 0.5 MiB per endpoint, so 100 stages of 10 endpoints hold 0.5 GiB |
+/// | time factor | 0.001 to 1,000 | a 10-minute stage becomes 0.6 s or a week; past that a typo more likely than a plan |
 /// | a wait, seconds | 0 to 720 h | |
 /// | `constant_throughput` | 0.000001 to 1,000,000 tasks/s | a period from 1 µs to 11.6 days |
 /// | pipeline | 1 to 64 | requests in flight per connection |
@@ -31,6 +35,15 @@ public enum SettingBounds {
                                                     high: "1000000", example: "such as 10 or 0.5")
     /// How long a run lasts (`run.run_time`, `--run-time`).
     public static let runTime = SettingBound.duration("a run time", from: "1ms", to: "720h")
+    /// The user count of one stage (`stages[].users`, `--stages`); 0 retires every user.
+    public static let stageUsers = SettingBound.integer("an integer number of users", 0...1_000_000)
+    /// How long one stage lasts (`stages[].duration`, `--stages`).
+    public static let stageDuration = SettingBound.duration("a stage duration", from: "1ms", to: "720h")
+    /// How many stages a run may have (a list, or the names a custom ``LoadShape`` gives).
+    public static let stageCount = SettingBound.integer("a number of stages", 1...100)
+    /// What `--time-factor` multiplies every stage duration and the run time by.
+    public static let timeFactor = SettingBound.rate("a time factor", unit: "(each duration is multiplied by it)", low: "0.001",
+                                                     high: "1000", example: "such as 0.01")
     /// How long one request may take (`run.timeout`, `--timeout`).
     public static let timeout = SettingBound.duration("a timeout", from: "1ms", to: "720h")
     /// How long a connect may take (`run.connect_timeout`, `--connect-timeout`).

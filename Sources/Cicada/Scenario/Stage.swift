@@ -1,0 +1,88 @@
+import Foundation
+
+/// One stage of a staged run: for ``duration`` seconds the user count moves towards ``users`` at
+/// ``spawnRate`` users per second, up or down, and holds there. Stages run one after another
+/// (``StagedShape``); the scenario's `stages:` and the command line's `--stages` both make them.
+///
+/// ```swift
+/// let stages = try Stage.parseList("baseline:100@10/1m,peak:1000@50/10m")
+/// // [Stage("baseline", users: 100, spawnRate: 10, duration: 60), Stage("peak", users: 1000, spawnRate: 50, duration: 600)]
+/// ```
+public struct Stage: Sendable, Equatable {
+    /// The stage's name in tables and reports (`name:`); unique within a run.
+    public var name: String
+    /// The user count to reach and hold (`users:`); 0 retires every user.
+    public var users: Int
+    /// Users started (or retired) per second on the way to ``users`` (`spawn_rate:`).
+    public var spawnRate: Double
+    /// How long the stage lasts, in seconds, its ramp included (`duration:`).
+    public var duration: Double
+
+    /// Creates a stage; ``Stage/checkList(_:)`` (and ``Scenario/validate()``) checks it.
+    public init(_ name: String, users: Int, spawnRate: Double, duration: Double) {
+        self.name = name
+        self.users = users
+        self.spawnRate = spawnRate
+        self.duration = duration
+    }
+
+    /// This stage with its duration multiplied by `factor` (`--time-factor`).
+    public func scaled(by factor: Double) -> Stage {
+        Stage(name, users: users, spawnRate: spawnRate, duration: duration * factor)
+    }
+
+    /// The command line's form of one stage, for messages and help.
+    public static let form = "NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"
+
+    /// Reads the command line's list of stages: `NAME:USERS@RATE/DURATION` separated by commas, as in
+    /// `baseline:100@10/1m,normal:500@20/5m`. USERS is an integer (0 retires everyone), RATE users per
+    /// second (a decimal), DURATION a duration such as `90`, `30s`, `5m` or `1h30m`.
+    ///
+    /// - Throws: ``InputError`` naming the stage (by position and text), the part that is wrong and what
+    ///   was expected there.
+    public static func parseList(_ text: String) throws -> [Stage] {
+        var stages: [Stage] = []
+        let items = text.split(separator: ",", omittingEmptySubsequences: false)
+        for (index, item) in items.enumerated() {
+            let written = item.trimmingCharacters(in: .whitespaces)
+            let place = "stage \(index + 1) '\(written.escapedForMessage)'"
+            guard let colon = written.lastIndex(of: ":"), let at = written.lastIndex(of: "@"),
+                  let slash = written.lastIndex(of: "/"), colon < at, at < slash else {
+                throw InputError("\(place): expected \(form)")
+            }
+            let name = written[..<colon].trimmingCharacters(in: .whitespaces)
+            do {
+                try ScenarioRules.checkLabel(name, what: "stage name")
+                let users = try located("users") { try SettingBounds.stageUsers.parse(String(written[written.index(after: colon)..<at])) }
+                let rate = try located("spawn rate") { try SettingBounds.spawnRate.parse(String(written[written.index(after: at)..<slash])) }
+                let duration = try located("duration") { try SettingBounds.stageDuration.parse(String(written[written.index(after: slash)...])) }
+                stages.append(Stage(name, users: users, spawnRate: rate, duration: duration))
+            } catch let error as InputError {
+                throw InputError("\(place): \(error.message)")
+            }
+        }
+        try checkList(stages)
+        return stages
+    }
+
+    /// Checks a list of stages as every path into a run does: at least one and at most
+    /// ``SettingBounds/stageCount``, unique names, each number in its bound.
+    /// - Throws: ``InputError`` naming the stage.
+    public static func checkList(_ stages: [Stage]) throws {
+        guard SettingBounds.stageCount.contains(stages.count) else {
+            throw InputError("\(stages.count) stages; expected \(SettingBounds.stageCount.expected)")
+        }
+        var seen: Set<String> = []
+        for (index, stage) in stages.enumerated() {
+            try located("stage \(index + 1) '\(stage.name.escapedForMessage)'") {
+                try ScenarioRules.checkLabel(stage.name, what: "stage name")
+                guard seen.insert(stage.name).inserted else {
+                    throw InputError("another stage has this name; expected unique stage names")
+                }
+                _ = try located("users") { try SettingBounds.stageUsers.check(stage.users) }
+                _ = try located("spawn rate") { try SettingBounds.spawnRate.check(stage.spawnRate) }
+                _ = try located("duration") { try SettingBounds.stageDuration.check(stage.duration) }
+            }
+        }
+    }
+}

@@ -72,8 +72,8 @@ extension Scenario {
     /// try scenario.validate()       // the loader's rules; then CompiledPlan(scenario:hostHeader:)
     /// ```
     public init(_ name: String? = nil, host: String? = nil, run: RunDefaults = RunDefaults(), tls: TLSSettings = TLSSettings(),
-                @UserClassListBuilder _ classes: () -> [UserClass]) {
-        self.init(name: name, host: host, userClasses: classes(), run: run, tls: tls)
+                thresholds: [Threshold] = [], @UserClassListBuilder _ classes: () -> [UserClass]) {
+        self.init(name: name, host: host, userClasses: classes(), run: run, tls: tls, thresholds: thresholds)
     }
 }
 

@@ -152,8 +152,8 @@ final class ThresholdRunTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         let stdout = directory + "/stdout"
         let stderr = directory + "/stderr"
-        FileManager.default.createFile(atPath: stdout, contents: nil)
-        FileManager.default.createFile(atPath: stderr, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
         process.arguments = ["run", server.baseURL + "/ok", "-t", "1500ms", "--wait", "0.01",

@@ -232,24 +232,19 @@ public struct ThresholdRule: Sendable, Equatable {
     /// Checks the tags' values against the endpoints a scenario has.
     /// - Throws: ``InputError`` naming the value, the nearest known one and the known ones.
     static func checkTags(_ tags: [ThresholdTag], endpoints: [Endpoint]) throws {
+        func check(_ value: String, among all: [String], missing: String, known: String) throws {
+            var distinct: [String] = []
+            for candidate in all where !distinct.contains(candidate) { distinct.append(candidate) }
+            guard !distinct.contains(value) else { return }
+            let hint = closestName(to: value, in: distinct).map { " did you mean '\($0)'?" } ?? ""
+            throw InputError("\(missing) '\(value.escapedForMessage)';\(hint) \(known): " + distinct.joined(separator: ", "))
+        }
         for tag in tags {
             switch tag {
             case .endpoint(let name):
-                var names: [String] = []
-                for endpoint in endpoints where !names.contains(endpoint.name) { names.append(endpoint.name) }
-                guard names.contains(name) else {
-                    let hint = closestName(to: name, in: names).map { " did you mean '\($0)'?" } ?? ""
-                    throw InputError("no endpoint is named '\(name.escapedForMessage)';\(hint) Known endpoints: "
-                        + names.joined(separator: ", "))
-                }
+                try check(name, among: endpoints.map(\.name), missing: "no endpoint is named", known: "Known endpoints")
             case .method(let method):
-                var methods: [String] = []
-                for endpoint in endpoints where !methods.contains(endpoint.method) { methods.append(endpoint.method) }
-                guard methods.contains(method) else {
-                    let hint = closestName(to: method, in: methods).map { " did you mean '\($0)'?" } ?? ""
-                    throw InputError("no request uses the method '\(method.escapedForMessage)';\(hint) Methods used: "
-                        + methods.joined(separator: ", "))
-                }
+                try check(method, among: endpoints.map(\.method), missing: "no request uses the method", known: "Methods used")
             }
         }
     }

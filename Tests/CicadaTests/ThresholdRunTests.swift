@@ -145,6 +145,28 @@ final class ThresholdRunTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("FAIL (aborted the run at"), run.stdout)
     }
 
+    /// A scenario threshold on an endpoint that a class selection leaves without requests is not judged,
+    /// and the run says so, rather than failing it for "no samples" or passing it unseen.
+    func testAThresholdOnAnEndpointLeftOutByTheSelectionIsNotJudgedWithAWarning() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            users:
+              - name: A
+                wait: constant(0.01)
+                tasks: [{path: /ok}]
+              - name: B
+                tasks: [{path: /status/500}]
+            thresholds:
+              "http_req_failed{endpoint:/status/500}": ["rate == 0"]
+              http_req_failed: ["rate == 0"]
+            """)
+        let run = try CicadaBinary.run([scenario, "A", "--host", server.baseURL, "-u", "1", "-t", "500ms"], timeout: 30)
+        XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("warning: the threshold 'http_req_failed{endpoint:/status/500}: rate == 0' is not "
+            + "judged: the selection leaves no request it applies to"), run.stderr)
+        XCTAssertEqual(Array(verdicts(run).keys), ["http_req_failed: rate == 0"])
+        XCTAssertEqual(server.count(path: "/status/500"), 0)
+    }
+
     /// A JUnit file that cannot be written after the run exits 4, with the console's report printed; the
     /// thresholds' verdict is still shown.
     func testAJUnitFileThatCannotBeWrittenAfterTheRunExitsFour() throws {

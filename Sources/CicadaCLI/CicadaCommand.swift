@@ -8,8 +8,10 @@ struct CicadaCommand: ParsableCommand {
         commandName: "cicada",
         abstract: "A load generator for HTTP services: Locust's user model at wrk's cost per request.",
         discussion: """
-            Exit codes: 0 when every request succeeded, 1 when any request failed, 2 for a usage or \
-            scenario error (no load was sent), 3 when the run ended but a report file could not be written.
+            Exit codes: 0 when every request succeeded (or, with thresholds, when every threshold held), \
+            1 when a request failed and no thresholds were given, 2 for a usage or scenario error (no load \
+            was sent), 3 when a threshold failed or aborted the run, 4 when the run ended but a report file \
+            could not be written.
             """,
         version: cicadaVersion,
         subcommands: [RunCommand.self, ValidateCommand.self, TargetCommand.self])
@@ -27,7 +29,7 @@ struct CicadaCommand: ParsableCommand {
             Foundation.exit(exit.rawValue)
         } catch let error as SetupError {
             errors.write("cicada: error: \(error)\n")
-            Foundation.exit(2)
+            Foundation.exit(RunExitCode.usage)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

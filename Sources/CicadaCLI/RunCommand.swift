@@ -12,6 +12,10 @@ struct RunCommand: ParsableCommand {
             like wrk: every user sends its next request as soon as the previous one completes, unless \
             --wait says otherwise.
             Options given here override the scenario's `run:` defaults.
+            Exit codes: 0 when the run finished and every request succeeded or, with thresholds, every \
+            threshold held; 1 when a request failed and no thresholds were given; 2 for a usage, scenario \
+            or setup error (no load was sent); 3 when a threshold failed or an abortOnFail threshold \
+            stopped the run; 4 when the run ended but a report file (--json, --junit) could not be written.
             """)
 
     @Argument(help: "A scenario file or an http:// URL.")
@@ -77,6 +81,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write a JSON summary to this file (schema: docs/json-summary.md).")
     var json: String?
 
+    @OptionGroup var thresholdOptions: ThresholdOptions
+
     @Option(parsing: .unconditional,
             help: "URL runs: wait between requests, \(SettingBounds.wait.rangeText): '2' (constant) or '1-5' (between).",
             transform: { try parseWait($0) })
@@ -141,6 +147,7 @@ struct RunCommand: ParsableCommand {
             throw SetupError("user classes and --tags choose among a scenario file's classes and tasks; a URL run has one")
         }
         let selected = try selection.apply(to: scenario)
+        let (thresholds, skippedThresholds) = try thresholdOptions.thresholds(for: selected)
 
         let baseURL = try url(host ?? selected.host, what: "host", base: true)
         let defaults = selected.run
@@ -175,11 +182,14 @@ struct RunCommand: ParsableCommand {
         let jsonFile = try json.map { path in
             do { return try ReportFile(path: path) } catch { throw SetupError("--json: \(error)") }
         }
+        let junitFile = try thresholdOptions.junitFile(thresholds: thresholds)
 
         let rebased = selected.rebased(onto: baseURL)
         let run: LoadRun
+        let evaluator: ThresholdEvaluator
         do {
             let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
+            evaluator = try ThresholdEvaluator(thresholds: thresholds, plan: plan)
             run = try LoadRun(
                 plan: plan,
                 engine: EngineOptions(
@@ -189,6 +199,8 @@ struct RunCommand: ParsableCommand {
                 configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout))
         } catch let error as CicadaError {
             throw SetupError(error.description)
+        } catch let error as InputError {
+            throw SetupError(error.message)
         }
 
         // A console that fails (a closed pipe, a full disk) is a warning: the run, its files and its exit
@@ -199,28 +211,47 @@ struct RunCommand: ParsableCommand {
             errors.write("warning: TLS certificate verification is OFF: any certificate is accepted\n")
         }
         raiseOpenFileLimit(users: users, warnings: errors)
+        for threshold in skippedThresholds {
+            errors.write("warning: the threshold '\(threshold.description)' is not judged: the selection leaves no request it applies to\n")
+        }
         let shares = distributeUsers(total: users, weights: rebased.userClasses.map(\.weight),
                                      fixedCounts: rebased.userClasses.map(\.fixedCount))
         for (index, userClass) in rebased.userClasses.enumerated() {
             if let warning = ScenarioSummary.dataWarning(userClass, users: shares[index]) { errors.write("warning: \(warning)\n") }
         }
         let reporter = ConsoleReporter(output: console)
+        // abortOnFail thresholds are judged at each report, between the run and the console.
+        let watcher = ThresholdWatcher(evaluator: evaluator, next: reporter) { _ = run.stop(reason: $0) }
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
-        let result = try withExtendedLifetime(interrupts) { try run.run(observer: reporter) }
+        let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }
 
-        reporter.finish(result: result)
+        let outcomes = evaluator.verdict(result, aborted: watcher.aborted)
+        reporter.finish(result: result, thresholds: outcomes)
         var reportsWritten = true
         if let jsonFile {
             do {
-                try jsonFile.write(JSONSummary(result: result, version: cicadaVersion).encoded())
+                try jsonFile.write(JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes).encoded())
             } catch {
                 errors.write("cicada: error: the JSON summary was not written: \(error)\n")
                 reportsWritten = false
             }
         }
-        if !reportsWritten { throw ExitCode(3) }
-        if result.statistics.aggregated.failures > 0 { throw ExitCode(1) }
+        if let junitFile {
+            do {
+                try junitFile.write(Data(JUnitReport.render(outcomes, duration: result.duration, target: result.target).utf8))
+            } catch {
+                errors.write("cicada: error: the JUnit report was not written: \(error)\n")
+                reportsWritten = false
+            }
+        }
+        if !reportsWritten { throw ExitCode(RunExitCode.reportNotWritten) }
+        if !outcomes.isEmpty {
+            // With thresholds, they alone judge the run: failed requests count only through them.
+            if outcomes.contains(where: { !$0.passed }) { throw ExitCode(RunExitCode.thresholdFailed) }
+            return
+        }
+        if result.statistics.aggregated.failures > 0 { throw ExitCode(RunExitCode.requestFailed) }
     }
 
     /// The scenario's `tls:` block with the command line's options over it, checked by the same rules

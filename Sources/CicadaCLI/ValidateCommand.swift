@@ -7,7 +7,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a scenario file without sending anything, and print what it compiled to.",
         discussion: """
-            Prints the user classes with their share of users at --users, the tasks with their share \
+            Prints the thresholds, the user classes with their share of users at --users, the tasks with their share \
             within the class, each request with its templates (slots shown as written), captures and \
             checks, the variables with where each is set and used, and the data files with their rows. \
             Exit code 0 when the scenario is valid, 2 with the loader's file:line:column message when not.
@@ -57,7 +57,20 @@ struct ValidateCommand: ParsableCommand {
         let count = users ?? (selected.stages.isEmpty ? selected.run.users : selected.stages.map(\.users).max().map { max(1, $0) }) ?? 10
         var text = "\(file): valid" + (selected.name.map { ", scenario \($0)" } ?? "")
         if let target = host ?? selected.host { text += ", host \(target)" }
-        text += "\n" + ScenarioSummary.render(rebased, users: count, plan: plan.specification)
+        text += "\n"
+        if !selected.thresholds.isEmpty {
+            text += "thresholds (judged at the end of the run):\n"
+            for threshold in selected.thresholds {
+                text += "  \(threshold.description)" + (threshold.abortOnFail
+                    ? ", abortOnFail from \(formatSeconds(threshold.delayAbortEval))" : "") + "\n"
+            }
+        }
+        text += ScenarioSummary.render(rebased, users: count, plan: plan.specification)
         print(text, terminator: "")
     }
+}
+
+/// Seconds as `10s` or `1.5s`, for the validate summary.
+private func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
 }

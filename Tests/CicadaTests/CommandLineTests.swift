@@ -244,11 +244,45 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("[::1]:\(server.port)"), run.stdout)
     }
 
+    /// Bad `--threshold` and `--junit` values: a message naming the option and what was expected, exit 2,
+    /// and no load.
+    func testBadThresholdsAndJUnitPathsExitTwoBeforeAnyLoad() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let table: [(arguments: [String], message: String)] = [
+            (["--threshold", "http_req_duraton: p(95) < 5"],
+             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu"),
+            (["--threshold", "http_req_duration < 5"],
+             "The value 'http_req_duration < 5' is invalid for '--threshold <threshold>': expected 'METRIC: EXPRESSION' such as 'http_req_duration: p(95) < 500ms', got 'http_req_duration < 5'"),
+            (["--threshold", "http_req_failed: rate < 200%"],
+             "The value 'http_req_failed: rate < 200%' is invalid for '--threshold <threshold>': expected a rate from 0 to 1 (a share of requests), got '2'"),
+            (["--threshold", "dropped_iterations: count == 0"],
+             "The value 'dropped_iterations: count == 0' is invalid for '--threshold <threshold>': the metric 'dropped_iterations' needs arrival rates (an open-model executor), which Cicada does not have yet"),
+            (["--threshold", "http_req_duration{endpoint:/okk}: p(95) < 5"],
+             "cicada: error: --threshold 'http_req_duration{endpoint:/okk}: p(95) < 5': no endpoint is named '/okk'; did you mean '/ok'? Known endpoints: /ok"),
+            (["--junit", "/nonexistent/junit.xml", "--threshold", "http_reqs: count > 0"],
+             "cicada: error: --junit: the directory '/nonexistent' does not exist"),
+            (["--junit", "junit.xml"],
+             "cicada: error: --junit: the run has no thresholds to report; give --threshold or `thresholds:` in the scenario"),
+        ]
+        for (arguments, message) in table {
+            let run = try CicadaBinary.run([server.baseURL + "/ok", "-t", "1s"] + arguments, json: false)
+            assertRefused(run, [message], "\(arguments)")
+        }
+        XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
+    }
+
     func testHelpListsTheOptionsAndExitsZero() throws {
         let run = try CicadaBinary.run(["--help"], json: false)
         XCTAssertEqual(run.exitCode, 0)
-        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json"] {
+        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json", "--threshold", "--junit"] {
             XCTAssertTrue(run.stdout.contains(option), "help mentions \(option)")
+        }
+        // The help wraps lines where it likes: compare the words.
+        let words = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for code in ["3 when a threshold failed", "4 when the run ended but a report file"] {
+            XCTAssertTrue(words.contains(code), "help lists the exit codes: \(run.stdout)")
         }
     }
 

@@ -176,6 +176,78 @@ final class MalformedScenarioTests: XCTestCase {
 
     /// Data files: a malformed CSV names the file and its line; a column the header lacks is an error at
     /// the slot that reads it.
+    /// Malformed `thresholds:`, each at its node: a metric's error at its key, an expression's at the
+    /// expression; metrics and tags that need a part Cicada does not have yet say what they need.
+    func testMalformedThresholdsFailWithTheirExactMessages() {
+        let head = "users:\n  - name: A\n    tasks:\n      - {path: /login}\nthresholds:\n"
+        let cases: [(yaml: String, message: String)] = [
+            ("  http_req_duraton: [\"p(95) < 500\"]\n",
+             "t.yaml:6:3: unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu"),
+            ("  dropped_iterations: [\"count == 0\"]\n",
+             "t.yaml:6:3: the metric 'dropped_iterations' needs arrival rates (an open-model executor), which Cicada does not have yet"),
+            ("  target_rss: [\"avg < 1000\"]\n",
+             "t.yaml:6:3: the metric 'target_rss' needs target monitoring (--monitor-pid or --monitor-prometheus), which Cicada does not have yet"),
+            ("  \"http_req_duration{stage:peak}\": [\"p(95) < 500\"]\n",
+             "t.yaml:6:3: the tag 'stage' is not supported yet: thresholds are judged on the whole run; per-stage figures are in the stage tables and the JSON's stages[]"),
+            ("  \"http_req_duration{name:/login}\": [\"p(95) < 500\"]\n",
+             "t.yaml:6:3: unknown tag 'name'; did you mean 'endpoint'? Known tags: endpoint, method"),
+            ("  \"http_req_duration{endpoint:/logn}\": [\"p(95) < 500\"]\n",
+             "t.yaml:6:3: no endpoint is named '/logn'; did you mean '/login'? Known endpoints: /login"),
+            ("  \"http_reqs{method:POST}\": [\"count > 1\"]\n",
+             "t.yaml:6:3: no request uses the method 'POST'; Methods used: GET"),
+            ("  \"checks{endpoint:/login\": [\"rate > 0.9\"]\n",
+             "t.yaml:6:3: expected a metric as NAME or NAME{tag:value}, with one pair of braces at its end, got 'checks{endpoint:/login'"),
+            ("  \"generator_cpu{endpoint:/login}\": [\"avg < 80\"]\n",
+             "t.yaml:6:3: the metric 'generator_cpu' belongs to no endpoint and takes no tags; expected 'generator_cpu'"),
+            ("  http_req_duration: [\"p95 < 500ms\"]\n",
+             "t.yaml:6:23: unknown aggregation 'p95'; did you mean 'p(95)'? 'http_req_duration' has avg, min, max, med, p(N)"),
+            ("  http_req_failed: [\"p(95) < 1\"]\n",
+             "t.yaml:6:21: the metric 'http_req_failed' has no aggregation 'p(95)'; expected rate"),
+            ("  generator_cpu: [\"max < 80%\"]\n",
+             "t.yaml:6:19: the metric 'generator_cpu' has no aggregation 'max'; expected avg (only the average over the run is measured: the process's CPU time from the start of the run)"),
+            ("  http_req_failed: [\"rate < 2\"]\n",
+             "t.yaml:6:21: expected a rate from 0 to 1 (a share of requests), such as 0.001 or 0.1%, got '2'"),
+            ("  http_req_duration: [\"p(101) < 5\"]\n",
+             "t.yaml:6:23: in 'p(101)': expected a percentile from 0 to 100 (p(N)), such as p(95) or p(99.9), got '101'"),
+            ("  http_req_duration: [\"p(95) < 5x\"]\n",
+             "t.yaml:6:23: expected a time from 0 to 2592000000 ms (720h), such as 500ms, 2s, 250us or 500 (milliseconds), got '5x'"),
+            ("  http_req_duration: [\"p(95) = 500\"]\n",
+             "t.yaml:6:23: expected AGGREGATION OPERATOR VALUE such as 'p(95) < 500ms' or 'rate < 0.001', with an operator of <, <=, >, >=, ==, !=, got 'p(95) = 500' ('==' compares; '=' alone is not an operator)"),
+            ("  http_req_failed: \"rate < 0.01\"\n",
+             "t.yaml:6:20: expected a list of threshold expressions for 'http_req_failed', such as [\"p(95) < 500ms\"], got 'rate < 0.01'"),
+            ("  http_req_failed: [{threshold: \"rate < 0.01\", abort_on_fail: true}]\n",
+             "t.yaml:6:48: unknown key 'abort_on_fail' in a threshold; did you mean 'abortOnFail'? Allowed: threshold, abortOnFail, delayAbortEval"),
+            ("  http_req_failed: [{abortOnFail: true}]\n",
+             "t.yaml:6:21: missing key 'threshold' in a threshold: expected the expression, such as threshold: \"p(95) < 500ms\""),
+            ("  http_req_failed: [{threshold: \"rate < 0.01\", abortOnFail: yes please}]\n",
+             "t.yaml:6:61: expected true or false for 'abortOnFail', got 'yes please'"),
+            ("  http_req_failed: [{threshold: \"rate < 0.01\", delayAbortEval: 800h}]\n",
+             "t.yaml:6:64: expected a delayAbortEval from 0 to 720h (30 days), got '800h'"),
+        ]
+        for (yaml, message) in cases {
+            XCTAssertThrowsError(try Scenario.parse(yaml: head + yaml, file: "t.yaml"), yaml) { error in
+                XCTAssertEqual((error as? ScenarioError)?.description, message, yaml)
+            }
+        }
+    }
+
+    /// The same rules for a scenario built in code: ``Scenario/validate()`` says which threshold.
+    func testValidateChecksThresholds() throws {
+        var scenario = try Scenario.parse(yaml: "users:\n  - name: A\n    tasks:\n      - {path: /login}\n", file: "t.yaml")
+        scenario.thresholds = [Threshold("http_req_duration{endpoint:/x}", "p(95) < 5")]
+        XCTAssertThrowsError(try scenario.validate()) { error in
+            XCTAssertEqual((error as? InputError)?.message,
+                           "thresholds 'http_req_duration{endpoint:/x}': no endpoint is named '/x'; Known endpoints: /login")
+        }
+        scenario.thresholds = [Threshold("http_req_duration{endpoint:/login}", "p(99.9) <= 1.5s", abortOnFail: true, delayAbortEval: 10)]
+        XCTAssertNoThrow(try scenario.validate())
+        let rule = try scenario.thresholds[0].parsed()
+        XCTAssertEqual(rule.aggregation, .percentile(99.9))
+        XCTAssertEqual(rule.comparison, .lessOrEqual)
+        XCTAssertEqual(rule.limit, 1500)
+        XCTAssertEqual(rule.tags, [.endpoint("/login")])
+    }
+
     func testDataFileErrorsNameTheFileAndTheLine() throws {
         let directory = try directory(with: [
             "users.csv": "username,password\nalice,demo\nbob,demo\n",

@@ -162,7 +162,7 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), stdout.path)
     }
 
-    func testAReportThatCannotBeWrittenAfterTheRunExitsThreeAndKeepsTheConsoleReport() throws {
+    func testAReportThatCannotBeWrittenAfterTheRunExitsFourAndKeepsTheConsoleReport() throws {
         let folder = directory + "/reports"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         let stdout = try file("stdout")
@@ -175,7 +175,7 @@ final class OutputTests: XCTestCase {
         try FileManager.default.removeItem(atPath: folder)
         CicadaBinary.waitForExit(process, timeout: 30, "the run ends at its run time")
         XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 3, text(stderr.path))
+        XCTAssertEqual(process.terminationStatus, 4, text(stderr.path))
         XCTAssertTrue(text(stderr.path).contains("the JSON summary was not written"), text(stderr.path))
         XCTAssertTrue(text(stdout.path).contains("Totals:"), "the console's report is printed")
     }

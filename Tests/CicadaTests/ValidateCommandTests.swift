@@ -10,6 +10,9 @@ final class ValidateCommandTests: XCTestCase {
         let lines = run.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, ScenarioTests.examples + "/samplemind.yaml: valid, scenario samplemind, host http://127.0.0.1:8000")
         for expected in [
+            "thresholds (judged at the end of the run):",
+            "  http_req_duration: p(95) < 500ms",
+            "  http_req_failed: rate < 0.001",
             "classes at 100 users:",
             "  AudioAnalysisUser: 56 users (56.0%), weight 5, wait between(1, 5)",
             "  APIUser: 33 users (33.0%), weight 3, wait between(0.5, 2), tags api",

@@ -72,10 +72,12 @@ extension Scenario {
     /// try scenario.validate()       // the loader's rules; then CompiledPlan(scenario:hostHeader:)
     /// ```
     ///
-    /// `stages` are the file's `stages:`, as `[Stage("baseline", users: 100, spawnRate: 10, duration: 60)]`.
+    /// `stages` are the file's `stages:`, as `[Stage("baseline", users: 100, spawnRate: 10, duration: 60)]`;
+    /// `thresholds` its `thresholds:`.
     public init(_ name: String? = nil, host: String? = nil, run: RunDefaults = RunDefaults(), stages: [Stage] = [],
-                tls: TLSSettings = TLSSettings(), @UserClassListBuilder _ classes: () -> [UserClass]) {
-        self.init(name: name, host: host, userClasses: classes(), run: run, stages: stages, tls: tls)
+                tls: TLSSettings = TLSSettings(), thresholds: [Threshold] = [],
+                @UserClassListBuilder _ classes: () -> [UserClass]) {
+        self.init(name: name, host: host, userClasses: classes(), run: run, stages: stages, tls: tls, thresholds: thresholds)
     }
 }
 

@@ -49,8 +49,9 @@ public final class ConsoleReporter: RunObserver {
         write("stopping: \(reason)\n")
     }
 
-    /// The final report: the statistics table, the failures table and the totals.
-    public func finish(result: RunResult) {
+    /// The final report: the statistics table, the failures table, the totals and, when the run has
+    /// thresholds, their PASS/FAIL table.
+    public func finish(result: RunResult, thresholds: [ThresholdOutcome] = []) {
         let statistics = result.statistics
         let total = statistics.aggregated
         var text = ""
@@ -77,6 +78,7 @@ public final class ConsoleReporter: RunObserver {
                        generator.cpuPercent(duration: result.duration), Double(generator.peakRSSBytes) / 1048576,
                        generator.loopLagP99Milliseconds)
         for warning in generatorWarnings(result) { text += "warning: \(warning)\n" }
+        if !thresholds.isEmpty { text += "\n" + ThresholdTable.render(thresholds) + "\n" }
         write(text)
     }
 

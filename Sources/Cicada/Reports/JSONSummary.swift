@@ -70,6 +70,37 @@ public struct JSONSummary: Codable, Sendable {
         public var endpoints: [EndpointSummary]
     }
 
+    /// One threshold's verdict (docs/json-summary.md).
+    public struct ThresholdSummary: Codable, Sendable {
+        public var metric: String
+        public var expression: String
+        /// In the metric's unit (``unit``); `nil` (JSON null) when the metric had no samples.
+        public var observed: Double?
+        public var unit: String
+        public var passed: Bool
+        public var aborted: Bool
+
+        init(_ outcome: ThresholdOutcome) {
+            metric = outcome.rule.threshold.metric
+            expression = outcome.rule.threshold.expression
+            observed = outcome.observed
+            unit = outcome.rule.unit
+            passed = outcome.passed
+            aborted = outcome.aborted != nil
+        }
+
+        // `observed` is written as null rather than left out, so that every row has every key.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(metric, forKey: .metric)
+            try container.encode(expression, forKey: .expression)
+            try container.encode(observed, forKey: .observed)
+            try container.encode(unit, forKey: .unit)
+            try container.encode(passed, forKey: .passed)
+            try container.encode(aborted, forKey: .aborted)
+        }
+    }
+
     public var cicadaVersion: String
     public var target: String
     public var totals: Totals
@@ -79,7 +110,12 @@ public struct JSONSummary: Codable, Sendable {
     /// The stages in the order they ran; `nil` (the key absent) when the run had no stages.
     public var stages: [StageSummary]?
 
-    public init(result: RunResult, version: String) {
+    /// The thresholds' verdicts, in the order given; empty when the run had none.
+    public var thresholds: [ThresholdSummary]
+
+    /// - Parameter thresholds: the verdicts of the run's thresholds (``ThresholdEvaluator/verdict(_:aborted:)``).
+    public init(result: RunResult, version: String, thresholds: [ThresholdOutcome] = []) {
+        self.thresholds = thresholds.map(ThresholdSummary.init)
         let statistics = result.statistics
         let duration = result.duration
         cicadaVersion = version

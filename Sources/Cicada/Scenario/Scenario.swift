@@ -29,16 +29,20 @@ public struct Scenario: Sendable, Equatable {
     /// TLS towards an `https` target (`tls:`); the command line's TLS options override it field by field.
     /// Unused when the target is `http`.
     public var tls: TLSSettings
+    /// The run's pass/fail criteria (`thresholds:`), in k6's spelling; the command line's `--threshold`
+    /// adds to them.
+    public var thresholds: [Threshold]
 
     /// Creates a scenario. Call ``validate()`` before running one built in code.
     public init(name: String? = nil, host: String? = nil, userClasses: [UserClass], run: RunDefaults = RunDefaults(),
-                stages: [Stage] = [], tls: TLSSettings = TLSSettings()) {
+                stages: [Stage] = [], tls: TLSSettings = TLSSettings(), thresholds: [Threshold] = []) {
         self.name = name
         self.host = host
         self.userClasses = userClasses
         self.run = run
         self.stages = stages
         self.tls = tls
+        self.thresholds = thresholds
     }
 }
 
@@ -612,6 +616,7 @@ extension Scenario {
         guard userClasses.contains(where: { $0.weight > 0 || ($0.fixedCount ?? 0) > 0 }) else {
             throw InputError("all user class weights are 0; expected at least one user class with weight ≥ 1")
         }
+        try checkThresholds()
     }
 }
 

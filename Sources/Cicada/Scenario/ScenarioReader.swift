@@ -80,7 +80,7 @@ struct ScenarioReader {
         var captures: [(capture: Capture, node: Node)] = []
     }
 
-    static let rootKeys = ["name", "host", "run", "stages", "tls", "users"]
+    static let rootKeys = ["name", "host", "run", "stages", "tls", "users", "thresholds"]
     static let stageKeys = ["name", "users", "spawn_rate", "duration"]
     static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline"]
     static let tlsKeys = ["verify", "ca_file", "cert", "key", "min_version", "max_version", "resume", "server_name"]
@@ -333,6 +333,9 @@ struct ScenarioReader {
         }
         guard scenario.userClasses.contains(where: { $0.weight > 0 || ($0.fixedCount ?? 0) > 0 }) else {
             throw error(usersNode, "all user class weights are 0; expected at least one user class with weight ≥ 1")
+        }
+        if let node = fields["thresholds"] {
+            scenario.thresholds = try readThresholds(node, endpoints: scenario.endpoints)
         }
         // Every rule was checked at its node above; this re-check of the whole value guards the loader
         // and `validate()` against drifting apart.

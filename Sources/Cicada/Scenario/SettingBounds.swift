@@ -22,6 +22,11 @@ import Foundation
 /// | seed | 0 to 2^64-1 | the core's seed is 64-bit |
 /// | a request body | up to 64 MiB | the core's body length is 32-bit |
 /// | all requests | up to 1 GiB | the plan holds each request rendered, at 32-bit offsets |
+/// | a threshold's `p(N)` | 0 to 100 | a percentile |
+/// | a threshold's time | 0 to 720 h, in ms | the longest timeout |
+/// | a threshold's rate (`http_req_failed`, `checks`) | 0 to 1, or 0% to 100% | a share of requests |
+/// | a threshold's count, requests/s, CPU % | 0 to 10^15 | exact in a Double, past any run |
+/// | `delayAbortEval` | 0 to 720 h | the longest run |
 ///
 /// ```swift
 /// let users = try SettingBounds.users.parse("500")        // 500
@@ -65,6 +70,20 @@ public enum SettingBounds {
     public static let fixedCount = SettingBound.integer("an integer fixed_count of users", 0...1_000_000)
     /// The seed of the users' random choices (`--seed`): any 64-bit value.
     public static let seed = SettingBound<UInt64>.integer("a seed", 0...UInt64.max)
+    /// A threshold's percentile, `p(N)`.
+    public static let percentile = SettingBound.rate("a percentile", unit: "(p(N))", low: "0", high: "100",
+                                                     example: "such as p(95) or p(99.9)")
+    /// A threshold's time limit in milliseconds (`p(95) < 500ms`): up to the longest timeout.
+    public static let thresholdTime = SettingBound.rate("a time", unit: "ms (720h)", low: "0", high: "2592000000",
+                                                        example: "such as 500ms, 2s, 250us or 500 (milliseconds)")
+    /// A threshold's share of requests (`rate < 0.001`, `rate < 0.1%`).
+    public static let thresholdShare = SettingBound.rate("a rate", unit: "(a share of requests)", low: "0", high: "1",
+                                                         example: "such as 0.001 or 0.1%")
+    /// A threshold's count, requests per second or CPU percentage: exact in a Double.
+    public static let thresholdAmount = SettingBound.rate("a number", unit: "", low: "0", high: "1000000000000000",
+                                                          example: "such as 100")
+    /// How long into a run an `abortOnFail` threshold is first judged (`delayAbortEval`).
+    public static let abortDelay = SettingBound.duration("a delayAbortEval", from: "0", to: "720h")
     /// The bytes of one request's body (`body`, `json`, `body_file`, `-d`).
     public static let bodyBytes = 64 << 20
     /// The bytes of all requests together: bodies, paths, methods and headers, each request counted once.
@@ -231,7 +250,7 @@ extension SettingBound where Value == Double {
     static func rate(_ what: String, unit: String, low: String, excluded: Bool = false, high: String,
                      example: String) -> Self {
         Self(what: what, range: Double(low)!...Double(high)!, lowIsExcluded: excluded,
-             rangeText: (excluded ? "above \(low) and at most \(high)" : "from \(low) to \(high)") + " \(unit)",
+             rangeText: (excluded ? "above \(low) and at most \(high)" : "from \(low) to \(high)") + (unit.isEmpty ? "" : " \(unit)"),
              example: ", \(example)", read: parseDecimal, show: formatNumber)
     }
 }

@@ -17,7 +17,9 @@ func sampleMindScenario() -> Scenario {
     let audioURL = "https://cdn.example.com/audio/${random.int(1, 1000)}.wav"
 
     return Scenario("samplemind", host: "http://127.0.0.1:8000",
-                    run: RunDefaults(users: 100, spawnRate: 10, runTime: 60, timeout: 10, connectTimeout: 5)) {
+                    run: RunDefaults(users: 100, spawnRate: 10, runTime: 60, timeout: 10, connectTimeout: 5),
+                    // The seed's success criteria: p95 under 500 ms, fewer than 0.1 % of requests failed.
+                    thresholds: [Threshold("http_req_duration", "p(95) < 500ms"), Threshold("http_req_failed", "rate < 0.001")]) {
         UserClass("AudioAnalysisUser", weight: 5, wait: .between(1, 5)) {
             OnStart {
                 Request.post("/api/v1/auth/login", json: ["username": "user-${user.id}", "password": "demo"])

@@ -193,8 +193,19 @@ class Commands(unittest.TestCase):
 
     def test_cases(self):
         keys = [c.key for c in build_cases(options())]
-        self.assertEqual(keys, ["1", "2", "3", "4", "5", "6", "7"])
+        self.assertEqual(keys, ["1", "2", "3", "4", "5", "6", "7", "8"])
         self.assertEqual(options().case, keys + ["malloc", "micro"])
+
+    def test_case8_by_name_and_its_hook_row(self):
+        self.assertEqual(options("--case", "templated").case, ["8"])
+        case8 = next(c for c in build_cases(options()) if c.key == "8")
+        hook = next(g for g in case8.generators if "hook" in g.label)
+        self.assertEqual(hook.needs, "cicada-hook-bench")
+        argv = hook.argv(JOB)
+        self.assertEqual(Path(argv[0]).name, "cicada-hook-bench")
+        self.assertEqual(Path(argv[0]).parent, Path(JOB.cicada).parent, "built beside cicada")
+        self.assertEqual(argv[1], str(BENCH / "scenarios" / "templated.yaml"))
+        self.assertEqual(argv[-1], "--hook")
 
     def test_https_cases_by_name_or_number(self):
         self.assertEqual(options("--case", "https-keepalive", "--case", "7,micro").case, ["6", "7", "micro"])

@@ -30,8 +30,16 @@ let run = try LoadRun(
     plan: plan,
     engine: EngineOptions(host: host.host, port: host.port, maxUsers: users, connectTimeout: 5, requestTimeout: 10),
     configuration: RunConfiguration(users: users, spawnRate: Double(users), runTime: seconds, stopTimeout: 5))
-let result = try run.run()
+// The scenario's thresholds (the seed's success criteria), judged as `cicada run` judges them: abortOnFail
+// ones during the run through the watcher, all of them on the whole run at the end.
+let evaluator = try ThresholdEvaluator(thresholds: scenario.thresholds, plan: plan)
+let watcher = ThresholdWatcher(evaluator: evaluator, next: nil) { run.stop(reason: $0) }
+let result = try run.run(observer: watcher)
 print(StatsTable.render(result.statistics, duration: result.duration, live: false))
 let failures = StatsTable.renderFailures(result.statistics)
 if !failures.isEmpty { print(failures) }
-exit(result.statistics.aggregated.failures > 0 ? 1 : 0)
+let outcomes = evaluator.verdict(result, aborted: watcher.aborted)
+if !outcomes.isEmpty { print(ThresholdTable.render(outcomes)) }
+// The exit codes of `cicada run`: 3 when a threshold failed, else 1 when a request failed.
+if outcomes.isEmpty { exit(result.statistics.aggregated.failures > 0 ? 1 : 0) }
+exit(outcomes.allSatisfy(\.passed) ? 0 : 3)

@@ -93,4 +93,24 @@ final class FaultServerRunTests: XCTestCase {
         XCTAssertEqual(run.total("requests"), server.totalRequests)
         XCTAssertEqual(Set(run.failureKinds.keys), ["reset", "malformed", "closed"])
     }
+
+    func testAFailedCheckIsShownInTheCoresWordsOnce() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            users:
+              - name: Checker
+                wait: constant(0.01)
+                tasks:
+                  - {path: /status/404, check: {status: 200}}
+                  - path: /echo-body
+                    method: POST
+                    json: {status: running}
+                    check: {json: {path: status, equals: done}}
+            """)
+        let run = try CicadaBinary.run([scenario, "--host", server.baseURL, "-u", "1", "-t", "1s", "--stop-timeout", "1"], timeout: 30)
+        XCTAssertEqual(run.exitCode, 1)
+        XCTAssertTrue(run.stdout.contains("check status 200 failed: got 404"), run.stdout)
+        XCTAssertTrue(run.stdout.contains(#"check json status == "done" failed: got "running""#), run.stdout)
+        XCTAssertFalse(run.stdout.contains("got got") || run.stdout.contains(#"got "got"#), run.stdout)
+        XCTAssertEqual(run.total("failures"), run.failures("check"), "\(run.failureKinds)")
+    }
 }

@@ -188,13 +188,14 @@ final class ScenarioLanguageTests: XCTestCase {
         XCTAssertEqual(plan.captureDescriptions, ["capture 'token' found nothing at json access_token"])
         XCTAssertEqual(plan.variableNames, ["token"])
         var statistics = RunStatistics(endpoints: plan.endpoints, failureNames: plan.failureNames)
-        for _ in 0..<3 { statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0, evidence: "running")) }
-        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0, evidence: "queued"))
-        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0, evidence: String(repeating: "x", count: 30), cut: true))
+        // The evidence as the core words it (inspect.c's cc__judge).
+        for _ in 0..<3 { statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0, evidence: "got \"running\"")) }
+        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0, evidence: "got \"queued\""))
+        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0, evidence: "got \"" + String(repeating: "x", count: 25), cut: true))
         statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 0))
-        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 1, status: 404, evidence: "404"))
+        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 1, status: 404, evidence: "got 404"))
         statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 1, status: 404)) // the status, when the core gave none
-        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 2, evidence: "731ms"))
+        statistics.record(Self.sample(failure: CC_FAIL_CHECK, detail: 2, evidence: "took 731 ms"))
         statistics.record(Self.sample(endpoint: 1, failure: CC_FAIL_CAPTURE, detail: 0))
         statistics.record(Self.sample(failure: CC_FAIL_TEMPLATE, detail: 0))
         statistics.record(Self.sample(failure: CC_FAIL_TEMPLATE, detail: 0, evidence: "is longer than the arena"))
@@ -202,9 +203,9 @@ final class ScenarioLanguageTests: XCTestCase {
         XCTAssertEqual(messages, [
             "3 check check json status == \"done\" failed: got \"running\"",
             "2 check check status 200 failed: got 404",
-            "1 check check duration <= 500ms failed: got 731ms",
+            "1 check check duration <= 500ms failed: took 731 ms",
             "1 check check json status == \"done\" failed: got \"queued\"",
-            "1 check check json status == \"done\" failed: got \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…\"",
+            "1 check check json status == \"done\" failed: got \"xxxxxxxxxxxxxxxxxxxxxxxxx…",
             "1 check check json status == \"done\" failed: got nothing",
             "1 template unset variable 'token'",
             "1 template variable 'token': is longer than the arena",

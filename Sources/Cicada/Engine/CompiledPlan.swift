@@ -38,8 +38,7 @@ public final class CompiledPlan: @unchecked Sendable {
         let checks = specification.requests.flatMap { request in request.checks.enumerated().map { (request.firstCheck + $0.offset, $0.element) } }
         return FailureNames(checks: checkDescriptions, captures: captureDescriptions, variables: variableNames,
                             dataFiles: specification.dataFiles,
-                            statusChecks: Set(checks.filter { $0.1.kind == UInt8(CC_CHECK_STATUS.rawValue) }.map(\.0)),
-                            durationChecks: Set(checks.filter { $0.1.kind == UInt8(CC_CHECK_MAX_DURATION.rawValue) }.map(\.0)))
+                            statusChecks: Set(checks.filter { $0.1.kind == UInt8(CC_CHECK_STATUS.rawValue) }.map(\.0)))
     }
     let handle: OpaquePointer
     /// The request hooks' bindings, which the C plan points at: alive as long as the plan.

@@ -140,14 +140,12 @@ public struct FailureNames: Sendable, Equatable {
     public var captures: [String]
     public var variables: [String]
     public var dataFiles: [String]
-    /// The checks whose evidence is a status or a duration, shown unquoted.
+    /// The status checks, whose evidence is the sample's status when the core copied none.
     public var statusChecks: Set<Int>
-    public var durationChecks: Set<Int>
 
     public init(checks: [String] = [], captures: [String] = [], variables: [String] = [], dataFiles: [String] = [],
-                statusChecks: Set<Int> = [], durationChecks: Set<Int> = []) {
+                statusChecks: Set<Int> = []) {
         self.statusChecks = statusChecks
-        self.durationChecks = durationChecks
         self.checks = checks
         self.captures = captures
         self.variables = variables

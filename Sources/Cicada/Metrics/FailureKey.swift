@@ -60,17 +60,9 @@ public struct FailureKey: Hashable, Sendable {
         switch kind {
         case Int(CC_FAIL_CHECK.rawValue):
             guard names.checks.indices.contains(index) else { return detailText }
-            let got: String
-            if evidence == RunStatistics.otherEvidence {
-                got = evidence
-            } else if evidence.isEmpty {
-                got = "got nothing"
-            } else if names.statusChecks.contains(index) || names.durationChecks.contains(index) {
-                got = "got \(evidence)"
-            } else {
-                got = "got \(quoted(evidence))"
-            }
-            return "\(names.checks[index]) failed: \(got)"
+            // The core words its evidence whole (`got 404`, `got "running"`, `took 731 ms`, `nothing at the
+            // path`), so it is shown as it came.
+            return "\(names.checks[index]) failed: \(evidence.isEmpty ? "got nothing" : evidence)"
         case Int(CC_FAIL_CAPTURE.rawValue):
             return names.captures.indices.contains(index) ? names.captures[index] : detailText
         case Int(CC_FAIL_TEMPLATE.rawValue):

@@ -75,8 +75,8 @@ public struct RunStatistics: Sendable {
         var key = FailureKey(sample)
         if key.kind == Int(CC_FAIL_CHECK.rawValue), key.evidence.isEmpty, sample.status != 0,
            failureNames.statusChecks.contains(Int(key.detail)) {
-            // A status check's evidence is the status, whether or not the core copied it.
-            key.evidence = "\(sample.status)"
+            // A status check's evidence is the status, whether or not the core copied it (in its words).
+            key.evidence = "got \(sample.status)"
         }
         if !key.evidence.isEmpty, failureCounts[key] == nil {
             // A new value for this check: keep it apart only while the check has few.

@@ -97,27 +97,12 @@ public final class DemoTargetProcess {
         return nil
     }
 
-    /// Sends `request` to 127.0.0.1:`port` and reads until the server closes (10 s receive timeout).
-    public static func exchange(port: Int, request: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = LoopbackSocket.address(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    /// Sends `request` to 127.0.0.1:`port` and reads until the server closes (at most `timeout` seconds),
+    /// through ``LoopbackSocket/exchange(port:request:timeout:)``, for tests outside this module.
+    public static func exchange(port: Int, request: String, timeout: TimeInterval = 10) throws -> String {
+        guard let bytes = LoopbackSocket.exchange(port: port, request: request, timeout: timeout) else {
+            throw TestServerError.systemCall("a request to 127.0.0.1:\(port)", errno: errno)
         }
-        guard connected == 0 else { throw POSIXError(.init(rawValue: errno) ?? .ECONNREFUSED) }
-        let bytes = Array(request.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response += buffer[0..<count]
-        }
-        return String(decoding: response, as: UTF8.self)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -66,10 +66,14 @@ public final class CompiledPlan: @unchecked Sendable {
         let arena = CStringArena()
         var plan: OpaquePointer?
         var error = [CChar](repeating: 0, count: 512)
-        let variableIndex = Dictionary(specification.variables.enumerated().map { ($0.element.name, UInt32($0.offset)) },
-                                       uniquingKeysWith: { first, _ in first })
-        let bindings = specification.requests.map { request in
-            request.hook.map { RequestHookBinding(hook: $0, variables: variableIndex) }
+        // The variables by name, for the hooks' look-ups; a plan without hooks needs none.
+        var bindings: [RequestHookBinding?] = []
+        if specification.requests.contains(where: { $0.hook != nil }) {
+            let variableIndex = Dictionary(specification.variables.enumerated().map { ($0.element.name, UInt32($0.offset)) },
+                                           uniquingKeysWith: { first, _ in first })
+            bindings = specification.requests.map { request in
+                request.hook.map { RequestHookBinding(hook: $0, variables: variableIndex) }
+            }
         }
         var spec = specification.cSpec(in: arena, hooks: bindings)
         let rc = cc_plan_compile(&spec, &plan, &error, error.count)

@@ -340,6 +340,18 @@ static void cc__lane_stopped(cc__lane_t *l) {
     if (--u->lanes_active == 0) cc__user_done(u);
 }
 
+/* The timeout that makes a wait end at `intended_ns` or just after, never before. libuv measures a
+ * timeout from the loop's cached millisecond clock (the same CLOCK_MONOTONIC, read when the
+ * iteration began, so up to an iteration stale) and fires once that clock reaches the due
+ * millisecond; counting from the cached clock to the millisecond rounded up keeps a poll's `every`
+ * and a think time whole, at the cost of under a millisecond of lateness, which the latency from the
+ * intended start then shows. */
+static uint64_t cc__wait_timeout_ms(uv_loop_t *loop, uint64_t intended_ns) {
+    uint64_t due_ms = (intended_ns + 999999ull) / 1000000ull;
+    uint64_t loop_ms = uv_now(loop);
+    return due_ms > loop_ms ? due_ms - loop_ms : 0;
+}
+
 static void cc__lane_apply(cc__lane_t *l, const cc_user_action_t *action) {
     switch (action->kind) {
     case CC_ACTION_NONE:
@@ -349,9 +361,7 @@ static void cc__lane_apply(cc__lane_t *l, const cc_user_action_t *action) {
         break;
     case CC_ACTION_WAIT:
         l->timer_purpose = CC__TIMER_WAIT;
-        /* Round down: the next request's intended start is exact, and firing late shows up in the
-         * latency measured from the intended start. */
-        uv_timer_start(&l->timer, cc__on_lane_timer, action->wait_ns / 1000000ull, 0);
+        uv_timer_start(&l->timer, cc__on_lane_timer, cc__wait_timeout_ms(l->timer.loop, l->machine.intended_ns), 0);
         break;
     case CC_ACTION_STOP:
         cc__lane_stopped(l);

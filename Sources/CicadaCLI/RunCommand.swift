@@ -83,6 +83,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var thresholdOptions: ThresholdOptions
 
+    @OptionGroup var monitorOptions: MonitorOptions
+
     @Option(parsing: .unconditional,
             help: "URL runs: wait between requests, \(SettingBounds.wait.rangeText): '2' (constant) or '1-5' (between).",
             transform: { try parseWait($0) })
@@ -147,7 +149,11 @@ struct RunCommand: ParsableCommand {
             throw SetupError("user classes and --tags choose among a scenario file's classes and tasks; a URL run has one")
         }
         let selected = try selection.apply(to: scenario)
-        let (thresholds, skippedThresholds) = try thresholdOptions.thresholds(for: selected)
+        var (thresholds, skippedThresholds) = try thresholdOptions.thresholds(for: selected)
+        // A scenario's target_cpu and target_rss need a process to watch: without --monitor-pid they are a
+        // warning, so that a scenario can carry them; on the command line they are an error (MonitorOptions).
+        let unwatched = monitorOptions.pids.isEmpty ? selected.thresholds.filter { (try? $0.parsed())?.metric.isTargetFigure == true } : []
+        thresholds.removeAll { unwatched.contains($0) && !thresholdOptions.thresholds.contains($0) }
 
         let baseURL = try url(host ?? selected.host, what: "host", base: true)
         let defaults = selected.run
@@ -190,13 +196,16 @@ struct RunCommand: ParsableCommand {
         do {
             let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
             evaluator = try ThresholdEvaluator(thresholds: thresholds, plan: plan)
+            let monitor = try monitorOptions.monitor(thresholds: evaluator) { warning in
+                ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error").write("warning: \(warning)\n")
+            }
             run = try LoadRun(
                 plan: plan,
                 engine: EngineOptions(
                     host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
                     connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
                     pipelineDepth: pipeline ?? defaults.pipeline ?? 1),
-                configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout))
+                configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout, monitor: monitor))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         } catch let error as InputError {
@@ -213,6 +222,9 @@ struct RunCommand: ParsableCommand {
         raiseOpenFileLimit(users: users, warnings: errors)
         for threshold in skippedThresholds {
             errors.write("warning: the threshold '\(threshold.description)' is not judged: the selection leaves no request it applies to\n")
+        }
+        for threshold in unwatched where !thresholds.contains(threshold) {
+            errors.write("warning: the threshold '\(threshold.description)' is not judged: it needs a target process to watch (--monitor-pid PID)\n")
         }
         let shares = distributeUsers(total: users, weights: rebased.userClasses.map(\.weight),
                                      fixedCounts: rebased.userClasses.map(\.fixedCount))

@@ -77,6 +77,7 @@ public final class ConsoleReporter: RunObserver {
         text += String(format: "Generator: %.1f%% of one core, peak RSS %.1f MiB, event-loop lag p99 %.1f ms\n",
                        generator.cpuPercent(duration: result.duration), Double(generator.peakRSSBytes) / 1048576,
                        generator.loopLagP99Milliseconds)
+        for line in result.targetReport?.consoleLines ?? [] { text += line + "\n" }
         for warning in generatorWarnings(result) { text += "warning: \(warning)\n" }
         if !thresholds.isEmpty { text += "\n" + ThresholdTable.render(thresholds) + "\n" }
         write(text)

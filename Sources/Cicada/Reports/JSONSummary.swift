@@ -113,6 +113,42 @@ public struct JSONSummary: Codable, Sendable {
     /// The thresholds' verdicts, in the order given; empty when the run had none.
     public var thresholds: [ThresholdSummary]
 
+    /// A watched target's figures (docs/json-summary.md, `monitor`).
+    public struct MonitorSummary: Codable, Sendable {
+        public struct Figures: Codable, Sendable {
+            /// The process id, or `nil` for the watched processes together.
+            public var pid: Int32?
+            public var readings: Int
+            public var lost: Bool
+            public var cpuAvgPercent: Double?
+            public var cpuMaxPercent: Double
+            public var rssMaxBytes: UInt64
+            public var rssSlopeMibPerMin: Double?
+            /// Seconds each point of `history` spans (1, or more once a long run was coarsened).
+            public var historyIntervalS: Double
+            public var history: [TargetPoint]
+
+            init(pid: Int32?, series: TargetSeries, lost: Bool, interval: Double) {
+                self.pid = pid
+                readings = series.readings
+                self.lost = lost
+                cpuAvgPercent = series.cpuAveragePercent
+                cpuMaxPercent = series.cpuMaxPercent
+                rssMaxBytes = series.rssMaxBytes
+                rssSlopeMibPerMin = series.rssSlopeMiBPerMinute
+                historyIntervalS = interval * Double(series.readingsPerPoint)
+                history = series.points
+            }
+        }
+
+        public var processes: [Figures]
+        /// The processes added up at each reading: what the target_cpu and target_rss thresholds judge.
+        public var combined: Figures
+    }
+
+    /// The watched target (`--monitor-pid`); `nil` (the key absent) when none was watched.
+    public var monitor: MonitorSummary?
+
     /// - Parameter thresholds: the verdicts of the run's thresholds (``ThresholdEvaluator/verdict(_:aborted:)``).
     public init(result: RunResult, version: String, thresholds: [ThresholdOutcome] = []) {
         self.thresholds = thresholds.map(ThresholdSummary.init)
@@ -134,6 +170,10 @@ public struct JSONSummary: Codable, Sendable {
             peakRssBytes: usage.peakRSSBytes, loopLagP99Ms: usage.loopLagP99Milliseconds,
             loopLagMaxMs: usage.loopLagMaxMilliseconds, connectionsOpened: usage.connectionsOpened,
             samplesDropped: usage.samplesDropped, requestsStarted: result.requestsStarted)
+        monitor = result.targetReport.map { report in
+            MonitorSummary(processes: report.processes.map { MonitorSummary.Figures(pid: $0.pid, series: $0.series, lost: $0.lost, interval: 1) },
+                           combined: MonitorSummary.Figures(pid: nil, series: report.combined, lost: false, interval: 1))
+        }
         stages = result.stages.isEmpty ? nil : result.stages.map { stage in
             StageSummary(name: stage.name, users: stage.users, spawnRate: stage.spawnRate, durationS: stage.duration,
                          startedS: stage.started, totals: Self.totalsBlock(stage.statistics, duration: stage.duration),

@@ -10,13 +10,18 @@ public struct RunConfiguration: Sendable {
     public var stopTimeout: Double
     /// How often live statistics are reported, in seconds.
     public var reportInterval: Double
+    /// Watches the target's processes from the run's start to its end (`--monitor-pid`); its readings go
+    /// into the progress, the result and the thresholds.
+    public var monitor: TargetMonitor?
 
     /// A run driven by `shape`, such as ``StagedShape`` or a custom ``LoadShape``.
-    public init(shape: any LoadShape, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2) {
+    public init(shape: any LoadShape, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2,
+                monitor: TargetMonitor? = nil) {
         self.shape = shape
         self.runTime = runTime
         self.stopTimeout = stopTimeout
         self.reportInterval = reportInterval
+        self.monitor = monitor
     }
 
     /// A constant load (``ConstantShape``): `users` reached at `spawnRate` users per second (0 starts them

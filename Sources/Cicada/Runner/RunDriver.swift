@@ -35,6 +35,7 @@ final class RunDriver {
         try engine.start()
         observer?.runStarted(target: engine.targetDescription, threads: engine.workerCount)
         let start = cc_clock_now_ns()
+        configuration.monitor?.start()
         statistics.markTime(start)
         stages = StageLedger(runStart: start)
         loopLag = LoopLagRecorder(start: start)
@@ -42,7 +43,8 @@ final class RunDriver {
         func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
             let now = cc_clock_now_ns()
             return RunProgress(phase: phase, elapsed: Double(now - start) / 1e9, usersActive: usersActive,
-                               statistics: statistics, stage: stages.progress(at: now, remaining: stageRemaining))
+                               statistics: statistics, stage: stages.progress(at: now, remaining: stageRemaining),
+                               target: configuration.monitor?.report())
         }
         publish(progress(.running, usersActive: 0))
         var nextReport = configuration.reportInterval
@@ -103,6 +105,7 @@ final class RunDriver {
             usleep(20_000)
         }
         let end = cc_clock_now_ns()
+        let targetReport = configuration.monitor?.stop()
         if engine.counters().users_active > 0 { engine.cancel() }
         engine.join()
         drainAndWatch()
@@ -123,7 +126,7 @@ final class RunDriver {
             usersPeak: usersPeak)
         return RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
                          target: engine.targetDescription, generator: generator,
-                         requestsStarted: after.requests_started, stages: stages.stages)
+                         requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport)
     }
 
     /// Refuses a target that no run could follow: the shape is code, so its numbers are checked here.

@@ -21,4 +21,6 @@ public struct RunProgress: Sendable {
     public var statistics: RunStatistics
     /// The current stage, when the run's shape has stages.
     public var stage: StageProgress? = nil
+    /// The watched target's readings so far, when one is watched.
+    public var target: TargetReport? = nil
 }

@@ -9,4 +9,6 @@ public struct RunResult: Sendable {
     /// Each stage's own statistics, in the order they ran; empty when the run's shape has no stages. Their
     /// counts add up exactly to ``statistics``' (see ``StageResult``).
     public var stages: [StageResult] = []
+    /// The watched target's readings (``RunConfiguration/monitor``), `nil` when none was watched.
+    public var targetReport: TargetReport? = nil
 }

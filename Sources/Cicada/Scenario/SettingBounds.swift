@@ -27,6 +27,8 @@ import Foundation
 /// | a threshold's rate (`http_req_failed`, `checks`) | 0 to 1, or 0% to 100% | a share of requests |
 /// | a threshold's count, requests/s, CPU % | 0 to 10^15 | exact in a Double, past any run |
 /// | `delayAbortEval` | 0 to 720 h | the longest run |
+/// | a watched PID (`--monitor-pid`) | 1 to 4,194,304 | Linux's largest `pid_max` |
+/// | watched processes | up to 64 | one procfs reading each a second |
 ///
 /// ```swift
 /// let users = try SettingBounds.users.parse("500")        // 500
@@ -84,6 +86,10 @@ public enum SettingBounds {
                                                           example: "such as 100")
     /// How long into a run an `abortOnFail` threshold is first judged (`delayAbortEval`).
     public static let abortDelay = SettingBound.duration("a delayAbortEval", from: "0", to: "720h")
+    /// A process to watch (`--monitor-pid`).
+    public static let monitorPID = SettingBound<Int32>.integer("a process id", 1...4_194_304)
+    /// How many processes one run may watch.
+    public static let monitorPIDCount = 64
     /// The bytes of one request's body (`body`, `json`, `body_file`, `-d`).
     public static let bodyBytes = 64 << 20
     /// The bytes of all requests together: bodies, paths, methods and headers, each request counted once.

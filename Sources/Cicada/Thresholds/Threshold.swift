@@ -53,6 +53,12 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     case checks
     /// The generator's own CPU time as a percentage of one core, averaged from the start of the run.
     case generatorCPU = "generator_cpu"
+    /// The watched target's CPU (`--monitor-pid`, every watched process added up), percent of one core:
+    /// `avg` over the run (CPU seconds over seconds, exact) or the highest one-second `max`.
+    case targetCPU = "target_cpu"
+    /// The watched target's resident memory (every watched process added up): its `max` in MiB, or its
+    /// `slope` in MiB per minute (least squares over every reading of the run), the leak figure.
+    case targetRSS = "target_rss"
 
     /// The aggregations this metric has, as written in an expression.
     var aggregations: [String] {
@@ -61,16 +67,24 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
         case .httpReqFailed, .checks: return ["rate"]
         case .httpReqs: return ["count", "rate"]
         case .generatorCPU: return ["avg"]
+        case .targetCPU: return ["avg", "max"]
+        case .targetRSS: return ["max", "slope"]
         }
     }
 
-    /// Whether tags may narrow it: the generator's CPU belongs to no endpoint.
-    var takesTags: Bool { self != .generatorCPU }
+    /// Whether tags may narrow it: the generator's and the target's own figures belong to no endpoint.
+    var takesTags: Bool { !isProcessFigure }
+
+    /// The generator's or the target's own figures, not the requests'.
+    var isProcessFigure: Bool { self == .generatorCPU || isTargetFigure }
+
+    /// The target's figures, which need `--monitor-pid`.
+    public var isTargetFigure: Bool { self == .targetCPU || self == .targetRSS }
 }
 
 /// How an expression aggregates its metric.
 public enum ThresholdAggregation: Sendable, Equatable {
-    case avg, min, max, med, rate, count
+    case avg, min, max, med, rate, count, slope
     /// A percentile, 0 to 100: `p(95)`, `p(99.9)`.
     case percentile(Double)
 
@@ -83,6 +97,7 @@ public enum ThresholdAggregation: Sendable, Equatable {
         case .med: return "med"
         case .rate: return "rate"
         case .count: return "count"
+        case .slope: return "slope"
         case .percentile(let p): return "p(\(formatNumber(p)))"
         }
     }

@@ -26,7 +26,9 @@ public struct ThresholdOutcome: Sendable {
         case .httpReqDuration: return "\(StatsTable.ms(value)) ms"
         case .httpReqFailed, .checks: return "\(formatShare(value * 100))%"
         case .httpReqs: return rule.aggregation == .count ? formatNumber(value) : String(format: "%.1f/s", value)
-        case .generatorCPU: return String(format: "%.1f%%", value)
+        case .generatorCPU, .targetCPU: return String(format: "%.1f%%", value)
+        case .targetRSS:
+            return rule.aggregation == .slope ? String(format: "%.2f MiB/min", value) : String(format: "%.1f MiB", value)
         }
     }
 
@@ -74,12 +76,18 @@ public struct ThresholdEvaluator: Sendable {
     /// Whether any threshold stops the run when it fails.
     public var aborts: Bool { rules.contains { $0.threshold.abortOnFail } }
 
+    /// Whether a threshold judges the watched target, which then needs `--monitor-pid`.
+    public var judgesTarget: Bool { rules.contains { $0.metric.isTargetFigure } }
+
     /// Judges rule `index` on `statistics`, `elapsed` seconds into the run.
-    /// - Parameter generatorCPUPercent: the generator's CPU over the run so far, percent of one core.
-    public func outcome(_ index: Int, statistics: RunStatistics, elapsed: Double, generatorCPUPercent: Double) -> ThresholdOutcome {
+    /// - Parameters:
+    ///   - generatorCPUPercent: the generator's CPU over the run so far, percent of one core.
+    ///   - target: the watched target's readings so far; `nil` leaves its thresholds without samples.
+    public func outcome(_ index: Int, statistics: RunStatistics, elapsed: Double, generatorCPUPercent: Double,
+                        target: TargetSeries? = nil) -> ThresholdOutcome {
         let rule = rules[index]
         let observed = value(rule, endpoints: selected[index], statistics: statistics, elapsed: elapsed,
-                             generatorCPUPercent: generatorCPUPercent)
+                             generatorCPUPercent: generatorCPUPercent, target: target)
         return ThresholdOutcome(rule: rule, observed: observed,
                                 passed: observed.map { rule.comparison.holds($0, rule.limit) } ?? false)
     }
@@ -88,7 +96,8 @@ public struct ThresholdEvaluator: Sendable {
     public func verdict(_ result: RunResult, aborted: [Int: (elapsed: Double, observed: Double)] = [:]) -> [ThresholdOutcome] {
         let cpu = result.generator.cpuPercent(duration: result.duration)
         return rules.indices.map { index in
-            var outcome = outcome(index, statistics: result.statistics, elapsed: result.duration, generatorCPUPercent: cpu)
+            var outcome = outcome(index, statistics: result.statistics, elapsed: result.duration, generatorCPUPercent: cpu,
+                                  target: result.targetReport?.combined)
             if let abort = aborted[index] {
                 outcome.aborted = abort
                 outcome.passed = false
@@ -98,10 +107,16 @@ public struct ThresholdEvaluator: Sendable {
     }
 
     private func value(_ rule: ThresholdRule, endpoints: [Int], statistics: RunStatistics, elapsed: Double,
-                       generatorCPUPercent: Double) -> Double? {
+                       generatorCPUPercent: Double, target: TargetSeries?) -> Double? {
         switch rule.metric {
         case .generatorCPU:
             return generatorCPUPercent
+        case .targetCPU:
+            guard let target else { return nil }
+            return rule.aggregation == .max ? (target.readings >= 2 ? target.cpuMaxPercent : nil) : target.cpuAveragePercent
+        case .targetRSS:
+            guard let target, target.readings > 0 else { return nil }
+            return rule.aggregation == .slope ? target.rssSlopeMiBPerMinute : Double(target.rssMaxBytes) / 1_048_576
         case .httpReqDuration:
             var total = EndpointStatistics(endpoint: Endpoint(method: "", name: "threshold"))
             for index in endpoints { total.merge(statistics.perEndpoint[index]) }
@@ -114,7 +129,7 @@ public struct ThresholdEvaluator: Sendable {
             case .max: return ms(histogram.max)
             case .med: return ms(histogram.valueAtPercentile(50))
             case .percentile(let p): return ms(histogram.valueAtPercentile(p))
-            case .rate, .count: return nil
+            case .rate, .count, .slope: return nil
             }
         case .httpReqFailed:
             let (failures, ended) = endpoints.reduce((UInt64(0), UInt64(0))) { sum, index in

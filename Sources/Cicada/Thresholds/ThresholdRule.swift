@@ -35,7 +35,8 @@ public struct ThresholdRule: Sendable, Equatable {
         case .httpReqDuration: return "ms"
         case .httpReqFailed, .checks: return "ratio"
         case .httpReqs: return aggregation == .count ? "count" : "per_second"
-        case .generatorCPU: return "percent_of_one_core"
+        case .generatorCPU, .targetCPU: return "percent_of_one_core"
+        case .targetRSS: return aggregation == .slope ? "mib_per_minute" : "mib"
         }
     }
 
@@ -47,8 +48,6 @@ public struct ThresholdRule: Sendable, Equatable {
     /// need, never judged as passing.
     static let notYetMeasured = [
         "dropped_iterations": "arrival rates (an open-model executor), which Cicada does not have yet",
-        "target_cpu": "target monitoring (--monitor-pid or --monitor-prometheus), which Cicada does not have yet",
-        "target_rss": "target monitoring (--monitor-pid or --monitor-prometheus), which Cicada does not have yet",
     ]
     /// Other tools' names for Cicada's tags, too far for ``closestName(to:in:)``.
     static let tagAliases = ["name": "endpoint", "url": "endpoint", "path": "endpoint"]
@@ -154,7 +153,7 @@ public struct ThresholdRule: Sendable, Equatable {
 
     static func parseAggregation(_ text: String, of metric: ThresholdMetric) throws -> ThresholdAggregation {
         let named: [String: ThresholdAggregation] = ["avg": .avg, "min": .min, "max": .max, "med": .med,
-                                                     "rate": .rate, "count": .count]
+                                                     "rate": .rate, "count": .count, "slope": .slope]
         let aggregation: ThresholdAggregation
         if let simple = named[text] {
             aggregation = simple
@@ -175,7 +174,8 @@ public struct ThresholdRule: Sendable, Equatable {
         switch (metric, aggregation) {
         case (.httpReqDuration, .avg), (.httpReqDuration, .min), (.httpReqDuration, .max), (.httpReqDuration, .med),
              (.httpReqDuration, .percentile), (.httpReqFailed, .rate), (.checks, .rate), (.httpReqs, .count),
-             (.httpReqs, .rate), (.generatorCPU, .avg):
+             (.httpReqs, .rate), (.generatorCPU, .avg), (.targetCPU, .avg), (.targetCPU, .max), (.targetRSS, .max),
+             (.targetRSS, .slope):
             allowed = true
         default:
             allowed = false
@@ -209,10 +209,42 @@ public struct ThresholdRule: Sendable, Equatable {
             // `rate > 100/s` reads as `rate > 100`.
             let number = aggregation == .rate && text.hasSuffix("/s") ? String(text.dropLast(2)) : text
             return try SettingBounds.thresholdAmount.parse(number)
-        case .generatorCPU:
+        case .generatorCPU, .targetCPU:
             let number = text.hasSuffix("%") ? String(text.dropLast()) : text
             return try SettingBounds.thresholdAmount.parse(number)
+        case .targetRSS:
+            return try SettingBounds.thresholdAmount.check(try mebibytes(text, perMinute: aggregation == .slope))
         }
+    }
+
+    /// The binary units of memory a `target_rss` limit may carry, in MiB.
+    static let memoryUnits: [(String, Double)] = [("KiB", 1.0 / 1024), ("MiB", 1), ("GiB", 1024), ("B", 1.0 / 1_048_576)]
+
+    /// A memory size in MiB (`512MiB`, `2GiB`, plain MiB), or with `perMinute` a growth in MiB per minute
+    /// (`1MiB/min`, `64KiB/min`, `10MiB/h`, plain MiB per minute).
+    static func mebibytes(_ text: String, perMinute: Bool) throws -> Double {
+        let example = perMinute ? "such as 1MiB/min, 64KiB/min, 10MiB/h or 1 (MiB per minute)"
+            : "such as 512MiB, 2GiB or 512 (MiB)"
+        let bad = InputError("expected a \(perMinute ? "memory growth" : "memory size") \(example), got '\(text.escapedForMessage)'")
+        var amount = Substring(text.trimmingCharacters(in: .whitespaces))
+        var perTime = 1.0
+        if perMinute {
+            for (suffix, minutes) in [("/min", 1.0), ("/m", 1.0), ("/h", 60.0), ("/s", 1.0 / 60)] where amount.hasSuffix(suffix) {
+                amount = amount.dropLast(suffix.count)
+                perTime = minutes
+                break
+            }
+        } else if amount.contains("/") {
+            throw bad
+        }
+        var scale = 1.0
+        for (unit, mib) in memoryUnits where amount.hasSuffix(unit) {
+            amount = amount.dropLast(unit.count)
+            scale = mib
+            break
+        }
+        guard let number = parseDecimal(amount.trimmingCharacters(in: .whitespaces)) else { throw bad }
+        return number * scale / perTime
     }
 
     /// A time as milliseconds: a plain number is milliseconds, as in k6; `us` (or `µs`), `ms`, `s`, `m`, `h`

@@ -40,7 +40,7 @@ public final class ThresholdWatcher: RunObserver {
         for (index, rule) in evaluator.rules.enumerated()
         where rule.threshold.abortOnFail && progress.elapsed >= rule.threshold.delayAbortEval {
             let outcome = evaluator.outcome(index, statistics: progress.statistics, elapsed: progress.elapsed,
-                                            generatorCPUPercent: cpu)
+                                            generatorCPUPercent: cpu, target: progress.target?.combined)
             guard let observed = outcome.observed, !outcome.passed else { continue }
             aborted[index] = (progress.elapsed, observed)
             stop("threshold '\(rule.threshold.description)' failed (observed \(outcome.observedText)) and aborts the run")

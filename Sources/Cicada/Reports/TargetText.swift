@@ -1,0 +1,28 @@
+import Foundation
+
+extension TargetReport {
+    /// The console's lines for the watched target: one per process and, when several are watched, their sum,
+    /// which the thresholds judge.
+    public var consoleLines: [String] {
+        var lines = processes.map { process in
+            "Target pid \(process.pid): " + Self.describe(process.series) + (process.lost ? " (stopped being readable during the run)" : "")
+        }
+        if processes.count > 1 { lines.append("Target, the watched processes together: " + Self.describe(combined)) }
+        return lines
+    }
+
+    static func describe(_ series: TargetSeries) -> String {
+        guard series.readings > 0 else { return "no reading" }
+        var parts: [String] = []
+        if let average = series.cpuAveragePercent {
+            parts.append(String(format: "CPU %.1f%% of one core on average, %.1f%% in the busiest second", average, series.cpuMaxPercent))
+        }
+        var memory = String(format: "RSS %.1f MiB at most", Double(series.rssMaxBytes) / 1_048_576)
+        if let slope = series.rssSlopeMiBPerMinute { memory += String(format: ", slope %+.2f MiB/min", slope) }
+        parts.append(memory)
+        if let last = series.points.last {
+            parts.append("\(last.threads) threads" + (last.openFiles.map { ", \($0) open files" } ?? "") + " at the end")
+        }
+        return parts.joined(separator: "; ") + " (\(series.readings) readings)"
+    }
+}

@@ -162,6 +162,18 @@ struct RunCommand: ParsableCommand {
         }
         // The command line's constant load overrides the file's stages; `--stages` overrides both.
         let stages = self.stages ?? (self.users == nil && self.spawnRate == nil ? selected.stages : [])
+        // A threshold on a stage this run does not have: a warning for the scenario's (a constant load given
+        // on the command line replaces its stages), an error for the command line's.
+        let stageNames = stages.map(\.name)
+        let stageless = thresholds.filter { threshold in
+            (try? threshold.parsed()).flatMap(\.stage).map { !stageNames.contains($0) } ?? false
+        }
+        for threshold in stageless where thresholdOptions.thresholds.contains(threshold) {
+            do { try ThresholdRule.checkStages([try threshold.parsed()], stages: stageNames) } catch let error as InputError {
+                throw SetupError("--threshold: \(error.message)")
+            }
+        }
+        thresholds.removeAll { stageless.contains($0) }
         let timeFactor = self.timeFactor ?? 1
         let users = stages.isEmpty ? self.users ?? defaults.users ?? 1 : max(1, stages.map(\.users).max() ?? 1)
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
@@ -222,6 +234,9 @@ struct RunCommand: ParsableCommand {
         raiseOpenFileLimit(users: users, warnings: errors)
         for threshold in skippedThresholds {
             errors.write("warning: the threshold '\(threshold.description)' is not judged: the selection leaves no request it applies to\n")
+        }
+        for threshold in stageless {
+            errors.write("warning: the threshold '\(threshold.description)' is not judged: this run has no stage of that name\n")
         }
         for threshold in unwatched where !thresholds.contains(threshold) {
             errors.write("warning: the threshold '\(threshold.description)' is not judged: it needs a target process to watch (--monitor-pid PID)\n")

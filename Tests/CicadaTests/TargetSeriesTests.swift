@@ -68,4 +68,21 @@ final class TargetSeriesTests: XCTestCase {
         let merged = series.points.dropFirst().map(\.cpuPercent)
         XCTAssertEqual(merged.reduce(0, +) / Double(merged.count), 10, accuracy: 0.5, "merged points average their seconds")
     }
+
+    /// A stage's window: flat memory then growth, each judged on its own seconds.
+    func testAWindowHoldsOnlyItsSecondsFigures() throws {
+        var series = TargetSeries()
+        for second in 0...60 {
+            let rss = second <= 30 ? 100.0 : 100 + Double(second - 30) * 2
+            let cpu = second <= 30 ? Double(second) * 0.1 : 3 + Double(second - 30) * 0.5
+            series.add(elapsed: Double(second), snapshot: snapshot(cpu: cpu, rssMiB: rss))
+        }
+        let flat = series.window(from: 0, to: 30), growing = series.window(from: 30, to: 60)
+        XCTAssertEqual(try XCTUnwrap(flat.rssSlopeMiBPerMinute), 0, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(growing.rssSlopeMiBPerMinute), 120, accuracy: 1e-6, "2 MiB a second")
+        XCTAssertEqual(try XCTUnwrap(flat.cpuAveragePercent), 10, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(growing.cpuAveragePercent), 50, accuracy: 1e-6)
+        XCTAssertEqual(growing.rssMaxBytes, UInt64(160 * 1_048_576))
+        XCTAssertEqual(series.window(from: 70, to: 80).readings, 0, "a window past the end holds nothing")
+    }
 }

@@ -167,6 +167,42 @@ final class ThresholdRunTests: XCTestCase {
         XCTAssertEqual(server.count(path: "/status/500"), 0)
     }
 
+    /// `{stage:NAME}` judges that stage's own figures: its count is the stage's count in `stages[]`, not the
+    /// run's, and a stage the run does not have is refused before any load (or, from the scenario when the
+    /// command line replaces its stages, a warning).
+    func testAStageThresholdJudgesThatStagesOwnFigures() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            stages:
+              - {name: warm, users: 1, spawn_rate: 10, duration: 600ms}
+              - {name: hot, users: 3, spawn_rate: 100, duration: 600ms}
+            users:
+              - name: A
+                wait: constant(0.01)
+                tasks: [{path: /ok}, {path: /status/500, weight: 0}]
+            thresholds:
+              "http_reqs{stage:hot}": ["count > 0"]
+              "http_req_failed{stage:warm}": ["rate == 0"]
+              "http_reqs{stage:warm,endpoint:/ok}": ["count < 0"]
+            """)
+        let run = try CicadaBinary.run([scenario, "--host", server.baseURL], timeout: 30)
+        XCTAssertEqual(run.exitCode, 3, "the last threshold cannot hold: " + run.stdout + run.stderr)
+        let stages = try XCTUnwrap(run.summary?["stages"] as? [[String: Any]])
+        func requests(_ stage: [String: Any]) -> Double? { ((stage["totals"] as? [String: Any])?["requests"] as? NSNumber)?.doubleValue }
+        let rows = verdicts(run)
+        XCTAssertEqual(observed(rows["http_reqs{stage:hot}: count > 0"]), requests(stages[1]))
+        XCTAssertEqual(observed(rows["http_reqs{stage:warm,endpoint:/ok}: count < 0"]), requests(stages[0]))
+        XCTAssertNotEqual(requests(stages[0]), Double(run.total("requests")), "a stage's count, not the run's")
+        XCTAssertEqual(passed(rows["http_req_failed{stage:warm}: rate == 0"]), true)
+
+        let unknown = try CicadaBinary.run([scenario, "--host", server.baseURL, "--threshold", "http_reqs{stage:hott}: count > 0"], timeout: 30)
+        XCTAssertEqual(unknown.exitCode, 2)
+        XCTAssertTrue(unknown.stderr.contains("no stage is named 'hott'; did you mean 'hot'? The run's stages: warm, hot"), unknown.stderr)
+        let constant = try CicadaBinary.run([scenario, "--host", server.baseURL, "-u", "1", "-t", "300ms"], timeout: 30)
+        XCTAssertEqual(constant.exitCode, 0, constant.stderr)
+        XCTAssertTrue(constant.stderr.contains("warning: the threshold 'http_reqs{stage:hot}: count > 0' is not judged: this run has no stage of that name"), constant.stderr)
+        XCTAssertEqual(server.count(path: "/status/500"), 0)
+    }
+
     /// A JUnit file that cannot be written after the run exits 4, with the console's report printed; the
     /// thresholds' verdict is still shown.
     func testAJUnitFileThatCannotBeWrittenAfterTheRunExitsFour() throws {

@@ -69,6 +69,23 @@ public struct TargetSeries: Sendable {
         return last
     }
 
+    /// The series of the points read from `start` to `end` seconds (a stage), for `{stage:}` thresholds: its
+    /// CPU is the points' (each over the interval before it, so the interval that ends at the window's
+    /// first point is left out), its memory and slope those of the points, which after a coarsening hold
+    /// the later reading of each merged pair.
+    public func window(from start: Double, to end: Double) -> TargetSeries {
+        var series = TargetSeries()
+        var cpuSeconds = 0.0
+        var previous: Double?
+        for point in points where point.elapsedS >= start && point.elapsedS <= end {
+            if let previous { cpuSeconds += point.cpuPercent / 100 * (point.elapsedS - previous) }
+            series.add(elapsed: point.elapsedS, snapshot: ProcessSnapshot(
+                cpuSeconds: cpuSeconds, residentBytes: point.rssBytes, threads: point.threads, openFiles: point.openFiles))
+            previous = point.elapsedS
+        }
+        return series
+    }
+
     /// The readings taken.
     public var readings: Int { Int(slopeSums.n) }
 

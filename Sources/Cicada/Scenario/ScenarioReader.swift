@@ -335,7 +335,7 @@ struct ScenarioReader {
             throw error(usersNode, "all user class weights are 0; expected at least one user class with weight ≥ 1")
         }
         if let node = fields["thresholds"] {
-            scenario.thresholds = try readThresholds(node, endpoints: scenario.endpoints)
+            scenario.thresholds = try readThresholds(node, endpoints: scenario.endpoints, stages: scenario.stages)
         }
         // Every rule was checked at its node above; this re-check of the whole value guards the loader
         // and `validate()` against drifting apart.

@@ -72,8 +72,12 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
         }
     }
 
-    /// Whether tags may narrow it: the generator's and the target's own figures belong to no endpoint.
+    /// Whether tags may narrow it to endpoints or methods: the generator's and the target's own figures
+    /// belong to no endpoint.
     var takesTags: Bool { !isProcessFigure }
+    /// Whether `{stage:NAME}` may narrow it: the requests' metrics and the target's, not the generator's
+    /// CPU (measured over the whole run only).
+    var takesStage: Bool { self != .generatorCPU }
 
     /// The generator's or the target's own figures, not the requests'.
     var isProcessFigure: Bool { self == .generatorCPU || isTargetFigure }
@@ -126,4 +130,7 @@ public enum ThresholdTag: Sendable, Equatable {
     case endpoint(String)
     /// Requests with this method.
     case method(String)
+    /// The stage with this name (a run with stages): the threshold is judged on that stage's figures, at
+    /// the end of the run.
+    case stage(String)
 }

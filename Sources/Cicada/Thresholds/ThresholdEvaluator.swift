@@ -66,6 +66,7 @@ public struct ThresholdEvaluator: Sendable {
                     switch tag {
                     case .endpoint(let name): return endpoints[index].name == name
                     case .method(let method): return endpoints[index].method == method
+                    case .stage: return true
                     }
                 }
             }
@@ -96,8 +97,21 @@ public struct ThresholdEvaluator: Sendable {
     public func verdict(_ result: RunResult, aborted: [Int: (elapsed: Double, observed: Double)] = [:]) -> [ThresholdOutcome] {
         let cpu = result.generator.cpuPercent(duration: result.duration)
         return rules.indices.map { index in
-            var outcome = outcome(index, statistics: result.statistics, elapsed: result.duration, generatorCPUPercent: cpu,
-                                  target: result.targetReport?.combined)
+            var outcome: ThresholdOutcome
+            if let name = rules[index].stage {
+                // A stage's own statistics over its measured duration, and the target's readings within it.
+                if let stage = result.stages.first(where: { $0.name == name }) {
+                    let window = result.targetReport.map { $0.combined.window(from: stage.started, to: stage.started + stage.duration) }
+                    outcome = self.outcome(index, statistics: stage.statistics, elapsed: stage.duration,
+                                           generatorCPUPercent: cpu, target: window)
+                } else {
+                    // The stage never ran (a run time cut the run short): no samples, which fails.
+                    outcome = ThresholdOutcome(rule: rules[index], observed: nil, passed: false)
+                }
+            } else {
+                outcome = self.outcome(index, statistics: result.statistics, elapsed: result.duration, generatorCPUPercent: cpu,
+                                       target: result.targetReport?.combined)
+            }
             if let abort = aborted[index] {
                 outcome.aborted = abort
                 outcome.passed = false

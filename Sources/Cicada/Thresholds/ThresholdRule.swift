@@ -26,6 +26,30 @@ public struct ThresholdRule: Sendable, Equatable {
         (metric, tags) = try Self.parseMetric(threshold.metric)
         (aggregation, comparison, limit) = try Self.parseExpression(threshold.expression, of: metric)
         _ = try SettingBounds.abortDelay.check(threshold.delayAbortEval)
+        if stage != nil, threshold.abortOnFail {
+            throw InputError("a {stage:} threshold is judged when the run ends, on the stage's figures; it cannot abortOnFail")
+        }
+    }
+
+    /// The stage the threshold is narrowed to, if any.
+    public var stage: String? {
+        for tag in tags { if case .stage(let name) = tag { return name } }
+        return nil
+    }
+
+    /// Checks that each threshold's stage is one of the run's `stages` (names in order).
+    /// - Throws: ``InputError`` naming the stage, the nearest one and the run's stages.
+    public static func checkStages(_ rules: [ThresholdRule], stages: [String]) throws {
+        for rule in rules {
+            guard let stage = rule.stage, !stages.contains(stage) else { continue }
+            guard !stages.isEmpty else {
+                throw InputError("threshold '\(rule.threshold.description.escapedForMessage)': the run has no stages; "
+                    + "{stage:} needs stages (`stages:` or --stages)")
+            }
+            let hint = closestName(to: stage, in: stages).map { " did you mean '\($0)'?" } ?? ""
+            throw InputError("threshold '\(rule.threshold.description.escapedForMessage)': no stage is named "
+                + "'\(stage.escapedForMessage)';\(hint) The run's stages: \(stages.joined(separator: ", "))")
+        }
     }
 
     /// The unit of ``limit`` and of the value observed, as the JSON summary names it: `ms`, `ratio`
@@ -43,7 +67,7 @@ public struct ThresholdRule: Sendable, Equatable {
     /// The metrics a threshold may name, for messages.
     static let knownMetrics = ThresholdMetric.allCases.map(\.rawValue)
     /// The tags a threshold may use, for messages.
-    static let knownTags = ["endpoint", "method"]
+    static let knownTags = ["endpoint", "method", "stage"]
     /// Metrics and tags the issue names that need a part of Cicada not built yet: refused with what they
     /// need, never judged as passing.
     static let notYetMeasured = [
@@ -77,10 +101,21 @@ public struct ThresholdRule: Sendable, Equatable {
                 + knownMetrics.joined(separator: ", "))
         }
         guard let tagText else { return (metric, []) }
-        guard metric.takesTags else {
-            throw InputError("the metric '\(metric.rawValue)' belongs to no endpoint and takes no tags; expected '\(metric.rawValue)'")
+        let tags = try parseTags(tagText)
+        for tag in tags {
+            if case .stage = tag {
+                guard metric.takesStage else {
+                    throw InputError("the metric '\(metric.rawValue)' is measured over the whole run only and takes no {stage:} tag")
+                }
+            } else if !metric.takesTags {
+                throw InputError("the metric '\(metric.rawValue)' belongs to no endpoint and takes no endpoint or method tags; "
+                    + "expected '\(metric.rawValue)' or '\(metric.rawValue){stage:NAME}'")
+            }
         }
-        return (metric, try parseTags(tagText))
+        guard tags.filter({ if case .stage = $0 { true } else { false } }).count <= 1 else {
+            throw InputError("a threshold names at most one stage")
+        }
+        return (metric, tags)
     }
 
     /// Reads `tag:value,tag:"value"` between the braces.
@@ -122,7 +157,7 @@ public struct ThresholdRule: Sendable, Equatable {
         switch key {
         case "endpoint": return .endpoint(value)
         case "method": return .method(value)
-        case "stage": throw InputError("the tag 'stage' is not supported yet: thresholds are judged on the whole run; per-stage figures are in the stage tables and the JSON's stages[]")
+        case "stage": return .stage(value)
         default:
             let hint = (tagAliases[key] ?? closestName(to: key, in: knownTags)).map { " did you mean '\($0)'?" } ?? ""
             throw InputError("unknown tag '\(key.escapedForMessage)';\(hint) Known tags: \(knownTags.joined(separator: ", "))")
@@ -277,6 +312,8 @@ public struct ThresholdRule: Sendable, Equatable {
                 try check(name, among: endpoints.map(\.name), missing: "no endpoint is named", known: "Known endpoints")
             case .method(let method):
                 try check(method, among: endpoints.map(\.method), missing: "no request uses the method", known: "Methods used")
+            case .stage:
+                break // checked against the run's stages (``checkStages(_:stages:)``)
             }
         }
     }
@@ -334,4 +371,5 @@ extension Scenario {
     public func checkThreshold(_ threshold: Threshold) throws {
         try ThresholdRule.checkTags(try threshold.parsed().tags, endpoints: endpoints)
     }
+
 }

@@ -22,8 +22,12 @@ struct CicadaCommand: ParsableCommand {
         // console treats as a warning, instead of killing the run and its report files.
         signal(SIGPIPE, SIG_IGN)
         let errors = ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error")
+        var sources: [String: String] = [:]
         do {
-            var command = try parseAsRoot()
+            let layered = try layeredArguments(Array(CommandLine.arguments.dropFirst()),
+                                               environment: ProcessInfo.processInfo.environment)
+            sources = layered.sources
+            var command = try parseAsRoot(layered.arguments)
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
@@ -36,8 +40,32 @@ struct CicadaCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            errors.write(fullMessage(for: error) + "\n")
+            var message = fullMessage(for: error)
+            // A value from the environment or the config file is refused in the option's words: say where it was.
+            for (name, source) in sources.sorted(by: { $0.key < $1.key }) where message.contains("'--\(name) ") {
+                message += "\n(--\(name) was set by \(source))"
+            }
+            errors.write(message + "\n")
             Foundation.exit(2)
         }
+    }
+
+    /// `cicada run`'s arguments with the config file's and the `CICADA_*` variables' settings beneath the
+    /// command line's (``LayeredArguments``); other subcommands' as given.
+    static func layeredArguments(_ arguments: [String], environment: [String: String]) throws
+        -> (arguments: [String], sources: [String: String]) {
+        guard arguments.first == "run" else { return (arguments, [:]) }
+        let commandLine = Array(arguments.dropFirst())
+        let options = CommandOptions.of("run")
+        let layers = LayeredArguments(options: options)
+        var configPath = environment["CICADA_CONFIG"]
+        for (index, argument) in commandLine.enumerated() {
+            if argument == "--" { break }
+            if argument == "--config" { configPath = index + 1 < commandLine.count ? commandLine[index + 1] : nil }
+            if argument.hasPrefix("--config=") { configPath = String(argument.dropFirst("--config=".count)) }
+        }
+        let file = try configPath.map { try ConfigFile.read(path: $0, options: options) } ?? []
+        let merged = try layers.merge(commandLine: commandLine, environment: environment, file: file)
+        return (["run"] + merged.arguments, merged.sources)
     }
 }

@@ -18,8 +18,16 @@ struct RunCommand: ParsableCommand {
             stopped the run; 4 when the run ended but a report file (--json, --junit) could not be written.
             """)
 
-    @Argument(help: "A scenario file or an http:// URL.")
-    var target: String
+    @Argument(help: "A scenario file or an http:// URL (or give it with -f).")
+    var target: String?
+
+    @Option(name: [.customShort("f"), .customLong("locustfile")],
+            help: "The scenario file or URL, as Locust's -f takes its locustfile; the words after it are user classes.")
+    var locustfile: String?
+
+    @Option(help: ArgumentHelp("Read settings from this TOML file: one key per option, by its long name (users = 500, threshold = [...]); the command line overrides the environment (CICADA_USERS, ...), which overrides the file.",
+                               valueName: "file"))
+    var config: String?
 
     @OptionGroup var selection: ClassSelectionOptions
 
@@ -133,10 +141,22 @@ struct RunCommand: ParsableCommand {
     var seed: UInt64 = 0x5EED
 
     func run() throws {
+        // With -f, the words after the options are all user classes: the first one landed in `target`.
+        var selection = self.selection
+        let target: String
+        switch (locustfile, self.target) {
+        case (let file?, let first):
+            target = file
+            if let first { selection.userClasses.insert(first, at: 0) }
+        case (nil, let positional?):
+            target = positional
+        case (nil, nil):
+            throw SetupError("no scenario or URL: give one, as `cicada run FILE` or `cicada run -f FILE` (or locustfile in --config, or CICADA_LOCUSTFILE)")
+        }
         let scenario: Scenario
         let isURL = target.contains("://")
         do {
-            scenario = try isURL ? urlScenario() : Scenario.load(path: target)
+            scenario = try isURL ? urlScenario(target) : Scenario.load(path: target)
         } catch let error as ScenarioError {
             throw SetupError(error.description)
         } catch let error as CicadaError {
@@ -298,7 +318,7 @@ struct RunCommand: ParsableCommand {
         return settings
     }
 
-    private func urlScenario() throws -> Scenario {
+    private func urlScenario(_ target: String) throws -> Scenario {
         let parsed = try url(target, what: "target")
         var headerList: [Header] = []
         for line in headers {

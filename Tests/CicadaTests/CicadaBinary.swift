@@ -38,7 +38,8 @@ enum CicadaBinary {
     static var path: String { DemoTargetProcess.binary }
 
     /// Runs `cicada ARGS` with `--json` added, waits at most `timeout` seconds, and returns the outcome.
-    static func run(_ arguments: [String], json: Bool = true, timeout: TimeInterval = 120,
+    /// - Parameter environment: variables added to the test's own environment.
+    static func run(_ arguments: [String], json: Bool = true, timeout: TimeInterval = 120, environment: [String: String] = [:],
                     file: StaticString = #filePath, line: UInt = #line) throws -> CicadaRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,6 +48,9 @@ enum CicadaBinary {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["run"] + arguments + (json ? ["--json", summaryPath] : [])
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)

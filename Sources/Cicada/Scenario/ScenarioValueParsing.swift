@@ -172,7 +172,7 @@ func formatNumber(_ x: Double) -> String {
 /// The candidate nearest to a misspelt `name`, if it is near enough to be a typo: at most one edit in
 /// three letters, where an edit is an insertion, a deletion, a substitution or a swap of neighbours
 /// (`wieght` is one edit from `weight`).
-func closestName(to name: String, in candidates: [String]) -> String? {
+public func closestName(to name: String, in candidates: [String]) -> String? {
     let a = Array(name.lowercased())
     var best: (name: String, distance: Int)?
     for candidate in candidates {

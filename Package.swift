@@ -87,7 +87,9 @@ let package = Package(
         // Real servers for the tests: an nginx fixture and a fault server that misbehaves on purpose.
         .target(name: "CicadaTestSupport", dependencies: ["COpenSSL"], path: "Tests/Support", exclude: ["README.md"]),
         .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore", "CicadaTestSupport"]),
-        .testTarget(name: "CicadaTests", dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport"]),
+        .testTarget(name: "CicadaTests",
+                    dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport", .product(name: "CSV", package: "CSV.swift")],
+                    exclude: ["Data"]),
         .testTarget(
             name: "CicadaTargetTests",
             dependencies: [

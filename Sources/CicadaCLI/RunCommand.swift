@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
             Exit codes: 0 when the run finished and every request succeeded or, with thresholds, every \
             threshold held; 1 when a request failed and no thresholds were given; 2 for a usage, scenario \
             or setup error (no load was sent); 3 when a threshold failed or an abortOnFail threshold \
-            stopped the run; 4 when the run ended but a report file (--json, --junit) could not be written.
+            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv) could not be written.
             """)
 
     @Argument(help: "A scenario file or an http:// URL (or give it with -f).")
@@ -88,6 +88,14 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Write a JSON summary to this file (schema: docs/json-summary.md).")
     var json: String?
+
+    @Option(help: ArgumentHelp("Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv (a row a second), PREFIX_failures.csv and PREFIX_exceptions.csv, with Locust's header lines (docs/csv.md).",
+                               valueName: "prefix"))
+    var csv: String?
+
+    @Flag(name: .customLong("csv-full-history"),
+          help: "With --csv: a history row per endpoint each second as well as the Aggregated one, as Locust's --csv-full-history.")
+    var csvFullHistory = false
 
     @OptionGroup var thresholdOptions: ThresholdOptions
 
@@ -221,6 +229,10 @@ struct RunCommand: ParsableCommand {
             do { return try ReportFile(path: path) } catch { throw SetupError("--json: \(error)") }
         }
         let junitFile = try thresholdOptions.junitFile(thresholds: thresholds)
+        if csvFullHistory, csv == nil { throw SetupError("--csv-full-history adds to the files of --csv PREFIX; give --csv too") }
+        let csvFiles = try csv.map { prefix in
+            do { return try LocustCSVFiles(prefix: prefix, fullHistory: csvFullHistory) } catch { throw SetupError("--csv: \(error)") }
+        }
 
         let rebased = selected.rebased(onto: baseURL)
         let run: LoadRun
@@ -237,7 +249,8 @@ struct RunCommand: ParsableCommand {
                     host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
                     connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
                     pipelineDepth: pipeline ?? defaults.pipeline ?? 1),
-                configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout, monitor: monitor))
+                configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout, monitor: monitor,
+                                                endpointWindows: csvFullHistory))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         } catch let error as InputError {
@@ -268,7 +281,8 @@ struct RunCommand: ParsableCommand {
         }
         let reporter = ConsoleReporter(output: console)
         // abortOnFail thresholds are judged at each report, between the run and the console.
-        let watcher = ThresholdWatcher(evaluator: evaluator, next: reporter) { _ = run.stop(reason: $0) }
+        csvFiles?.next = reporter
+        let watcher = ThresholdWatcher(evaluator: evaluator, next: csvFiles ?? reporter) { _ = run.stop(reason: $0) }
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
         let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }
@@ -289,6 +303,14 @@ struct RunCommand: ParsableCommand {
                 try junitFile.write(Data(JUnitReport.render(outcomes, duration: result.duration, target: result.target).utf8))
             } catch {
                 errors.write("cicada: error: the JUnit report was not written: \(error)\n")
+                reportsWritten = false
+            }
+        }
+        if let csvFiles {
+            do {
+                try csvFiles.finish(result)
+            } catch {
+                errors.write("cicada: error: the CSV files were not all written: \(error)\n")
                 reportsWritten = false
             }
         }

@@ -99,12 +99,17 @@ public struct FailureTableRow: Sendable, Equatable {
     public var kind: Int
     public var detail: String
     public var count: UInt64
+    /// Seconds from the run's start to the end of the first and the last request that failed this way.
+    public var firstSeen: Double?
+    public var lastSeen: Double?
 
-    public init(endpoint: Int, kind: Int, detail: String, count: UInt64) {
+    public init(endpoint: Int, kind: Int, detail: String, count: UInt64, firstSeen: Double? = nil, lastSeen: Double? = nil) {
         self.endpoint = endpoint
         self.kind = kind
         self.detail = detail
         self.count = count
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
     }
 
     /// The row as the failures table prints it.

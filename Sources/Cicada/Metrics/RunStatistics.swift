@@ -9,6 +9,10 @@ public struct RunStatistics: Sendable {
     public let failureNames: FailureNames
     public private(set) var perEndpoint: [EndpointStatistics]
     public private(set) var failureCounts: [FailureKey: UInt64] = [:]
+    /// When each failure was first and last seen: the ends of its requests, monotonic nanoseconds.
+    private var failureSeen: [FailureKey: (first: UInt64, last: UInt64)] = [:]
+    /// The run's start, monotonic nanoseconds: the first ``markTime(_:)``.
+    public private(set) var origin: UInt64 = 0
     /// Distinct evidence values counted for each check (or variable), against ``evidencePerCheck``.
     private var evidenceValues: [FailureKey: Int] = [:]
 
@@ -88,11 +92,17 @@ public struct RunStatistics: Sendable {
             }
         }
         failureCounts[key, default: 0] += 1
+        if let seen = failureSeen[key] {
+            failureSeen[key] = (min(seen.first, sample.end_ns), max(seen.last, sample.end_ns))
+        } else {
+            failureSeen[key] = (sample.end_ns, sample.end_ns)
+        }
     }
 
     /// Closes the open rate window at `now` (monotonic nanoseconds), computes the current rates over it and
     /// opens the next one.
     public mutating func markTime(_ now: UInt64) {
+        if origin == 0 { origin = now }
         if windowStart != 0, now > windowStart {
             let seconds = Double(now - windowStart) / 1e9
             currentEndpointRPS = windowRequests.map { Double($0) / seconds }
@@ -119,10 +129,21 @@ public struct RunStatistics: Sendable {
             var detail: String
         }
         var counts: [Words: UInt64] = [:]
+        var seen: [Words: (first: UInt64, last: UInt64)] = [:]
         for (key, count) in failureCounts {
-            counts[Words(endpoint: key.endpoint, kind: key.kind, detail: key.detailText(names: failureNames)), default: 0] += count
+            let words = Words(endpoint: key.endpoint, kind: key.kind, detail: key.detailText(names: failureNames))
+            counts[words, default: 0] += count
+            if let times = failureSeen[key] {
+                let earlier = seen[words] ?? times
+                seen[words] = (min(earlier.first, times.first), max(earlier.last, times.last))
+            }
         }
-        let rows = counts.map { FailureTableRow(endpoint: $0.key.endpoint, kind: $0.key.kind, detail: $0.key.detail, count: $0.value) }
+        // Without an origin (a stage's statistics, a test's), the times have nothing to count from.
+        func seconds(_ ns: UInt64?) -> Double? { origin == 0 ? nil : ns.map { Double($0 - min($0, origin)) / 1e9 } }
+        let rows = counts.map {
+            FailureTableRow(endpoint: $0.key.endpoint, kind: $0.key.kind, detail: $0.key.detail, count: $0.value,
+                            firstSeen: seconds(seen[$0.key]?.first), lastSeen: seconds(seen[$0.key]?.last))
+        }
         return rows.sorted {
             $0.count != $1.count ? $0.count > $1.count : ($0.endpoint, $0.kind, $0.detail) < ($1.endpoint, $1.kind, $1.detail)
         }

@@ -149,6 +149,10 @@ public struct JSONSummary: Codable, Sendable {
     /// The watched target (`--monitor-pid`); `nil` (the key absent) when none was watched.
     public var monitor: MonitorSummary?
 
+    /// The run second by second (``RunHistory``): at most 3,600 points, each spanning `history_interval_s`.
+    public var history: [HistoryPoint]
+    public var historyIntervalS: Double
+
     /// - Parameter thresholds: the verdicts of the run's thresholds (``ThresholdEvaluator/verdict(_:aborted:)``).
     public init(result: RunResult, version: String, thresholds: [ThresholdOutcome] = []) {
         self.thresholds = thresholds.map(ThresholdSummary.init)
@@ -174,6 +178,8 @@ public struct JSONSummary: Codable, Sendable {
             MonitorSummary(processes: report.processes.map { MonitorSummary.Figures(pid: $0.pid, series: $0.series, lost: $0.lost, interval: 1) },
                            combined: MonitorSummary.Figures(pid: nil, series: report.combined, lost: false, interval: 1))
         }
+        history = result.history.points
+        historyIntervalS = Double(result.history.intervalsPerPoint)
         stages = result.stages.isEmpty ? nil : result.stages.map { stage in
             StageSummary(name: stage.name, users: stage.users, spawnRate: stage.spawnRate, durationS: stage.duration,
                          startedS: stage.started, totals: Self.totalsBlock(stage.statistics, duration: stage.duration),

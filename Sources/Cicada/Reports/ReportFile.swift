@@ -92,6 +92,39 @@ public struct ReportFile: Sendable {
         }
     }
 
+    /// Opens the report for writing as the run goes on (a history of a row a second), for ``ReportStream``:
+    /// the rows go to a temporary file that replaces the report on ``ReportStream/commit()``, or straight
+    /// into a FIFO or device.
+    /// - Throws: ``CicadaError`` when the file cannot be opened.
+    public func stream() throws -> ReportStream {
+        switch destination {
+        case .inPlace:
+            let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard fd >= 0 else { throw Self.error(errno, "cannot open '\(path)'") }
+            return ReportStream(fd: fd, path: path, temporary: nil)
+        case let .replace(target):
+            let (fd, temporary) = try Self.createTemporary(beside: target)
+            return ReportStream(fd: fd, path: target, temporary: temporary)
+        }
+    }
+
+    /// Writes `data` whole to `fd`, or throws naming `path`.
+    static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw error(written < 0 ? errno : EIO, "cannot write '\(path)'") }
+                offset += written
+            }
+        }
+    }
+
+    static func error(_ code: Int32, _ what: String) -> CicadaError {
+        CicadaError("\(what): \(String(cString: strerror(code)))")
+    }
+
     /// The directory that `path` names a file in: "." for a bare name.
     private static func directory(of path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent
@@ -127,19 +160,4 @@ public struct ReportFile: Sendable {
         }
     }
 
-    private static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw error(written < 0 ? errno : EIO, "cannot write '\(path)'") }
-                offset += written
-            }
-        }
-    }
-
-    private static func error(_ code: Int32, _ what: String) -> CicadaError {
-        CicadaError("\(what): \(String(cString: strerror(code)))")
-    }
 }

@@ -13,10 +13,14 @@ public struct RunConfiguration: Sendable {
     /// Watches the target's processes from the run's start to its end (`--monitor-pid`); its readings go
     /// into the progress, the result and the thresholds.
     public var monitor: TargetMonitor?
+    /// Keep each endpoint's response times over the last ``EndpointWindows/seconds`` seconds, for reports
+    /// that print them each second (Locust's `--csv-full-history`). Off, it costs nothing.
+    public var endpointWindows = false
 
     /// A run driven by `shape`, such as ``StagedShape`` or a custom ``LoadShape``.
     public init(shape: any LoadShape, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2,
-                monitor: TargetMonitor? = nil) {
+                monitor: TargetMonitor? = nil, endpointWindows: Bool = false) {
+        self.endpointWindows = endpointWindows
         self.shape = shape
         self.runTime = runTime
         self.stopTimeout = stopTimeout

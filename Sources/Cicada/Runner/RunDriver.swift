@@ -11,6 +11,10 @@ final class RunDriver {
     private var statistics: RunStatistics
     private var stages: StageLedger
     private var loopLag = LoopLagRecorder(start: 0)
+    private var interval = IntervalRecorder(start: 0, endpoints: 0)
+    private var history = RunHistory()
+    /// The per-endpoint sliding windows, only when ``RunConfiguration/endpointWindows`` asks for them.
+    private var windows: EndpointWindows?
     private var alive: [Int]
     /// Which class each user belongs to (``ClassSequence``, walked back to retire): the shares are exact
     /// at every user count.
@@ -35,10 +39,23 @@ final class RunDriver {
         try engine.start()
         observer?.runStarted(target: engine.targetDescription, threads: engine.workerCount)
         let start = cc_clock_now_ns()
+        let startedAt = Date()
         configuration.monitor?.start()
         statistics.markTime(start)
         stages = StageLedger(runStart: start)
         loopLag = LoopLagRecorder(start: start)
+        interval = IntervalRecorder(start: start, endpoints: engine.plan.endpoints.count)
+        windows = configuration.endpointWindows ? EndpointWindows(endpoints: engine.plan.endpoints.count) : nil
+        var nextInterval = 1.0
+        /// Closes the open second of history at `now` and hands it to the observer.
+        func closeInterval(at now: UInt64, users: Int) {
+            let (requests, failures) = (interval.endpointRequests, interval.endpointFailures)
+            let point = interval.close(at: now, start: start, users: users, stage: stages.current?.name)
+            history.append(point)
+            observer?.intervalClosed(HistoryTick(point: point, endpointRequests: requests, endpointFailures: failures,
+                                                 statistics: statistics, windows: windows))
+            windows?.advance()
+        }
         var stageRemaining: Double?
         func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
             let now = cc_clock_now_ns()
@@ -81,6 +98,10 @@ final class RunDriver {
             try moveTowards(target, elapsed: elapsed)
             usersPeak = max(usersPeak, alive.reduce(0, +))
             let counters = drainAndWatch()
+            if elapsed >= nextInterval {
+                closeInterval(at: cc_clock_now_ns(), users: Int(counters.users_active))
+                nextInterval += 1
+            }
             if elapsed >= nextReport {
                 statistics.markTime(cc_clock_now_ns())
                 let report = progress(.running, usersActive: Int(counters.users_active))
@@ -100,15 +121,24 @@ final class RunDriver {
         engine.stop()
         publish(progress(.stopping, usersActive: Int(engine.counters().users_active)))
         let stopStart = cc_clock_now_ns()
-        while drainAndWatch().users_active > 0 {
-            if Double(cc_clock_now_ns() - stopStart) / 1e9 >= configuration.stopTimeout { break }
+        while true {
+            let counters = drainAndWatch()
+            guard counters.users_active > 0 else { break }
+            let now = cc_clock_now_ns()
+            if Double(now - stopStart) / 1e9 >= configuration.stopTimeout { break }
+            if Double(now - start) / 1e9 >= nextInterval {
+                closeInterval(at: now, users: Int(counters.users_active))
+                nextInterval += 1
+            }
             usleep(20_000)
         }
         let end = cc_clock_now_ns()
         let targetReport = configuration.monitor?.stop()
         if engine.counters().users_active > 0 { engine.cancel() }
         engine.join()
-        drainAndWatch()
+        let last = drainAndWatch()
+        // The last, shorter interval holds the stop: its requests belong in the history too.
+        closeInterval(at: end, users: Int(last.users_active))
         stages.finish(at: end)
         loopLag.finish()
         let after = engine.counters()
@@ -126,7 +156,8 @@ final class RunDriver {
             usersPeak: usersPeak)
         return RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
                          target: engine.targetDescription, generator: generator,
-                         requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport)
+                         requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport,
+                         history: history, startedAt: startedAt)
     }
 
     /// Refuses a target that no run could follow: the shape is code, so its numbers are checked here.
@@ -161,9 +192,12 @@ final class RunDriver {
         engine.drain { samples in
             statistics.record(samples)
             stages.record(samples)
+            interval.record(samples)
+            windows?.record(samples)
         }
         let counters = engine.counters()
         loopLag.read(lagNanoseconds: counters.loop_lag_max_ns, at: cc_clock_now_ns())
+        interval.noteLoopLag(counters.loop_lag_max_ns)
         return counters
     }
 }

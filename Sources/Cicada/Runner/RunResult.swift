@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of a run.
 public struct RunResult: Sendable {
     public var statistics: RunStatistics
@@ -11,4 +13,8 @@ public struct RunResult: Sendable {
     public var stages: [StageResult] = []
     /// The watched target's readings (``RunConfiguration/monitor``), `nil` when none was watched.
     public var targetReport: TargetReport? = nil
+    /// The run second by second, in bounded memory (``RunHistory``).
+    public var history = RunHistory()
+    /// The wall-clock time at which the run started, for reports that give dates (Locust's CSV files).
+    public var startedAt = Date()
 }

@@ -51,4 +51,8 @@ public final class ThresholdWatcher: RunObserver {
     public func stopping(reason: String) {
         next?.stopping(reason: reason)
     }
+
+    public func intervalClosed(_ tick: HistoryTick) {
+        next?.intervalClosed(tick)
+    }
 }

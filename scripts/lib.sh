@@ -21,6 +21,9 @@ ensure_packages() {
 # What building Cicada needs: the C libraries the core links and pkg-config to find them.
 ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config openssl; }
 
+# What the tests need beyond the build: an independent JSON Schema validator for the summary's schema.
+ensure_test_packages() { ensure_packages python3-jsonschema; }
+
 # nginx for the integration tests and the demo, unless some nginx is already installed.
 ensure_nginx() {
     if [ -x /usr/sbin/nginx ]; then return 0; fi

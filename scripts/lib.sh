@@ -18,11 +18,13 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# What building Cicada needs: the C libraries the core links and pkg-config to find them.
-ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config openssl; }
+# What building and running Cicada needs: the C libraries the core links, pkg-config to find them, and
+# Chart.js, which --html inlines into its report.
+ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config openssl libjs-chart.js; }
 
-# What the tests need beyond the build: an independent JSON Schema validator for the summary's schema.
-ensure_test_packages() { ensure_packages python3-jsonschema; }
+# What the tests need beyond that: an independent JSON Schema validator for the summary's schema, and a
+# real browser to open the HTML report in.
+ensure_test_packages() { ensure_packages python3-jsonschema chromium; }
 
 # nginx for the integration tests and the demo, unless some nginx is already installed.
 ensure_nginx() {

@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
             Exit codes: 0 when the run finished and every request succeeded or, with thresholds, every \
             threshold held; 1 when a request failed and no thresholds were given; 2 for a usage, scenario \
             or setup error (no load was sent); 3 when a threshold failed or an abortOnFail threshold \
-            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv) could not be written.
+            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv, --html) could not be written.
             """)
 
     @Argument(help: "A scenario file or an http:// URL (or give it with -f).")
@@ -88,6 +88,10 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Write a JSON summary to this file (schema: docs/json-summary.md).")
     var json: String?
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML report to this file: charts over time (Chart.js from Debian's libjs-chart.js, inlined), per-stage tables, failures, thresholds and settings; it loads nothing from the network.",
+                               valueName: "file"))
+    var html: String?
 
     @Option(help: ArgumentHelp("Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv (a row a second), PREFIX_failures.csv and PREFIX_exceptions.csv, with Locust's header lines (docs/csv.md).",
                                valueName: "prefix"))
@@ -229,6 +233,9 @@ struct RunCommand: ParsableCommand {
             do { return try ReportFile(path: path) } catch { throw SetupError("--json: \(error)") }
         }
         let junitFile = try thresholdOptions.junitFile(thresholds: thresholds)
+        let htmlFile = try html.map { path in
+            do { return (try ReportFile(path: path), try HTMLReport.loadChartLibrary()) } catch { throw SetupError("--html: \(error)") }
+        }
         if csvFullHistory, csv == nil { throw SetupError("--csv-full-history adds to the files of --csv PREFIX; give --csv too") }
         let csvFiles = try csv.map { prefix in
             do { return try LocustCSVFiles(prefix: prefix, fullHistory: csvFullHistory) } catch { throw SetupError("--csv: \(error)") }
@@ -306,6 +313,19 @@ struct RunCommand: ParsableCommand {
                 reportsWritten = false
             }
         }
+        if let (file, chartLibrary) = htmlFile {
+            do {
+                let settings = [("Command", CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
+                                ("Started", ISO8601DateFormatter().string(from: result.startedAt)),
+                                ("Target", result.target), ("Cicada", cicadaVersion)]
+                let page = try HTMLReport.render(summary: JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes),
+                                                 thresholds: outcomes, settings: settings, chartLibrary: chartLibrary)
+                try file.write(Data(page.utf8))
+            } catch {
+                errors.write("cicada: error: the HTML report was not written: \(error)\n")
+                reportsWritten = false
+            }
+        }
         if let csvFiles {
             do {
                 try csvFiles.finish(result)
@@ -377,4 +397,11 @@ struct RunCommand: ParsableCommand {
             throw SetupError("\(what) '\(text)': \(error)")
         }
     }
+}
+
+/// `word` as a POSIX shell reads it back: bare when it holds only safe characters, else in single quotes.
+private func shellQuoted(_ word: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,")
+    if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -10,7 +10,8 @@ final class RunHistoryTests: XCTestCase {
         let latency = IntervalLatency(p50: p99 / 2, p95: p99 / 1.5, p99: p99, max: p99 * 2)
         return HistoryPoint(elapsedS: Double(second), intervalS: 1, stage: "s\(second)", users: second, requests: requests,
                             failures: requests / 10, responseTimeMs: latency, fromIntendedStartMs: latency,
-                            generatorCpuPercent: Double(second % 100), loopLagMaxMs: Double(second % 7))
+                            generatorCpuPercent: Double(second % 100), loopLagMaxMs: Double(second % 7),
+                            generatorRssBytes: UInt64(second))
     }
 
     func testALongRunIsCoarsenedIntoEvenlySpacedPointsThatKeepEveryCountAndTheWorstSecond() {
@@ -30,6 +31,7 @@ final class RunHistoryTests: XCTestCase {
         XCTAssertEqual(points.last?.elapsedS, 10_000, "the last partial point is kept")
         XCTAssertEqual(points.last?.users, 10_000, "users and stage are the latest second's")
         XCTAssertEqual(points.last?.stage, "s10000")
+        XCTAssertEqual(points.last?.generatorRssBytes, 10_000)
         XCTAssertEqual(points.map(\.responseTimeMs.p99).max(), 900, "a slow second is never averaged away")
         let holder = points.first { $0.elapsedS - $0.intervalS < 4_321 && 4_321 <= $0.elapsedS }
         XCTAssertEqual(holder?.responseTimeMs.p99, 900, "and it stays in the point that spans it")
@@ -59,5 +61,6 @@ final class RunHistoryTests: XCTestCase {
         let p99 = try XCTUnwrap((history.first?["response_time_ms"] as? [String: Any])?["p99"] as? Double)
         XCTAssertGreaterThan(p99, 0)
         XCTAssertEqual(run.summary?["history_interval_s"] as? Double, 1)
+        XCTAssertGreaterThan(history.first?["generator_rss_bytes"] as? Int ?? 0, 1 << 20, "the generator's memory, read each second")
     }
 }

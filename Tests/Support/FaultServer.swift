@@ -134,6 +134,12 @@ public final class FaultServer: @unchecked Sendable {
         counters.count(pathPrefix: prefix)
     }
 
+    /// Every distinct path (request target without its query) that a complete request arrived for; through a
+    /// proxy-minded client, absolute targets such as `http://host/path`.
+    public var paths: [String] {
+        counters.paths
+    }
+
     /// How many complete requests arrived, for every path.
     public var totalRequests: Int {
         counters.total
@@ -208,6 +214,7 @@ final class FaultServerCounters: @unchecked Sendable {
         lock.withLock { byPath.reduce(0) { $0 + ($1.key.hasPrefix(prefix) ? $1.value : 0) } }
     }
 
+    var paths: [String] { lock.withLock { Array(byPath.keys) } }
     var total: Int { lock.withLock { requests } }
     var accepted: Int { lock.withLock { acceptedConnections } }
     var open: Int { lock.withLock { openConnections } }

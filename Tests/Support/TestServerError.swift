@@ -19,6 +19,8 @@ public enum TestServerError: Error, CustomStringConvertible {
     case tlsSetupFailed(reason: String)
     /// `cicada target` exited or never printed its listening line.
     case demoTargetDidNotStart(reason: String)
+    /// Headless Chromium is missing, failed or ran out of time (``HeadlessChromium``).
+    case browserFailed(reason: String)
 
     /// A one-paragraph explanation, including nginx's log or openssl's output where there is one.
     public var description: String {
@@ -37,6 +39,8 @@ public enum TestServerError: Error, CustomStringConvertible {
             return "TLS set-up failed: \(reason)"
         case let .demoTargetDidNotStart(reason):
             return "cicada target did not start: \(reason)"
+        case let .browserFailed(reason):
+            return "headless chromium: \(reason)"
         }
     }
 }

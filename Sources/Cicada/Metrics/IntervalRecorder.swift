@@ -57,7 +57,8 @@ struct IntervalRecorder {
             elapsedS: Double(now &- start) / 1e9, intervalS: seconds, stage: stage, users: users,
             requests: requests, failures: failures, responseTimeMs: Self.latency(responseTime),
             fromIntendedStartMs: Self.latency(fromIntendedStart),
-            generatorCpuPercent: seconds > 0 ? cpu / seconds * 100 : 0, loopLagMaxMs: Double(loopLagMaxNs) / 1e6)
+            generatorCpuPercent: seconds > 0 ? cpu / seconds * 100 : 0, loopLagMaxMs: Double(loopLagMaxNs) / 1e6,
+            generatorRssBytes: ProcessUsage.residentBytes())
         responseTime.reset()
         fromIntendedStart.reset()
         requests = 0

@@ -13,4 +13,12 @@ struct ProcessUsage {
         return ProcessUsage(userSeconds: seconds(usage.ru_utime), systemSeconds: seconds(usage.ru_stime),
                             peakRSSBytes: UInt64(usage.ru_maxrss) * 1024)
     }
+
+    /// This process's resident memory now, from /proc/self/statm; 0 when it cannot be read.
+    static func residentBytes() -> UInt64 {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .ascii) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = UInt64(fields[1]) else { return 0 }
+        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    }
 }

@@ -41,6 +41,8 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
     public let generatorCpuPercent: Double
     /// The longest event-loop lag any worker reported in the interval.
     public let loopLagMaxMs: Double
+    /// The generator process's resident memory at the interval's end.
+    public let generatorRssBytes: UInt64
 
     /// `requests` and `failures` over `intervalS`, written beside them so that a reader need not divide.
     public let rps: Double
@@ -48,7 +50,8 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
 
     public init(elapsedS: Double, intervalS: Double, stage: String?, users: Int, requests: UInt64, failures: UInt64,
                 responseTimeMs: IntervalLatency, fromIntendedStartMs: IntervalLatency, generatorCpuPercent: Double,
-                loopLagMaxMs: Double) {
+                loopLagMaxMs: Double, generatorRssBytes: UInt64) {
+        self.generatorRssBytes = generatorRssBytes
         self.elapsedS = elapsedS
         self.intervalS = intervalS
         self.stage = stage
@@ -65,8 +68,8 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
 
     /// This point and the one after it as one. Counts and times add up; CPU is averaged over the time;
     /// percentiles and lag keep the larger of the two (an interval's percentile cannot be rebuilt from two
-    /// without their histograms, and the larger one is the figure that does not flatter); users and stage
-    /// are the later point's, as of the merged interval's end.
+    /// without their histograms, and the larger one is the figure that does not flatter); users, stage and
+    /// memory are the later point's, as of the merged interval's end.
     func merged(with later: HistoryPoint) -> HistoryPoint {
         let span = intervalS + later.intervalS
         return HistoryPoint(
@@ -75,7 +78,7 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
             responseTimeMs: responseTimeMs.larger(later.responseTimeMs),
             fromIntendedStartMs: fromIntendedStartMs.larger(later.fromIntendedStartMs),
             generatorCpuPercent: span > 0 ? (generatorCpuPercent * intervalS + later.generatorCpuPercent * later.intervalS) / span : 0,
-            loopLagMaxMs: Swift.max(loopLagMaxMs, later.loopLagMaxMs))
+            loopLagMaxMs: Swift.max(loopLagMaxMs, later.loopLagMaxMs), generatorRssBytes: later.generatorRssBytes)
     }
 }
 

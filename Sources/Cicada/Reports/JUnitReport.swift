@@ -12,11 +12,11 @@ public enum JUnitReport {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"cicada\" tests=\"\(outcomes.count)\" failures=\"\(failures)\" time=\"\(time)\">\n"
         xml += "  <testsuite name=\"cicada thresholds\" tests=\"\(outcomes.count)\" failures=\"\(failures)\" errors=\"0\" "
-            + "skipped=\"0\" time=\"\(time)\" hostname=\"\(escape(target))\">\n"
+            + "skipped=\"0\" time=\"\(time)\" hostname=\"\(Markup.escape(target))\">\n"
         for outcome in outcomes {
             let threshold = outcome.rule.threshold
-            xml += "    <testcase classname=\"cicada.thresholds.\(escape(outcome.rule.metric.rawValue))\" "
-                + "name=\"\(escape(threshold.description))\""
+            xml += "    <testcase classname=\"cicada.thresholds.\(Markup.escape(outcome.rule.metric.rawValue))\" "
+                + "name=\"\(Markup.escape(threshold.description))\""
             if outcome.passed {
                 xml += "/>\n"
                 continue
@@ -26,28 +26,10 @@ public enum JUnitReport {
                 message += "; aborted the run at \(StatsTable.fixed(abort.elapsed, 1)) s, observed then "
                     + ThresholdOutcome.format(abort.observed, of: outcome.rule)
             }
-            xml += ">\n      <failure message=\"\(escape(message))\" type=\"threshold\">"
-                + "\(escape(threshold.description)) does not hold: \(escape(message))</failure>\n    </testcase>\n"
+            xml += ">\n      <failure message=\"\(Markup.escape(message))\" type=\"threshold\">"
+                + "\(Markup.escape(threshold.description)) does not hold: \(Markup.escape(message))</failure>\n    </testcase>\n"
         }
         xml += "  </testsuite>\n</testsuites>\n"
         return xml
-    }
-
-    /// Text for an XML attribute or element (XML 1.0 section 2.4): the five special characters escaped,
-    /// and control characters, which XML 1.0 cannot hold, as U+FFFD.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default: out.unicodeScalars.append(scalar.value < 0x20 ? "\u{FFFD}" : scalar)
-            }
-        }
-        return out
     }
 }

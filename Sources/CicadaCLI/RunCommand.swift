@@ -297,9 +297,11 @@ struct RunCommand: ParsableCommand {
         let outcomes = evaluator.verdict(result, aborted: watcher.aborted)
         reporter.finish(result: result, thresholds: outcomes)
         var reportsWritten = true
+        // One summary for the JSON file and the HTML report, which embeds it.
+        let summary = JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes)
         if let jsonFile {
             do {
-                try jsonFile.write(JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes).encoded())
+                try jsonFile.write(summary.encoded())
             } catch {
                 errors.write("cicada: error: the JSON summary was not written: \(error)\n")
                 reportsWritten = false
@@ -318,8 +320,8 @@ struct RunCommand: ParsableCommand {
                 let settings = [("Command", CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
                                 ("Started", ISO8601DateFormatter().string(from: result.startedAt)),
                                 ("Target", result.target), ("Cicada", cicadaVersion)]
-                let page = try HTMLReport.render(summary: JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes),
-                                                 thresholds: outcomes, settings: settings, chartLibrary: chartLibrary)
+                let page = try HTMLReport.render(summary: summary, thresholds: outcomes, settings: settings,
+                                                 chartLibrary: chartLibrary)
                 try file.write(Data(page.utf8))
             } catch {
                 errors.write("cicada: error: the HTML report was not written: \(error)\n")

@@ -122,6 +122,7 @@ final class CSVReportTests: XCTestCase {
             (["--csv", directory + "/missing/run"], "--csv: the directory '\(directory!)/missing' does not exist"),
             (["--csv", "/proc/cicada"], "--csv: cannot create a file in '/proc'"),
             (["--csv-full-history"], "--csv-full-history adds to the files of --csv PREFIX"),
+            (["--csv", ""], "--csv: the CSV prefix is empty"),
         ]
         for (options, message) in cases {
             let run = try CicadaBinary.run([server.baseURL + "/ok", "-t", "1s"] + options, json: false)

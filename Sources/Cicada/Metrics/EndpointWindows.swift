@@ -22,8 +22,8 @@ public struct EndpointWindows: Sendable {
     /// Counts the successful samples' response times in the current second.
     mutating func record(_ samples: UnsafeBufferPointer<cc_sample_t>) {
         let all = slots.count - 1
-        for sample in samples where Int(sample.failure) == Int(CC_FAIL_NONE.rawValue) {
-            let microseconds = max(1, (sample.end_ns &- sample.start_ns) / 1000)
+        for sample in samples where sample.succeeded {
+            let microseconds = sample.responseMicroseconds
             slots[Int(sample.endpoint)][current].record(microseconds)
             slots[all][current].record(microseconds)
         }

@@ -31,11 +31,10 @@ struct IntervalRecorder {
         for sample in samples {
             requests += 1
             endpointRequests[Int(sample.endpoint)] += 1
-            let failure = Int(sample.failure)
-            if failure == Int(CC_FAIL_NONE.rawValue) {
-                responseTime.record(max(1, (sample.end_ns &- sample.start_ns) / 1000))
-                fromIntendedStart.record(max(1, (sample.end_ns &- sample.intended_ns) / 1000))
-            } else if failure != Int(CC_FAIL_CANCELLED.rawValue) {
+            if sample.succeeded {
+                responseTime.record(sample.responseMicroseconds)
+                fromIntendedStart.record(sample.fromIntendedStartMicroseconds)
+            } else if !sample.wasCancelled {
                 failures += 1
                 endpointFailures[Int(sample.endpoint)] += 1
             }

@@ -64,13 +64,12 @@ public struct RunStatistics: Sendable {
                 if sample.flags & UInt8(CC_SAMPLE_TLS_RESUMED) != 0 { perEndpoint[index].tlsResumed += 1 }
             }
         }
-        let failure = Int(sample.failure)
-        if failure == Int(CC_FAIL_NONE.rawValue) {
-            perEndpoint[index].responseTime.record(max(1, (sample.end_ns &- sample.start_ns) / 1000))
-            perEndpoint[index].fromIntendedStart.record(max(1, (sample.end_ns &- sample.intended_ns) / 1000))
+        if sample.succeeded {
+            perEndpoint[index].responseTime.record(sample.responseMicroseconds)
+            perEndpoint[index].fromIntendedStart.record(sample.fromIntendedStartMicroseconds)
             return
         }
-        if failure == Int(CC_FAIL_CANCELLED.rawValue) {
+        if sample.wasCancelled {
             perEndpoint[index].cancelled += 1
         } else {
             perEndpoint[index].failures += 1

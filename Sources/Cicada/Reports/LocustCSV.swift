@@ -55,8 +55,8 @@ public enum LocustCSV {
     /// endpoint and one for all of them, whose percentiles are over the last ten seconds
     /// (``EndpointWindows``); without, the `Aggregated` row alone, whose percentiles are the whole run's so far.
     /// The rates are over the second just ended; the `Total` columns over the run so far.
-    public static func historyRows(_ tick: HistoryTick, startedAt: Date, fullHistory: Bool) -> String {
-        let time = String(Int(startedAt.timeIntervalSince1970 + tick.point.elapsedS))
+    public static func historyRows(_ tick: HistoryTick, fullHistory: Bool) -> String {
+        let time = String(Int(tick.startedAt.timeIntervalSince1970 + tick.point.elapsedS))
         let users = String(tick.point.users)
         let seconds = tick.point.intervalS
         func rate(_ count: UInt64) -> String { String(format: "%2f", seconds > 0 ? Double(count) / seconds : 0) }

@@ -13,10 +13,11 @@ public final class LocustCSVFiles: RunObserver {
     private let fullHistory: Bool
     /// The observer that every event is handed on to.
     public var next: (any RunObserver)?
-    private var startedAt = Date()
 
     /// - Throws: ``CicadaError`` naming the first file that cannot be written.
     public init(prefix: String, fullHistory: Bool, next: (any RunObserver)? = nil) throws {
+        // An empty prefix would put `_stats.csv` and its siblings, hidden-looking, in the current directory.
+        guard !prefix.isEmpty else { throw CicadaError("the CSV prefix is empty: give a path prefix such as out/run") }
         stats = try ReportFile(path: prefix + "_stats.csv")
         failures = try ReportFile(path: prefix + "_failures.csv")
         exceptions = try ReportFile(path: prefix + "_exceptions.csv")
@@ -29,18 +30,14 @@ public final class LocustCSVFiles: RunObserver {
     /// The file names, for messages.
     public var paths: [String] { [stats.path, history.path, failures.path, exceptions.path] }
 
-    public func runStarted(target: String, threads: Int) {
-        // The history's timestamps count from here; the result's start is the same moment within a tick.
-        startedAt = Date()
-        next?.runStarted(target: target, threads: threads)
-    }
+    public func runStarted(target: String, threads: Int) { next?.runStarted(target: target, threads: threads) }
 
     public func report(_ progress: RunProgress) { next?.report(progress) }
 
     public func stopping(reason: String) { next?.stopping(reason: reason) }
 
     public func intervalClosed(_ tick: HistoryTick) {
-        history.append(LocustCSV.historyRows(tick, startedAt: startedAt, fullHistory: fullHistory))
+        history.append(LocustCSV.historyRows(tick, fullHistory: fullHistory))
         next?.intervalClosed(tick)
     }
 

@@ -52,9 +52,16 @@ final class RunDriver {
             let (requests, failures) = (interval.endpointRequests, interval.endpointFailures)
             let point = interval.close(at: now, start: start, users: users, stage: stages.current?.name)
             history.append(point)
-            observer?.intervalClosed(HistoryTick(point: point, endpointRequests: requests, endpointFailures: failures,
-                                                 statistics: statistics, windows: windows))
+            observer?.intervalClosed(HistoryTick(point: point, startedAt: startedAt, endpointRequests: requests,
+                                                 endpointFailures: failures, statistics: statistics, windows: windows))
             windows?.advance()
+        }
+        /// Closes the second when it is due: the running and the stopping loops both keep the history.
+        func closeIntervalIfDue(users: Int) {
+            let now = cc_clock_now_ns()
+            guard Double(now - start) / 1e9 >= nextInterval else { return }
+            closeInterval(at: now, users: users)
+            nextInterval += 1
         }
         var stageRemaining: Double?
         func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
@@ -98,10 +105,7 @@ final class RunDriver {
             try moveTowards(target, elapsed: elapsed)
             usersPeak = max(usersPeak, alive.reduce(0, +))
             let counters = drainAndWatch()
-            if elapsed >= nextInterval {
-                closeInterval(at: cc_clock_now_ns(), users: Int(counters.users_active))
-                nextInterval += 1
-            }
+            closeIntervalIfDue(users: Int(counters.users_active))
             if elapsed >= nextReport {
                 statistics.markTime(cc_clock_now_ns())
                 let report = progress(.running, usersActive: Int(counters.users_active))
@@ -124,12 +128,8 @@ final class RunDriver {
         while true {
             let counters = drainAndWatch()
             guard counters.users_active > 0 else { break }
-            let now = cc_clock_now_ns()
-            if Double(now - stopStart) / 1e9 >= configuration.stopTimeout { break }
-            if Double(now - start) / 1e9 >= nextInterval {
-                closeInterval(at: now, users: Int(counters.users_active))
-                nextInterval += 1
-            }
+            if Double(cc_clock_now_ns() - stopStart) / 1e9 >= configuration.stopTimeout { break }
+            closeIntervalIfDue(users: Int(counters.users_active))
             usleep(20_000)
         }
         let end = cc_clock_now_ns()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Live progress of a run, called on its control thread (the thread that runs ``LoadRun/run(observer:)``),
 /// so an observer needs no lock of its own. Another thread reads ``LoadRun/progress`` instead.
 public protocol RunObserver: AnyObject {
@@ -18,6 +20,8 @@ extension RunObserver {
 /// should take what it needs and let go.
 public struct HistoryTick {
     public var point: HistoryPoint
+    /// The wall-clock time of the run's start (``RunResult/startedAt``): `point.elapsedS` counts from it.
+    public var startedAt: Date
     /// The interval's requests and failures by endpoint, in the order of the plan's endpoints.
     public var endpointRequests: [UInt64]
     public var endpointFailures: [UInt64]

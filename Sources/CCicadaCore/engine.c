@@ -71,6 +71,9 @@ static void cc__on_wakeup(uv_async_t *async) {
         case CC__CMD_SHUTDOWN:
             cc__shutdown(w);
             break;
+        case CC__CMD_ARRIVAL:
+            cc__arrival_set(w, command.user_class, command.rate, command.count);
+            break;
         }
     }
 }
@@ -146,6 +149,7 @@ static void cc__worker_free(cc__worker_t *w) {
         w->loop_ready = 0;
     }
     cc__worker_free_users(w);
+    cc__arrival_free(w);
     cc__tls_context_free(w->tls_context);
     free(w->tls_buffer);
     free(w->users);
@@ -195,6 +199,8 @@ static int cc__worker_init(cc_engine_t *e, const cc_engine_options_t *options, c
     w->lag_timer.data = w;
     uv_timer_init(&w->loop, &w->spawn_timer);
     w->spawn_timer.data = w;
+    if (cc__arrival_init(w, options) != 0)
+        return cc__fail(CC_ENOMEM, error, error_size, "no memory for the arrival schedules' queues");
 
     w->capacity = capacity;
     w->lane_count = options->pipeline_depth > 1 ? options->pipeline_depth : 1;
@@ -248,6 +254,11 @@ int cc_engine_create(const cc_plan_t *plan, const cc_engine_options_t *options, 
     if (options->max_users == 0 || options->max_users > CC_ENGINE_MAX_USERS)
         return cc__fail(CC_EINVAL, error, error_size, "max_users must be 1 to %u, got %u", CC_ENGINE_MAX_USERS,
                         options->max_users);
+    if (options->open_model && options->saturation != CC_SATURATION_DROP && options->saturation != CC_SATURATION_QUEUE)
+        return cc__fail(CC_EINVAL, error, error_size, "unknown saturation rule %u", options->saturation);
+    if (options->queue_limit > CC_ENGINE_MAX_QUEUE)
+        return cc__fail(CC_EINVAL, error, error_size, "the queue limit %u is above the most, %u", options->queue_limit,
+                        CC_ENGINE_MAX_QUEUE);
     if (options->pipeline_depth > CC_MAX_PIPELINE)
         return cc__fail(CC_EINVAL, error, error_size, "the pipeline depth %u is above the most, %u",
                         options->pipeline_depth, CC_MAX_PIPELINE);
@@ -366,7 +377,7 @@ int cc_engine_spawn(cc_engine_t *e, uint32_t user_class, uint32_t count) {
 
 int cc_engine_retire(cc_engine_t *e, uint32_t user_class, uint32_t count) {
     if (e == NULL || user_class >= e->plan->class_count) return CC_EINVAL;
-    if (!e->started || e->stopped) return CC_ESTATE;
+    if (!e->started || e->stopped || e->options.open_model) return CC_ESTATE;
     uint32_t classes = e->plan->class_count;
     /* Take each user from the worker with the most users of the class, which keeps the workers
      * balanced, then send each worker its share as one command. */
@@ -396,6 +407,40 @@ int cc_engine_retire(cc_engine_t *e, uint32_t user_class, uint32_t count) {
         e->alive_total -= share[w];
     }
     return result;
+}
+
+int cc_engine_set_arrival(cc_engine_t *e, uint32_t user_class, double per_second, uint32_t max_users) {
+    if (e == NULL || user_class >= e->plan->class_count) return CC_EINVAL;
+    if (!(per_second >= 0 && per_second <= CC_ENGINE_MAX_ARRIVAL_RATE) || max_users > e->options.max_users)
+        return CC_EINVAL;
+    if (!e->options.open_model || !e->started || e->stopped) return CC_ESTATE;
+    /* Each worker may add users up to its share of max_users, the first ones one more, dealt as
+     * cc_engine_spawn deals users (from worker 0), so that the spawned ones fit in each share. */
+    int result = 0;
+    for (uint32_t w = 0; w < e->worker_count; w++) {
+        uint32_t share = max_users / e->worker_count + (w < max_users % e->worker_count ? 1u : 0u);
+        cc__command_t command = {.kind = CC__CMD_ARRIVAL, .user_class = user_class, .count = share, .rate = per_second};
+        int rc = cc__command_push(&e->workers[w], command);
+        if (rc != 0) result = rc;
+    }
+    return result;
+}
+
+void cc_engine_arrival_counters(cc_engine_t *e, uint32_t user_class, cc_arrival_counters_t *out) {
+    memset(out, 0, sizeof *out);
+    if (e == NULL || !e->options.open_model) return;
+    if (user_class != UINT32_MAX && user_class >= e->plan->class_count) return;
+    for (uint32_t i = 0; i < e->worker_count; i++) {
+        for (uint32_t c = 0; c < e->plan->class_count; c++) {
+            if (user_class != UINT32_MAX && c != user_class) continue;
+            cc__arrival_t *a = &e->workers[i].arrivals[c];
+            out->scheduled += atomic_load_explicit(&a->scheduled, memory_order_relaxed);
+            out->started += atomic_load_explicit(&a->started, memory_order_relaxed);
+            out->dropped += atomic_load_explicit(&a->dropped, memory_order_relaxed);
+            out->queued += atomic_load_explicit(&a->queued, memory_order_relaxed);
+            out->users_added += atomic_load_explicit(&a->added, memory_order_relaxed);
+        }
+    }
 }
 
 static int cc__broadcast(cc_engine_t *e, cc__command_kind_t kind) {

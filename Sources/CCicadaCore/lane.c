@@ -28,19 +28,34 @@ static int cc__lane_variable_is_set(const void *variables, uint32_t variable) {
            cc__store_is_set(&l->extra->store, l->user->worker->plan, variable);
 }
 
+/* Hands the machine one event and performs the action it returns. */
+static void cc__lane_deliver(cc__lane_t *l, cc_user_event_t *event) {
+    cc_user_action_t action;
+    uint16_t ignored = l->machine.ignored_events;
+    cc_user_machine_handle(&l->machine, l->user->worker->plan, event, &action);
+    if (l->machine.ignored_events != ignored) cc__counter_add(&l->user->worker->events_ignored, 1);
+    cc__lane_apply(l, &action);
+}
+
+void cc__lane_iteration(cc__lane_t *l, uint64_t due_ns) {
+    cc_user_event_t event = {.kind = CC_EVENT_ITERATION,
+                             .now_ns = cc_clock_now_ns(),
+                             .intended_ns = due_ns,
+                             .variable_is_set = cc__lane_variable_is_set,
+                             .variables = l};
+    cc__lane_deliver(l, &event);
+}
+
 void cc__lane_event(cc__lane_t *l, cc_user_event_kind_t kind, unsigned flags) {
     cc_user_event_t event = {.kind = kind,
+                             .open = l->user->worker->arrivals != NULL,
                              .now_ns = cc_clock_now_ns(),
                              .failed = (flags & CC__LANE_FAILED) != 0,
                              .until_met = (flags & CC__LANE_UNTIL_MET) != 0,
                              .now = (flags & CC__LANE_NOW) != 0,
                              .variable_is_set = cc__lane_variable_is_set,
                              .variables = l};
-    cc_user_action_t action;
-    uint16_t ignored = l->machine.ignored_events;
-    cc_user_machine_handle(&l->machine, l->user->worker->plan, &event, &action);
-    if (l->machine.ignored_events != ignored) cc__counter_add(&l->user->worker->events_ignored, 1);
-    cc__lane_apply(l, &action);
+    cc__lane_deliver(l, &event);
 }
 
 /* ---- samples -------------------------------------------------------------------------------------- */
@@ -340,18 +355,6 @@ static void cc__lane_stopped(cc__lane_t *l) {
     if (--u->lanes_active == 0) cc__user_done(u);
 }
 
-/* The timeout that makes a wait end at `intended_ns` or just after, never before. libuv measures a
- * timeout from the loop's cached millisecond clock (the same CLOCK_MONOTONIC, read when the
- * iteration began, so up to an iteration stale) and fires once that clock reaches the due
- * millisecond; counting from the cached clock to the millisecond rounded up keeps a poll's `every`
- * and a think time whole, at the cost of under a millisecond of lateness, which the latency from the
- * intended start then shows. */
-static uint64_t cc__wait_timeout_ms(uv_loop_t *loop, uint64_t intended_ns) {
-    uint64_t due_ms = (intended_ns + 999999ull) / 1000000ull;
-    uint64_t loop_ms = uv_now(loop);
-    return due_ms > loop_ms ? due_ms - loop_ms : 0;
-}
-
 static void cc__lane_apply(cc__lane_t *l, const cc_user_action_t *action) {
     switch (action->kind) {
     case CC_ACTION_NONE:
@@ -361,10 +364,13 @@ static void cc__lane_apply(cc__lane_t *l, const cc_user_action_t *action) {
         break;
     case CC_ACTION_WAIT:
         l->timer_purpose = CC__TIMER_WAIT;
-        uv_timer_start(&l->timer, cc__on_lane_timer, cc__wait_timeout_ms(l->timer.loop, l->machine.intended_ns), 0);
+        uv_timer_start(&l->timer, cc__on_lane_timer, cc__timeout_until_ms(l->timer.loop, l->machine.intended_ns), 0);
         break;
     case CC_ACTION_STOP:
         cc__lane_stopped(l);
+        break;
+    case CC_ACTION_IDLE:
+        cc__arrival_lane_idle(l);
         break;
     }
 }

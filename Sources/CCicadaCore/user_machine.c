@@ -125,8 +125,14 @@ static uint64_t cc__wait_after_task(cc_user_machine_t *m, const cc_plan_t *plan,
     }
 }
 
-/* The task is over (done or failed): wait, or start the next one at once when the wait is zero; after
- * on_stop, or when retiring without one, stop. */
+/* The open model: the iteration is over and the next one comes from the schedule, not a wait time. */
+static void cc__idle(cc_user_machine_t *m, cc_user_action_t *action) {
+    m->state = CC_USER_IDLE;
+    action->kind = CC_ACTION_IDLE;
+}
+
+/* The task is over (done or failed): wait, or start the next one at once when the wait is zero (in the
+ * open model, idle until the next iteration); after on_stop, or when retiring without one, stop. */
 static void cc__after_task(cc_user_machine_t *m, const cc_plan_t *plan, uint64_t now_ns, const cc_user_event_t *e,
                            cc_user_action_t *action) {
     if (m->phase == CC_PHASE_ON_STOP) {
@@ -135,6 +141,10 @@ static void cc__after_task(cc_user_machine_t *m, const cc_plan_t *plan, uint64_t
     }
     if (m->retiring) {
         cc__begin_on_stop(m, plan, now_ns, e, action);
+        return;
+    }
+    if (m->open) {
+        cc__idle(m, action);
         return;
     }
     uint64_t wait_ns = cc__wait_after_task(m, plan, now_ns);
@@ -172,13 +182,24 @@ void cc_user_machine_handle(cc_user_machine_t *m, const cc_plan_t *plan, const c
     switch (event->kind) {
     case CC_EVENT_START:
         if (m->state != CC_USER_NEW) break;
+        m->open = event->open != 0;
         if (m->retiring) {
             cc__stop(m, action);
         } else {
             int32_t on_start = plan->classes[m->user_class].on_start_task;
-            uint32_t task = on_start >= 0 ? (uint32_t)on_start : cc__pick_task(m, plan);
-            cc__begin_task(m, plan, task, now, now, event, action);
+            if (on_start < 0 && m->open)
+                cc__idle(m, action);
+            else
+                cc__begin_task(m, plan, on_start >= 0 ? (uint32_t)on_start : cc__pick_task(m, plan), now, now, event,
+                               action);
         }
+        return;
+
+    case CC_EVENT_ITERATION:
+        if (m->state != CC_USER_IDLE) break;
+        /* The schedule's time is the intended start, however late the hand-over: a queue's wait and a
+         * new user's on_start show in the latency from the intended start. */
+        cc__begin_task(m, plan, cc__pick_task(m, plan), now, event->intended_ns, event, action);
         return;
 
     case CC_EVENT_REQUEST_DONE: {
@@ -232,6 +253,8 @@ void cc_user_machine_handle(cc_user_machine_t *m, const cc_plan_t *plan, const c
             cc__stop(m, action);
         } else if (m->state == CC_USER_WAITING) {
             if (m->phase == CC_PHASE_ON_STOP && !m->no_on_stop_) return; /* on_stop's own wait step goes on */
+            cc__begin_on_stop(m, plan, now, event, action);
+        } else if (m->state == CC_USER_IDLE) {
             cc__begin_on_stop(m, plan, now, event, action);
         }
         return;

@@ -83,6 +83,7 @@ static cc__user_t *cc__acquire_slot(cc__worker_t *w) {
 
 void cc__user_done(cc__user_t *u) {
     cc__class_remove(u->worker, u);
+    if (u->worker->arrivals != NULL) u->worker->arrivals[u->lanes[0].machine.user_class].alive--;
     cc__counter_add(&u->worker->users_active, -1);
     u->slot = CC__SLOT_RELEASING;
     switch ((cc_connection_state_t)u->connection.state) {
@@ -141,9 +142,9 @@ static void cc__user_extra_start(cc__worker_t *w, cc__user_t *u, uint32_t user_c
     x->has_row = 1;
 }
 
-static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
+int cc__worker_start_user(cc__worker_t *w, uint32_t user_class, uint64_t handed_due_ns) {
     cc__user_t *u = cc__acquire_slot(w);
-    if (u == NULL) return; /* the control thread checks capacity; this is a last line of defence */
+    if (u == NULL) return -1; /* the control thread checks capacity; this is a last line of defence */
     u->slot = CC__SLOT_ACTIVE;
     cc_connection_machine_init(&u->connection);
     u->writes_pending = 0;
@@ -158,6 +159,7 @@ static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
         l->timer_purpose = CC__TIMER_NONE;
         l->write_pending = 0;
         l->stopped = 0;
+        l->handed_due_ns = i == 0 ? handed_due_ns : 0;
         uint64_t seed = w->engine->options.seed ^ ((uint64_t)w->index << 48) ^ (serial << 6) ^ i;
         cc_user_machine_init(&l->machine, user_class, seed);
         if (l->extra != NULL) {
@@ -167,8 +169,10 @@ static void cc__start_user(cc__worker_t *w, uint32_t user_class) {
         }
     }
     cc__class_append(w, u, user_class);
+    if (w->arrivals != NULL) w->arrivals[user_class].alive++;
     for (uint32_t i = 0; i < u->lane_count && u->slot == CC__SLOT_ACTIVE; i++)
         cc__lane_event(&u->lanes[i], CC_EVENT_START, 0);
+    return 0;
 }
 
 static void cc__on_spawn_timer(uv_timer_t *timer) {
@@ -188,7 +192,7 @@ void cc__worker_spawn_batch(cc__worker_t *w) {
         for (uint32_t c = 0; c < classes && started < CC__SPAWN_BATCH; c++) {
             if (w->spawn_pending[c] == 0) continue;
             w->spawn_pending[c]--;
-            cc__start_user(w, c);
+            cc__worker_start_user(w, c, 0);
             started++;
             more |= w->spawn_pending[c] > 0;
         }
@@ -228,6 +232,7 @@ void cc__worker_retire(cc__worker_t *w, uint32_t user_class, uint32_t count) {
 
 void cc__worker_stop_all(cc__worker_t *w) {
     w->stopping = 1;
+    if (w->arrivals != NULL) cc__arrival_stop(w);
     memset(w->spawn_pending, 0, w->plan->class_count * sizeof *w->spawn_pending);
     uv_timer_stop(&w->spawn_timer);
     for (uint32_t i = 0; i < w->high_water; i++) {

@@ -36,12 +36,14 @@ typedef enum cc__command_kind_e {
     CC__CMD_STOP,
     CC__CMD_CANCEL,
     CC__CMD_SHUTDOWN,
+    CC__CMD_ARRIVAL,
 } cc__command_kind_t;
 
 typedef struct cc__command_s {
     cc__command_kind_t kind;
     uint32_t user_class;
-    uint32_t count;
+    uint32_t count;  /* SPAWN, RETIRE: users; ARRIVAL: this worker's share of the class's max_users */
+    double rate;     /* ARRIVAL: iterations per second, all workers together */
 } cc__command_t;
 
 typedef struct cc__command_ring_s {
@@ -114,6 +116,9 @@ typedef struct cc__lane_s {
     uint8_t write_pending; /* part of the request waits in a uv_write */
     uint8_t tls_resumed;
     uint8_t stopped;
+    uint32_t idle_next;      /* open model: the next lane in its class's idle list (a lane id) */
+    uint64_t handed_due_ns;  /* open model: an iteration handed over before the lane was idle (a user
+                                added for it, in its on_start), or 0 */
     cc__lane_extra_t *extra; /* NULL when the plan has no template and no variable */
 } cc__lane_t;
 
@@ -153,11 +158,32 @@ typedef struct cc__user_s {
     cc__lane_t lanes[];
 } cc__user_t;
 
+/* One class's arrival schedule on one worker (arrival.c). The counters are written by the worker and
+ * read by the control thread. */
+typedef struct cc__arrival_s {
+    double interval_ns;  /* between this worker's iterations of the class; 0: no schedule */
+    double next_due_ns;
+    uint32_t max_users;  /* this worker's share of the class's max_users */
+    uint32_t alive;      /* users of the class on this worker that have not stopped */
+    uint32_t idle;       /* the idle lanes, newest first (lane id: user index * lane_count + lane) */
+    uint32_t queue_head;
+    uint32_t queue_count;
+    uint32_t queue_capacity; /* 0 unless CC_SATURATION_QUEUE */
+    uint64_t *queue;     /* due times waiting for a user, a ring */
+    _Atomic uint64_t scheduled;
+    _Atomic uint64_t started;
+    _Atomic uint64_t dropped;
+    _Atomic uint64_t queued;
+    _Atomic uint64_t added;
+} cc__arrival_t;
+
 typedef struct cc__worker_s {
     uv_loop_t loop;
     uv_async_t wakeup;
     uv_timer_t lag_timer;
     uv_timer_t spawn_timer; /* continues a spawn larger than one batch on the next loop turn */
+    uv_timer_t arrival_timer; /* open model: the next iteration due */
+    cc__arrival_t *arrivals;  /* open model: one per class; NULL otherwise */
     uv_thread_t thread;
     struct cc_engine_s *engine;
     const cc_plan_t *plan;
@@ -237,10 +263,25 @@ static inline cc__user_t *cc__user_at(cc__worker_t *w, uint32_t index) {
     return (cc__user_t *)(w->users + (size_t)index * w->user_stride);
 }
 
+/* The timeout that makes a timer fire at `due_ns` or just after, never before. libuv measures a
+ * timeout from the loop's cached millisecond clock (the same CLOCK_MONOTONIC, read when the
+ * iteration began, so up to an iteration stale) and fires once that clock reaches the due
+ * millisecond; counting from the cached clock to the millisecond rounded up keeps a poll's `every`
+ * and a think time whole, at the cost of under a millisecond of lateness, which the
+ * latency from the intended start then shows. */
+static inline uint64_t cc__timeout_until_ms(uv_loop_t *loop, uint64_t due_ns) {
+    uint64_t due_ms = (due_ns + 999999ull) / 1000000ull;
+    uint64_t loop_ms = uv_now(loop);
+    return due_ms > loop_ms ? due_ms - loop_ms : 0;
+}
+
 #define CC__NO_USER UINT32_MAX
 
 /* user_slots.c: a worker's users. Worker thread only. */
 void cc__worker_spawn_batch(cc__worker_t *w);
+/* Starts one user of `user_class` now; in the open model, `handed_due_ns` (not 0) is an iteration its
+ * first lane takes once its on_start is done. Returns 0, or -1 when the worker has no free slot. */
+int cc__worker_start_user(cc__worker_t *w, uint32_t user_class, uint64_t handed_due_ns);
 void cc__worker_retire(cc__worker_t *w, uint32_t user_class, uint32_t count);
 void cc__worker_stop_all(cc__worker_t *w);
 void cc__worker_cancel_all(cc__worker_t *w);
@@ -252,12 +293,24 @@ void cc__user_connection_closed(cc__user_t *u);
 void cc__worker_free_users(cc__worker_t *w);
 size_t cc__user_stride(uint32_t lanes);
 
+/* arrival.c: the open model's schedules. Worker thread only. */
+int cc__arrival_init(cc__worker_t *w, const cc_engine_options_t *options);
+void cc__arrival_free(cc__worker_t *w);
+/* An ARRIVAL command: the class's rate (all workers together) and this worker's max_users share. */
+void cc__arrival_set(cc__worker_t *w, uint32_t user_class, double per_second, uint32_t max_users);
+/* The lane's iteration is over (its machine said IDLE): give it the next one, or list it as idle. */
+void cc__arrival_lane_idle(cc__lane_t *l);
+/* The run stops: no more iterations; those still queued are dropped. */
+void cc__arrival_stop(cc__worker_t *w);
+
 /* lane.c: a lane's requests, timers and samples. Worker thread only. */
 void cc__lane_init(cc__lane_t *l, cc__user_t *u, uint32_t index);
 #define CC__LANE_FAILED 1u    /* REQUEST_DONE: the request failed */
 #define CC__LANE_UNTIL_MET 2u /* REQUEST_DONE: its repeat's condition held */
 #define CC__LANE_NOW 4u       /* RETIRE: at once, without on_stop */
 void cc__lane_event(cc__lane_t *l, cc_user_event_kind_t kind, unsigned flags);
+/* Open model: the IDLE lane begins an iteration due at `due_ns`. */
+void cc__lane_iteration(cc__lane_t *l, uint64_t due_ns);
 /* The connection ended the lane's request (a FINISH action). */
 void cc__lane_finish(cc__lane_t *l, cc_failure_t failure, int32_t detail, uint16_t status);
 /* The lane's request is being written: its response timeout starts. */

@@ -56,6 +56,8 @@ struct RunCommand: ParsableCommand {
             transform: { try Stage.parseList($0) })
     var stages: [Stage]?
 
+    @OptionGroup(title: "The open model (arrival rates)") var arrivalOptions: ArrivalOptions
+
     @Option(name: .customLong("time-factor"), parsing: .unconditional,
             help: "Multiply every stage duration and the run time by this, \(SettingBounds.timeFactor.rangeText), for demos and CI; waits, timeouts and --stop-timeout are not scaled (default 1).",
             transform: { try SettingBounds.timeFactor.parse($0) })
@@ -192,8 +194,11 @@ struct RunCommand: ParsableCommand {
         if self.stages != nil, self.users != nil || self.spawnRate != nil {
             throw SetupError("--stages gives each stage its users and spawn rate; give it without -u/--users and -r/--spawn-rate")
         }
-        // The command line's constant load overrides the file's stages; `--stages` overrides both.
-        let stages = self.stages ?? (self.users == nil && self.spawnRate == nil ? selected.stages : [])
+        // The command line's constant load (of users or of iterations) overrides the file's stages;
+        // `--stages` overrides both.
+        let usersGiven = self.users != nil || self.spawnRate != nil
+        let stages = self.stages ?? (!usersGiven && arrivalOptions.arrivalRate == nil ? selected.stages : [])
+        let open = try arrivalOptions.model(defaults: defaults, stages: stages, usersGiven: usersGiven)
         // A threshold on a stage this run does not have: a warning for the scenario's (a constant load given
         // on the command line replaces its stages), an error for the command line's.
         let stageNames = stages.map(\.name)
@@ -207,14 +212,20 @@ struct RunCommand: ParsableCommand {
         }
         thresholds.removeAll { stageless.contains($0) }
         let timeFactor = self.timeFactor ?? 1
-        let users = stages.isEmpty ? self.users ?? defaults.users ?? 1 : max(1, stages.map(\.users).max() ?? 1)
+        let users = open?.0.maxUsers
+            ?? (stages.isEmpty ? self.users ?? defaults.users ?? 1 : max(1, stages.map(\.users).max() ?? 1))
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
         // With stages, the file's run_time belongs to its constant load; only -t cuts the stages short.
         let runTime = (stages.isEmpty ? self.runTime ?? defaults.runTime : self.runTime).map { $0 * timeFactor }
         let shape: any LoadShape
         do {
-            shape = stages.isEmpty ? ConstantShape(users: users, spawnRate: spawnRate)
-                : try StagedShape(stages.map { $0.scaled(by: timeFactor) })
+            if !stages.isEmpty {
+                shape = try StagedShape(stages.map { $0.scaled(by: timeFactor) })
+            } else if let rate = open?.rate {
+                shape = ConstantArrivalShape(rate: rate)
+            } else {
+                shape = ConstantShape(users: users, spawnRate: spawnRate)
+            }
         } catch {
             // The stages were checked as written; only the factor can push a duration out of its bound.
             throw SetupError("--time-factor \(timeFactor) takes a stage out of bounds: \(error)")
@@ -255,9 +266,9 @@ struct RunCommand: ParsableCommand {
                 engine: EngineOptions(
                     host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
                     connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
-                    pipelineDepth: pipeline ?? defaults.pipeline ?? 1),
+                    pipelineDepth: pipeline ?? defaults.pipeline ?? 1, arrival: open?.0),
                 configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout, monitor: monitor,
-                                                endpointWindows: csvFullHistory))
+                                                endpointWindows: csvFullHistory, arrival: open?.0))
         } catch let error as CicadaError {
             throw SetupError(error.description)
         } catch let error as InputError {

@@ -27,11 +27,13 @@ final class UserMachineTests: XCTestCase {
     }
 
     private func handle(_ machine: inout cc_user_machine_t, _ kind: cc_user_event_kind_t, at now: UInt64,
-                        failed: Bool = false) -> cc_user_action_t {
+                        failed: Bool = false, open: Bool = false, intended: UInt64 = 0) -> cc_user_action_t {
         var event = cc_user_event_t()
         event.kind = kind
         event.now_ns = now
         event.failed = failed ? 1 : 0
+        event.open = open ? 1 : 0
+        event.intended_ns = intended
         var action = cc_user_action_t()
         cc_user_machine_handle(&machine, plan, &event, &action)
         return action
@@ -204,5 +206,60 @@ final class UserMachineTests: XCTestCase {
         XCTAssertEqual(m.ignored_events, 4)
         XCTAssertEqual(m.state, UInt8(CC_USER_IN_FLIGHT.rawValue), "ignored events change nothing")
         XCTAssertEqual(m.step, 0)
+    }
+
+    // The open model: iterations handed over by the schedule instead of a loop with wait times.
+
+    func testOpenModelUserRunsOnStartThenIdlesAndEachIterationKeepsItsDueTime() {
+        var m = cc_user_machine_t()
+        cc_user_machine_init(&m, 0, 5)
+        XCTAssertEqual(handle(&m, CC_EVENT_START, at: 10, open: true).request, 3, "on_start runs once, at the spawn")
+        _ = handle(&m, CC_EVENT_REQUEST_DONE, at: 20)
+        var a = handle(&m, CC_EVENT_REQUEST_DONE, at: 30)
+        XCTAssertEqual(a.kind, CC_ACTION_IDLE, "after on_start the user waits for an iteration, not its wait time")
+        XCTAssertEqual(m.state, UInt8(CC_USER_IDLE.rawValue))
+        a = handle(&m, CC_EVENT_ITERATION, at: 5 * second, intended: 4 * second)
+        XCTAssertEqual(a.kind, CC_ACTION_SEND)
+        XCTAssertTrue(a.request == 0 || a.request == 1)
+        XCTAssertEqual(m.intended_ns, 4 * second, "the iteration's due time, not its hand-over, is the intended start")
+        XCTAssertEqual(m.iteration, 0)
+        // Run the task to its end: one request, or two steps.
+        a = handle(&m, CC_EVENT_REQUEST_DONE, at: 5 * second + 1)
+        if a.kind == CC_ACTION_SEND { a = handle(&m, CC_EVENT_REQUEST_DONE, at: 5 * second + 2) }
+        XCTAssertEqual(a.kind, CC_ACTION_IDLE, "no wait between iterations: the schedule paces them")
+        _ = handle(&m, CC_EVENT_ITERATION, at: 6 * second, intended: 6 * second)
+        XCTAssertEqual(m.iteration, 1, "${iteration} counts the iterations")
+        XCTAssertEqual(m.ignored_events, 0)
+    }
+
+    func testOpenModelUserWithoutOnStartIdlesAtOnceAndAFailedTaskEndsTheIteration() {
+        var m = cc_user_machine_t()
+        cc_user_machine_init(&m, 1, 5)
+        XCTAssertEqual(handle(&m, CC_EVENT_START, at: 0, open: true).kind, CC_ACTION_IDLE)
+        XCTAssertEqual(handle(&m, CC_EVENT_ITERATION, at: 1, intended: 1).request, 5)
+        XCTAssertEqual(handle(&m, CC_EVENT_REQUEST_DONE, at: 2, failed: true).kind, CC_ACTION_IDLE)
+        XCTAssertEqual(m.ignored_events, 0)
+    }
+
+    func testOpenModelRetireWhileIdleStopsAndAnIterationOutOfPlaceIsIgnored() {
+        var m = cc_user_machine_t()
+        cc_user_machine_init(&m, 1, 5)
+        _ = handle(&m, CC_EVENT_START, at: 0, open: true)
+        XCTAssertEqual(handle(&m, CC_EVENT_ITERATION, at: 1, intended: 1).kind, CC_ACTION_SEND)
+        XCTAssertEqual(handle(&m, CC_EVENT_ITERATION, at: 2, intended: 2).kind, CC_ACTION_NONE, "one iteration at a time")
+        XCTAssertEqual(m.ignored_events, 1)
+        XCTAssertEqual(handle(&m, CC_EVENT_REQUEST_DONE, at: 3).kind, CC_ACTION_IDLE)
+        XCTAssertEqual(handle(&m, CC_EVENT_RETIRE, at: 4).kind, CC_ACTION_STOP, "an idle user stops at once (no on_stop)")
+        XCTAssertEqual(handle(&m, CC_EVENT_ITERATION, at: 5, intended: 5).kind, CC_ACTION_NONE)
+        XCTAssertEqual(m.ignored_events, 2)
+    }
+
+    func testAUserOfTheClosedModelNeverIdles() {
+        var m = cc_user_machine_t()
+        cc_user_machine_init(&m, 1, 5)
+        XCTAssertEqual(handle(&m, CC_EVENT_START, at: 0).kind, CC_ACTION_SEND)
+        XCTAssertEqual(handle(&m, CC_EVENT_REQUEST_DONE, at: 1).kind, CC_ACTION_WAIT, "pacing, as before")
+        XCTAssertEqual(handle(&m, CC_EVENT_ITERATION, at: 2, intended: 2).kind, CC_ACTION_NONE)
+        XCTAssertEqual(m.ignored_events, 1)
     }
 }

@@ -252,13 +252,13 @@ final class CommandLineTests: XCTestCase {
         defer { server.stop() }
         let table: [(arguments: [String], message: String)] = [
             (["--threshold", "http_req_duraton: p(95) < 5"],
-             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss"),
+             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss, dropped_iterations"),
             (["--threshold", "http_req_duration < 5"],
              "The value 'http_req_duration < 5' is invalid for '--threshold <threshold>': expected 'METRIC: EXPRESSION' such as 'http_req_duration: p(95) < 500ms', got 'http_req_duration < 5'"),
             (["--threshold", "http_req_failed: rate < 200%"],
              "The value 'http_req_failed: rate < 200%' is invalid for '--threshold <threshold>': expected a rate from 0 to 1 (a share of requests), got '2'"),
-            (["--threshold", "dropped_iterations: count == 0"],
-             "The value 'dropped_iterations: count == 0' is invalid for '--threshold <threshold>': the metric 'dropped_iterations' needs arrival rates (an open-model executor), which Cicada does not have yet"),
+            (["--threshold", "dropped_iterations: p(95) == 0"],
+             "The value 'dropped_iterations: p(95) == 0' is invalid for '--threshold <threshold>': the metric 'dropped_iterations' has no aggregation 'p(95)'; expected count, rate"),
             (["--threshold", "http_req_duration{endpoint:/okk}: p(95) < 5"],
              "cicada: error: --threshold 'http_req_duration{endpoint:/okk}: p(95) < 5': no endpoint is named '/okk'; did you mean '/ok'? Known endpoints: /ok"),
             (["--junit", "/nonexistent/junit.xml", "--threshold", "http_reqs: count > 0"],

@@ -182,9 +182,9 @@ final class MalformedScenarioTests: XCTestCase {
         let head = "users:\n  - name: A\n    tasks:\n      - {path: /login}\nthresholds:\n"
         let cases: [(yaml: String, message: String)] = [
             ("  http_req_duraton: [\"p(95) < 500\"]\n",
-             "t.yaml:6:3: unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss"),
-            ("  dropped_iterations: [\"count == 0\"]\n",
-             "t.yaml:6:3: the metric 'dropped_iterations' needs arrival rates (an open-model executor), which Cicada does not have yet"),
+             "t.yaml:6:3: unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss, dropped_iterations"),
+            ("  dropped_iterations: [\"avg == 0\"]\n",
+             "t.yaml:6:24: the metric 'dropped_iterations' has no aggregation 'avg'; expected count, rate"),
             ("  target_rss: [\"avg < 1000\"]\n",
              "t.yaml:6:16: the metric 'target_rss' has no aggregation 'avg'; expected max, slope"),
             ("  target_rss: [\"max < 1TB\"]\n",

@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import Glibc
 
 /// A small HTTP/1.1 server on 127.0.0.1 that misbehaves on purpose, chosen by the request path.
@@ -19,6 +20,7 @@ import Glibc
 /// | `/reset` | Reads the request, then closes with `SO_LINGER {1, 0}`: the client reads `ECONNRESET`. |
 /// | `/status/NNN` | Status NNN (200...599) with body `status NNN\n` (none for 204 and 304); keep-alive. |
 /// | `/slow/MS` | Waits MS milliseconds (0...60000), then as `/ok`. Other connections are served meanwhile. |
+/// | `/pause/PERIOD/PAUSE` | A server that stalls: time is cut into PERIOD ms (1...600000) from the machine's boot, and a request that arrives in the first PAUSE ms (0...PERIOD) of one is held until that pause ends, then answered as `/ok`; one that arrives after is answered at once. |
 /// | `/close-after` | As `/ok` with `Connection: close`, then close. |
 /// | `/informational` | `100 Continue`, `103 Early Hints`, then as `/ok`. Keep-alive. |
 /// | `/echo-head` | `200` whose body is the request's head as received (request line and header lines). |
@@ -780,6 +782,17 @@ struct FaultResponse {
             // RFC 9110 §15.3.5 and §15.4.5: 204 and 304 never carry content.
             let empty = status == 204 || status == 304
             return simple(status: status, body: empty ? nil : "status \(status)\n", closing: closing, omitBody: head)
+        }
+        if path.hasPrefix("/pause/") {
+            let parts = path.dropFirst("/pause/".count).split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let period = Int(parts[0]), let pause = Int(parts[1]), (1...600_000).contains(period),
+                  (0...period).contains(pause) else {
+                return simple(status: 400, body: "expected /pause/PERIOD/PAUSE in milliseconds, PAUSE at most PERIOD\n", closing: true)
+            }
+            let phase = Int(DispatchTime.now().uptimeNanoseconds / 1_000_000 % UInt64(period))
+            var response = simple(status: 200, body: "ok", closing: closing, omitBody: head)
+            response.delayMilliseconds = phase < pause ? pause - phase : 0
+            return response
         }
         if path.hasPrefix("/slow/") {
             guard let delay = Int(path.dropFirst("/slow/".count)), (0...60_000).contains(delay) else {

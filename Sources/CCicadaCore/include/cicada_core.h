@@ -540,6 +540,7 @@ typedef enum cc_user_state_e {
     CC_USER_IN_FLIGHT = 1, /* a request is under way (waiting for its connection, written, or being read) */
     CC_USER_WAITING = 2,   /* between tasks, a timer armed */
     CC_USER_STOPPED = 3,   /* done */
+    CC_USER_IDLE = 4,      /* the open model: between iterations, until the schedule hands it one */
 } cc_user_state_t;
 
 typedef enum cc_user_event_kind_e {
@@ -549,6 +550,8 @@ typedef enum cc_user_event_kind_e {
     CC_EVENT_RETIRE = 3,       /* stop after the current request, if any, running the class's on_stop
                                   task first unless `now` (to stop at once, the engine retires the user
                                   with `now`, then ends its request as cancelled) */
+    CC_EVENT_ITERATION = 4,    /* the open model: an IDLE user begins an iteration (one task, picked by
+                                  weight) whose first request is intended for `intended_ns` */
 } cc_user_event_kind_t;
 
 typedef struct cc_user_event_s {
@@ -556,7 +559,11 @@ typedef struct cc_user_event_s {
     uint8_t failed;    /* REQUEST_DONE: the request failed */
     uint8_t until_met; /* REQUEST_DONE: the request's `until` checks held (a repeat ends) */
     uint8_t now;       /* RETIRE: no on_stop task */
+    uint8_t open;      /* START: the open model (arrival rates): the user runs the iterations handed to
+                          it (ITERATION) and is IDLE between them, instead of running its tasks in a
+                          loop with its class's wait time between them */
     uint64_t now_ns;   /* monotonic time of the event */
+    uint64_t intended_ns; /* ITERATION: when the iteration was due (its schedule's time, not the hand-over) */
     /* Whether a variable is set, for steps with a condition; NULL: every variable is unset. */
     int (*variable_is_set)(const void *variables, uint32_t variable);
     const void *variables;
@@ -567,6 +574,7 @@ typedef enum cc_user_action_kind_e {
     CC_ACTION_SEND = 1, /* start `request` (a new request: count it), then deliver REQUEST_DONE */
     CC_ACTION_WAIT = 2, /* arm the timer for `wait_ns`, then deliver TIMER */
     CC_ACTION_STOP = 3, /* the user is finished */
+    CC_ACTION_IDLE = 4, /* the open model: the iteration is over; the user waits for ITERATION */
 } cc_user_action_kind_t;
 
 typedef struct cc_user_action_s {
@@ -599,7 +607,7 @@ typedef struct cc_user_machine_s {
     uint8_t phase;           /* a cc_user_phase_t */
     uint8_t wait_for_;       /* private: what the armed timer resumes */
     uint8_t no_on_stop_;     /* private */
-    uint8_t reserved_;
+    uint8_t open;            /* set by START: the open model (see cc_user_event_t.open) */
 } cc_user_machine_t;
 
 /* Prepares a user of class `user_class` whose random choices derive from `seed` (equal seeds give
@@ -808,7 +816,41 @@ typedef struct cc_engine_options_s {
     uint32_t pipeline_depth;     /* requests a user keeps in flight on its connection (HTTP/1.1
                                     pipelining, RFC 9112 9.3.2); 0 or 1: none; at most CC_MAX_PIPELINE */
     cc_tls_options_t tls;        /* TLS, when tls.enabled */
+    uint8_t open_model;          /* 1: the open model (arrival rates, cc_engine_set_arrival) */
+    uint8_t saturation;          /* open model: a cc_saturation_t */
+    uint32_t queue_limit;        /* open model, CC_SATURATION_QUEUE: iterations that may wait for a free
+                                    user, across the workers (each holds its share); 1 to
+                                    CC_ENGINE_MAX_QUEUE; 0: CC_ENGINE_DEFAULT_QUEUE */
 } cc_engine_options_t;
+
+/* The open model (k6's arrival-rate executors): with options.open_model, users do not run their tasks
+ * in a loop with their class's wait time between them. Each worker keeps a schedule per class, on its
+ * loop's timer, and at each due time hands one iteration (one task of the class, picked by weight) to
+ * an idle user of the class; the iteration's first request is intended for the due time, so a late
+ * hand-over shows in the latency from the intended start. A user runs its on_start once, when it is
+ * spawned, then idles between iterations. An iteration due when no user of the class is idle goes, in
+ * this order, to a user the worker adds for it (while the class has fewer than its max_users on that
+ * worker; it runs on_start first), to the queue (CC_SATURATION_QUEUE, while it has room), or is
+ * dropped and counted. Nothing of this runs per request: a schedule costs a timer per worker. */
+typedef enum cc_saturation_e {
+    CC_SATURATION_DROP = 0,  /* an iteration that finds no user is dropped (k6's rule) */
+    CC_SATURATION_QUEUE = 1, /* it waits for the next free user, in a bounded queue (wrk2's rule: its
+                                latency counts from its due time); what overflows the queue is dropped */
+} cc_saturation_t;
+
+#define CC_ENGINE_MAX_QUEUE 10000000u      /* queue_limit's bound: 8 bytes each */
+#define CC_ENGINE_DEFAULT_QUEUE 100000u
+#define CC_ENGINE_MAX_ARRIVAL_RATE 10000000.0 /* iterations per second, per class */
+
+/* One class's schedule, summed over the workers. scheduled = started + dropped + queued once the
+ * engine is joined; while it runs, the figures are read one worker at a time. */
+typedef struct cc_arrival_counters_s {
+    uint64_t scheduled;   /* iterations that came due */
+    uint64_t started;     /* handed to a user (one added for it runs its on_start first) */
+    uint64_t dropped;     /* found no user and no room in the queue; or still queued at the stop */
+    uint64_t queued;      /* waiting in the queue now */
+    uint64_t users_added; /* users the workers added for iterations, beyond those spawned */
+} cc_arrival_counters_t;
 
 /* With pipelining, each of a user's pipeline slots (lanes) runs the user's tasks independently (its
  * own task choices, waits and on_start), and the lanes share the user's one connection (the connection
@@ -848,10 +890,25 @@ int cc_engine_spawn(cc_engine_t *engine, uint32_t user_class, uint32_t count);
 /* Stops `count` users of class `user_class` (the newest first) after their current request; a count
  * above the class's live users stops them all. Costs one command per worker whatever the count, and
  * each worker stops its share in time proportional to that share. Returns 0, CC_EINVAL for an unknown
- * class, CC_ESTATE before cc_engine_start or after cc_engine_stop, or CC_EFULL when a worker's command
+ * class, CC_ESTATE before cc_engine_start, after cc_engine_stop or in the open model (whose users stay
+ * until the stop; lower the rate instead), or CC_EFULL when a worker's command
  * queue is full (it holds CC_ENGINE_COMMAND_QUEUE commands; the users the call could not retire are
  * still counted alive, so the call may be repeated). Control thread. */
 int cc_engine_retire(cc_engine_t *engine, uint32_t user_class, uint32_t count);
+
+/* Open model: sets class `user_class`'s arrival rate to `per_second` iterations per second (0 to
+ * CC_ENGINE_MAX_ARRIVAL_RATE; 0 pauses it), spread evenly over the workers, and the most users of the
+ * class alive at once to `max_users` (spawned ones included; each worker holds its share). The first
+ * call starts the schedule at once; a later one (a ramp) keeps its phase: the next iteration comes one
+ * new interval after the last one due. Returns 0, CC_EINVAL for an unknown class, a rate out of range
+ * (NaN included) or max_users above options.max_users, CC_ESTATE without options.open_model, before
+ * cc_engine_start or after cc_engine_stop, or CC_EFULL when a command queue is full. Control thread. */
+int cc_engine_set_arrival(cc_engine_t *engine, uint32_t user_class, double per_second, uint32_t max_users);
+
+/* Fills *out with class `user_class`'s schedule figures, or every class's added up when `user_class` is
+ * UINT32_MAX; zeroes for an engine without the open model or an unknown class. Takes no lock. Control
+ * thread. */
+void cc_engine_arrival_counters(cc_engine_t *engine, uint32_t user_class, cc_arrival_counters_t *out);
 
 /* Graceful stop: no request starts after this; waiting users stop now and users with a request in
  * flight stop when it ends. Control thread. */

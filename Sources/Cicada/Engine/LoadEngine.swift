@@ -20,7 +20,13 @@ public final class LoadEngine {
         var c = cc_engine_options_t()
         c.port = UInt16(options.port)
         c.threads = try engineValue("threads", options.threads, 0...SettingBounds.threads.range.upperBound)
-        c.max_users = try engineValue("maxUsers", options.maxUsers, SettingBounds.users.range)
+        c.max_users = try engineValue("maxUsers", max(options.maxUsers, options.arrival?.maxUsers ?? 0), SettingBounds.users.range)
+        if let arrival = options.arrival {
+            try arrival.validate()
+            c.open_model = 1
+            c.saturation = UInt8(arrival.saturation == .queue ? CC_SATURATION_QUEUE.rawValue : CC_SATURATION_DROP.rawValue)
+            c.queue_limit = UInt32(arrival.queueLimit)
+        }
         c.connect_timeout_ns = try engineNanoseconds("connectTimeout", options.connectTimeout, SettingBounds.connectTimeout)
         c.request_timeout_ns = try engineNanoseconds("requestTimeout", options.requestTimeout, SettingBounds.timeout)
         c.seed = options.seed
@@ -83,6 +89,19 @@ public final class LoadEngine {
     public func retire(userClass: Int, count: Int) throws {
         guard count > 0 else { return }
         try check(cc_engine_retire(handle, UInt32(userClass), UInt32(count)), "cannot stop \(count) users")
+    }
+
+    /// Open model: sets a class's iterations per second and the most users it may have.
+    public func setArrival(userClass: Int, perSecond: Double, maxUsers: Int) throws {
+        try check(cc_engine_set_arrival(handle, UInt32(userClass), perSecond, UInt32(maxUsers)),
+                  "cannot set an arrival rate of \(formatNumber(perSecond))/s")
+    }
+
+    /// Open model: the schedule's figures of every class together.
+    public func arrivalCounters() -> cc_arrival_counters_t {
+        var counters = cc_arrival_counters_t()
+        cc_engine_arrival_counters(handle, UInt32.max, &counters)
+        return counters
     }
 
     /// No new request starts after this; users stop when their request in flight ends.

@@ -15,6 +15,7 @@ struct IntervalRecorder {
     private var opened: UInt64
     private var usageAtOpen = ProcessUsage.now()
     private var loopLagMaxNs: UInt64 = 0
+    private var dropped: UInt64 = 0
 
     /// - Parameters:
     ///   - start: monotonic nanoseconds at which the first interval opens.
@@ -41,6 +42,11 @@ struct IntervalRecorder {
         }
     }
 
+    /// Counts the open model's iterations dropped in the open interval.
+    mutating func noteDropped(_ count: UInt64) {
+        dropped += count
+    }
+
     /// Keeps the longest loop lag the workers reported in the open interval.
     mutating func noteLoopLag(_ nanoseconds: UInt64) {
         loopLagMaxNs = max(loopLagMaxNs, nanoseconds)
@@ -57,7 +63,8 @@ struct IntervalRecorder {
             requests: requests, failures: failures, responseTimeMs: Self.latency(responseTime),
             fromIntendedStartMs: Self.latency(fromIntendedStart),
             generatorCpuPercent: seconds > 0 ? cpu / seconds * 100 : 0, loopLagMaxMs: Double(loopLagMaxNs) / 1e6,
-            generatorRssBytes: ProcessUsage.residentBytes())
+            generatorRssBytes: ProcessUsage.residentBytes(), dropped: dropped)
+        dropped = 0
         responseTime.reset()
         fromIntendedStart.reset()
         requests = 0

@@ -43,6 +43,8 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
     public let loopLagMaxMs: Double
     /// The generator process's resident memory at the interval's end.
     public let generatorRssBytes: UInt64
+    /// The open model's iterations dropped in the interval (0 in a run of users).
+    public let dropped: UInt64
 
     /// `requests` and `failures` over `intervalS`, written beside them so that a reader need not divide.
     public let rps: Double
@@ -50,8 +52,9 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
 
     public init(elapsedS: Double, intervalS: Double, stage: String?, users: Int, requests: UInt64, failures: UInt64,
                 responseTimeMs: IntervalLatency, fromIntendedStartMs: IntervalLatency, generatorCpuPercent: Double,
-                loopLagMaxMs: Double, generatorRssBytes: UInt64) {
+                loopLagMaxMs: Double, generatorRssBytes: UInt64, dropped: UInt64 = 0) {
         self.generatorRssBytes = generatorRssBytes
+        self.dropped = dropped
         self.elapsedS = elapsedS
         self.intervalS = intervalS
         self.stage = stage
@@ -78,7 +81,8 @@ public struct HistoryPoint: Codable, Sendable, Equatable {
             responseTimeMs: responseTimeMs.larger(later.responseTimeMs),
             fromIntendedStartMs: fromIntendedStartMs.larger(later.fromIntendedStartMs),
             generatorCpuPercent: span > 0 ? (generatorCpuPercent * intervalS + later.generatorCpuPercent * later.intervalS) / span : 0,
-            loopLagMaxMs: Swift.max(loopLagMaxMs, later.loopLagMaxMs), generatorRssBytes: later.generatorRssBytes)
+            loopLagMaxMs: Swift.max(loopLagMaxMs, later.loopLagMaxMs), generatorRssBytes: later.generatorRssBytes,
+            dropped: dropped + later.dropped)
     }
 }
 

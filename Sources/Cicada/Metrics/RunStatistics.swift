@@ -34,6 +34,9 @@ public struct RunStatistics: Sendable {
     public private(set) var currentEndpointRPS: [Double]
     /// Failures counted per second in the last window.
     public private(set) var currentFailuresPerSecond: Double = 0
+    /// The open model's iterations that came due when no user could take them (``ArrivalModel``): not
+    /// requests, so in no endpoint's figures; 0 in a run of users.
+    public private(set) var droppedIterations: UInt64 = 0
 
     public init(endpoints: [Endpoint], failureNames: FailureNames = FailureNames()) {
         self.endpoints = endpoints
@@ -41,6 +44,11 @@ public struct RunStatistics: Sendable {
         self.perEndpoint = endpoints.map(EndpointStatistics.init)
         self.windowRequests = endpoints.map { _ in 0 }
         self.currentEndpointRPS = endpoints.map { _ in 0 }
+    }
+
+    /// Counts dropped iterations, as the core reports them between two drains.
+    public mutating func recordDropped(_ count: UInt64) {
+        droppedIterations += count
     }
 
     /// Counts a batch of samples.

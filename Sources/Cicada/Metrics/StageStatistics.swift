@@ -4,8 +4,12 @@ import CCicadaCore
 public struct StageResult: Sendable {
     /// The stage's name, as the load shape gave it.
     public let name: String
-    /// The user count the stage moved towards (the last the shape gave within the stage).
+    /// The user count the stage moved towards (the last the shape gave within the stage); 0 for a rate
+    /// stage.
     public internal(set) var users: Int
+    /// A rate stage's arrival rate, iterations per second: the rate it ramps to (the last the shape gave
+    /// within the stage); `nil` for a stage of users.
+    public internal(set) var arrivalRate: Double? = nil
     /// The stage's spawn rate, users per second (the last the shape gave within the stage).
     public internal(set) var spawnRate: Double
     /// Seconds from the run's start to the stage's start.
@@ -53,7 +57,7 @@ struct StageLedger {
         let start = stages.isEmpty ? runStart : now
         if !stages.isEmpty { stages[stages.count - 1].duration = seconds(now - starts[starts.count - 1]) }
         let statistics = stages.isEmpty ? soFar : RunStatistics(endpoints: soFar.endpoints, failureNames: soFar.failureNames)
-        stages.append(StageResult(name: name, users: target.users, spawnRate: target.spawnRate,
+        stages.append(StageResult(name: name, users: target.users, arrivalRate: target.arrivalRateTarget ?? target.arrivalRate, spawnRate: target.spawnRate,
                                   started: seconds(start - runStart), duration: 0, statistics: statistics))
         starts.append(start)
     }
@@ -63,6 +67,7 @@ struct StageLedger {
         guard !stages.isEmpty else { return }
         stages[stages.count - 1].users = target.users
         stages[stages.count - 1].spawnRate = target.spawnRate
+        stages[stages.count - 1].arrivalRate = target.arrivalRateTarget ?? target.arrivalRate
     }
 
     /// Counts a batch of samples, each in the stage it started in. Samples drain soon after they end, so
@@ -74,6 +79,13 @@ struct StageLedger {
             while index > 0, sample.start_ns < starts[index] { index -= 1 }
             stages[index].statistics.record(sample)
         }
+    }
+
+    /// Counts dropped iterations in the current stage: the core reports them as a count between two drains,
+    /// so one dropped just before a stage's end may count in the next; each counts in exactly one stage.
+    mutating func recordDropped(_ count: UInt64) {
+        guard !stages.isEmpty else { return }
+        stages[stages.count - 1].statistics.recordDropped(count)
     }
 
     /// Ends the last stage at `now`, the run's end.

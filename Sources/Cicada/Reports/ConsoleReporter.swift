@@ -24,7 +24,8 @@ public final class ConsoleReporter: RunObserver {
         let total = statistics.aggregated
         if isTerminal {
             let table = StatsTable.render(statistics, duration: elapsed, live: true)
-            let stage = progress.stage.map { "  " + Self.describe($0) } ?? ""
+            let stage = (progress.stage.map { "  " + Self.describe($0) } ?? "")
+                + (progress.arrivalRate.map { String(format: "  rate %@/s, %llu dropped", formatNumber($0), statistics.droppedIterations) } ?? "")
             let text = String(format: "[%.0fs] users: %d", elapsed, usersActive) + stage + "\n" + table + "\n"
             if linesDrawn > 0 { write("\u{1B}[\(linesDrawn)A\u{1B}[J") }
             write(text)
@@ -34,6 +35,7 @@ public final class ConsoleReporter: RunObserver {
             write(String(format: "[%6.1fs] users=%d requests=%llu failures=%llu req/s=%.1f median=%@ms p95=%@ms p99=%@ms",
                          elapsed, usersActive, total.requests, total.failures, statistics.currentRPS,
                          StatsTable.ms(latency.median), StatsTable.ms(latency.p95), StatsTable.ms(latency.p99))
+                  + (progress.arrivalRate.map { String(format: " rate=%@/s dropped=%llu", formatNumber($0), statistics.droppedIterations) } ?? "")
                   + (progress.stage.map { " " + Self.describe($0) } ?? "") + "\n")
         }
     }
@@ -56,8 +58,10 @@ public final class ConsoleReporter: RunObserver {
         let total = statistics.aggregated
         var text = ""
         for (index, stage) in result.stages.enumerated() {
-            text += String(format: "\nStage %d %@: %d users at %@/s, from %.1fs for %.1fs\n", index + 1, stage.name,
-                           stage.users, formatNumber(stage.spawnRate), stage.started, stage.duration)
+            let load = stage.arrivalRate.map { "to \(formatNumber($0)) iterations/s, \(stage.statistics.droppedIterations) dropped" }
+                ?? "\(stage.users) users at \(formatNumber(stage.spawnRate))/s"
+            text += String(format: "\nStage %d %@: %@, from %.1fs for %.1fs\n", index + 1, stage.name, load,
+                           stage.started, stage.duration)
             text += StatsTable.render(stage.statistics, duration: stage.duration, live: false) + "\n"
         }
         if !result.stages.isEmpty { text += "\nWhole run\n" }
@@ -68,7 +72,17 @@ public final class ConsoleReporter: RunObserver {
         text += String(format: "\nTotals: %llu requests in %.2fs (%.1f req/s): %llu succeeded, %llu failed, %llu cancelled\n",
                        total.requests, result.duration, result.duration > 0 ? Double(total.requests) / result.duration : 0,
                        total.successes, total.failures, total.cancelled)
-        text += "Latency from the intended start (the generator's own lateness included; not a coordinated-omission correction): median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
+        let figures = " median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
+        if let arrival = result.arrival {
+            // The schedule was fixed before the run: this is the coordinated-omission correction, short of
+            // the iterations that never started.
+            text += "Latency from the scheduled start (the arrival schedule is fixed in advance, so waiting for the target counts; dropped iterations are not in it):" + figures
+            let share = arrival.scheduled == 0 ? 0 : Double(arrival.dropped) / Double(arrival.scheduled) * 100
+            text += "Arrival: \(arrival.scheduled) iterations scheduled, \(arrival.started) started, \(arrival.dropped) dropped (\(String(format: "%.2f", share))%); "
+                + "\(arrival.preAllocatedUsers) users pre-allocated, \(arrival.usersAdded) added (at most \(arrival.maxUsers)); on saturation: \(arrival.onSaturation)\n"
+        } else {
+            text += "Latency from the intended start (the generator's own lateness included; not a coordinated-omission correction):" + figures
+        }
         if total.tlsHandshakes > 0 {
             let handshake = LatencySummary(total.tlsHandshakeTime)
             text += "TLS: \(total.tlsHandshakes) handshakes, \(total.tlsResumed) resumed; handshake median \(StatsTable.ms(handshake.median)) ms, p99 \(StatsTable.ms(handshake.p99)) ms\n"

@@ -15,6 +15,8 @@ public struct JSONSummary: Codable, Sendable {
         public var fromIntendedStartMs: LatencySummary
         public var tlsHandshakes: UInt64
         public var tlsResumed: UInt64
+        /// The open model's dropped iterations (0 in a run of users).
+        public var dropped: UInt64
     }
 
     public struct EndpointSummary: Codable, Sendable {
@@ -64,6 +66,8 @@ public struct JSONSummary: Codable, Sendable {
         public var name: String
         public var users: Int
         public var spawnRate: Double
+        /// A rate stage's iterations per second; `nil` (the key absent) for a stage of users.
+        public var arrivalRate: Double?
         public var durationS: Double
         public var startedS: Double
         public var totals: Totals
@@ -148,6 +152,8 @@ public struct JSONSummary: Codable, Sendable {
 
     /// The watched target (`--monitor-pid`); `nil` (the key absent) when none was watched.
     public var monitor: MonitorSummary?
+    /// The open model's schedule; `nil` (the key absent) in a run of users.
+    public var arrival: ArrivalFigures?
 
     /// The run second by second (``RunHistory``): at most 3,600 points, each spanning `history_interval_s`.
     public var history: [HistoryPoint]
@@ -178,10 +184,12 @@ public struct JSONSummary: Codable, Sendable {
             MonitorSummary(processes: report.processes.map { MonitorSummary.Figures(pid: $0.pid, series: $0.series, lost: $0.lost, interval: 1) },
                            combined: MonitorSummary.Figures(pid: nil, series: report.combined, lost: false, interval: 1))
         }
+        arrival = result.arrival
         history = result.history.points
         historyIntervalS = Double(result.history.intervalsPerPoint)
         stages = result.stages.isEmpty ? nil : result.stages.map { stage in
-            StageSummary(name: stage.name, users: stage.users, spawnRate: stage.spawnRate, durationS: stage.duration,
+            StageSummary(name: stage.name, users: stage.users, spawnRate: stage.spawnRate, arrivalRate: stage.arrivalRate,
+                         durationS: stage.duration,
                          startedS: stage.started, totals: Self.totalsBlock(stage.statistics, duration: stage.duration),
                          endpoints: Self.endpointsBlock(stage.statistics, duration: stage.duration))
         }
@@ -196,7 +204,7 @@ public struct JSONSummary: Codable, Sendable {
             failureRatio: total.requests == 0 ? 0 : Double(total.failures) / Double(total.requests),
             responseTimeMs: LatencySummary(total.responseTime),
             fromIntendedStartMs: LatencySummary(total.fromIntendedStart),
-            tlsHandshakes: total.tlsHandshakes, tlsResumed: total.tlsResumed)
+            tlsHandshakes: total.tlsHandshakes, tlsResumed: total.tlsResumed, dropped: statistics.droppedIterations)
     }
 
     /// The `endpoints` block of statistics over `duration` seconds: the whole run's, or a stage's.

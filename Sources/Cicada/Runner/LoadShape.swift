@@ -12,12 +12,23 @@ public struct LoadTarget: Sendable, Equatable {
     /// Seconds until the shape's answer changes, when the shape knows it (a stage's end): the run then
     /// ticks no later than that, so that a stage shorter than a tick is not skipped.
     public var stageRemaining: Double?
+    /// The open model's iterations per second now (a run with an ``ArrivalModel``); `nil` for a run of
+    /// users, whose ``users`` and ``spawnRate`` then apply. An open-model run ignores ``users``.
+    public var arrivalRate: Double?
+    /// The rate the current stage ramps towards (a rate stage's own), for its table; `nil`: ``arrivalRate``.
+    public var arrivalRateTarget: Double?
 
     public init(users: Int, spawnRate: Double, stage: String? = nil, stageRemaining: Double? = nil) {
         self.users = users
         self.spawnRate = spawnRate
         self.stage = stage
         self.stageRemaining = stageRemaining
+    }
+
+    /// An open-model target: `arrivalRate` iterations per second.
+    public init(arrivalRate: Double, stage: String? = nil, stageRemaining: Double? = nil) {
+        self.init(users: 0, spawnRate: 0, stage: stage, stageRemaining: stageRemaining)
+        self.arrivalRate = arrivalRate
     }
 }
 
@@ -80,16 +91,31 @@ public struct StagedShape: LoadShape {
     /// The stages' durations added up: when the run ends unless its run time ends it earlier.
     public var totalDuration: Double { stages.reduce(0) { $0 + $1.duration } }
 
-    /// The stage that `elapsed` falls in (a stage owns its start, not its end), or `nil` after the last.
+    /// The stage that `elapsed` falls in (a stage owns its start, not its end), or `nil` after the last. A
+    /// rate stage's rate is on the straight line from the previous stage's rate (0 before the first) to its
+    /// own.
     public func tick(elapsed: Double) -> LoadTarget? {
         var end = 0.0
+        var previousRate = 0.0
         for stage in stages {
             end += stage.duration
             if elapsed < end {
+                let remaining = end - elapsed
+                if let rate = stage.arrivalRate {
+                    let done = stage.duration > 0 ? 1 - remaining / stage.duration : 1
+                    var target = LoadTarget(arrivalRate: previousRate + (rate - previousRate) * done, stage: stage.name,
+                                            stageRemaining: remaining)
+                    target.arrivalRateTarget = rate
+                    return target
+                }
                 return LoadTarget(users: stage.users, spawnRate: stage.spawnRate, stage: stage.name,
-                                  stageRemaining: end - elapsed)
+                                  stageRemaining: remaining)
             }
+            previousRate = stage.arrivalRate ?? 0
         }
         return nil
     }
+
+    /// The highest arrival rate the stages reach (0 for stages of users).
+    public var peakArrivalRate: Double { stages.compactMap(\.arrivalRate).max() ?? 0 }
 }

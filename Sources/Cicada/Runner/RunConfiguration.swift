@@ -16,11 +16,15 @@ public struct RunConfiguration: Sendable {
     /// Keep each endpoint's response times over the last ``EndpointWindows/seconds`` seconds, for reports
     /// that print them each second (Locust's `--csv-full-history`). Off, it costs nothing.
     public var endpointWindows = false
+    /// The open model: iterations at the shape's ``LoadTarget/arrivalRate`` instead of users looping over
+    /// their tasks; `nil` for a run of users.
+    public var arrival: ArrivalModel?
 
     /// A run driven by `shape`, such as ``StagedShape`` or a custom ``LoadShape``.
     public init(shape: any LoadShape, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2,
-                monitor: TargetMonitor? = nil, endpointWindows: Bool = false) {
+                monitor: TargetMonitor? = nil, endpointWindows: Bool = false, arrival: ArrivalModel? = nil) {
         self.endpointWindows = endpointWindows
+        self.arrival = arrival
         self.shape = shape
         self.runTime = runTime
         self.stopTimeout = stopTimeout

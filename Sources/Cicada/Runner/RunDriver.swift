@@ -20,6 +20,11 @@ final class RunDriver {
     /// at every user count.
     private var roster: UserRoster
     private var ramp = UserRamp()
+    /// The open model: each class's share of the iterations and its most users, from the shares of users at
+    /// ``ArrivalModel/maxUsers``; the rate last given to the core; the dropped iterations counted so far.
+    private var arrivalShares: [(share: Double, maxUsers: Int)] = []
+    private var arrivalRate: Double?
+    private var droppedSoFar: UInt64 = 0
 
     init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
@@ -68,9 +73,10 @@ final class RunDriver {
             let now = cc_clock_now_ns()
             return RunProgress(phase: phase, elapsed: Double(now - start) / 1e9, usersActive: usersActive,
                                statistics: statistics, stage: stages.progress(at: now, remaining: stageRemaining),
-                               target: configuration.monitor?.report())
+                               target: configuration.monitor?.report(), arrivalRate: arrivalRate)
         }
         publish(progress(.running, usersActive: 0))
+        if let arrival = configuration.arrival { try preAllocate(arrival) }
         var nextReport = configuration.reportInterval
         var usersPeak = 0
         let tick = 0.1 // seconds
@@ -102,9 +108,13 @@ final class RunDriver {
                 stages.update(target)
             }
             stageRemaining = target.stageRemaining
-            try moveTowards(target, elapsed: elapsed)
-            usersPeak = max(usersPeak, alive.reduce(0, +))
+            if configuration.arrival != nil {
+                try steerArrival(target)
+            } else {
+                try moveTowards(target, elapsed: elapsed)
+            }
             let counters = drainAndWatch()
+            usersPeak = max(usersPeak, alive.reduce(0, +), Int(counters.users_active))
             closeIntervalIfDue(users: Int(counters.users_active))
             if elapsed >= nextReport {
                 statistics.markTime(cc_clock_now_ns())
@@ -157,11 +167,51 @@ final class RunDriver {
         return RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
                          target: engine.targetDescription, generator: generator,
                          requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport,
-                         history: history, startedAt: startedAt)
+                         history: history, startedAt: startedAt, arrival: arrivalFigures())
+    }
+
+    /// The open model: starts the pre-allocated users (each runs its on_start, then idles until an
+    /// iteration comes) and works out each class's share of the iterations.
+    private func preAllocate(_ arrival: ArrivalModel) throws {
+        let weights = engine.plan.userClassWeights, fixed = engine.plan.userClassFixedCounts
+        let most = distributeUsers(total: arrival.maxUsers, weights: weights, fixedCounts: fixed)
+        arrivalShares = most.map { (share: Double($0) / Double(arrival.maxUsers), maxUsers: $0) }
+        roster.setTotal(arrival.preAllocatedUsers)
+        for (index, count) in roster.counts.enumerated() where count > 0 {
+            try engine.spawn(userClass: index, count: count)
+            alive[index] = count
+        }
+    }
+
+    /// The open model: gives the core the shape's rate, split among the classes, when it changed.
+    private func steerArrival(_ target: LoadTarget) throws {
+        let rate = target.arrivalRate ?? 0
+        guard rate != arrivalRate else { return }
+        for (index, share) in arrivalShares.enumerated() {
+            try engine.setArrival(userClass: index, perSecond: rate * share.share, maxUsers: share.maxUsers)
+        }
+        arrivalRate = rate
+    }
+
+    /// What the schedule did, once the engine is joined; `nil` for a run of users.
+    private func arrivalFigures() -> ArrivalFigures? {
+        guard let arrival = configuration.arrival else { return nil }
+        let counters = engine.arrivalCounters()
+        return ArrivalFigures(preAllocatedUsers: arrival.preAllocatedUsers, maxUsers: arrival.maxUsers,
+                              onSaturation: arrival.saturation.rawValue, queueLimit: arrival.queueLimit,
+                              scheduled: counters.scheduled, started: counters.started, dropped: counters.dropped,
+                              usersAdded: counters.users_added)
     }
 
     /// Refuses a target that no run could follow: the shape is code, so its numbers are checked here.
     private func check(_ target: LoadTarget) throws {
+        if configuration.arrival != nil {
+            let rate = target.arrivalRate ?? 0
+            guard SettingBounds.stageArrivalRate.contains(rate) else {
+                throw CicadaError("the load shape asked for an arrival rate of \(formatNumber(rate)); expected \(SettingBounds.stageArrivalRate.expected)")
+            }
+            return
+        }
         guard SettingBounds.stageUsers.contains(target.users) else {
             throw CicadaError("the load shape asked for \(target.users) users; expected \(SettingBounds.stageUsers.expected)")
         }
@@ -194,6 +244,16 @@ final class RunDriver {
             stages.record(samples)
             interval.record(samples)
             windows?.record(samples)
+        }
+        if configuration.arrival != nil {
+            // Dropped iterations are counts, not samples: each drain adds what the core counted since.
+            let dropped = engine.arrivalCounters().dropped
+            if dropped > droppedSoFar {
+                statistics.recordDropped(dropped - droppedSoFar)
+                stages.recordDropped(dropped - droppedSoFar)
+                interval.noteDropped(dropped - droppedSoFar)
+                droppedSoFar = dropped
+            }
         }
         let counters = engine.counters()
         loopLag.read(lagNanoseconds: counters.loop_lag_max_ns, at: cc_clock_now_ns())

@@ -23,4 +23,6 @@ public struct RunProgress: Sendable {
     public var stage: StageProgress? = nil
     /// The watched target's readings so far, when one is watched.
     public var target: TargetReport? = nil
+    /// The open model's current iterations per second; `nil` in a run of users.
+    public var arrivalRate: Double? = nil
 }

@@ -17,4 +17,24 @@ public struct RunResult: Sendable {
     public var history = RunHistory()
     /// The wall-clock time at which the run started, for reports that give dates (Locust's CSV files).
     public var startedAt = Date()
+    /// The open model's schedule, `nil` for a run of users.
+    public var arrival: ArrivalFigures? = nil
+}
+
+/// What the open model's schedule did over a run (``ArrivalModel``), all classes together. Once the run
+/// has ended, `scheduled == started + dropped`: iterations still queued at the stop count as dropped.
+public struct ArrivalFigures: Sendable, Equatable, Codable {
+    /// The model the run had.
+    public var preAllocatedUsers: Int
+    public var maxUsers: Int
+    public var onSaturation: String
+    public var queueLimit: Int
+    /// Iterations that came due.
+    public var scheduled: UInt64
+    /// Iterations handed to a user.
+    public var started: UInt64
+    /// Iterations that found no user (nor room in the queue), or were still queued at the stop.
+    public var dropped: UInt64
+    /// Users the workers added for iterations, beyond the pre-allocated ones.
+    public var usersAdded: UInt64
 }

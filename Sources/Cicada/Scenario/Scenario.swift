@@ -60,6 +60,17 @@ public struct RunDefaults: Sendable, Equatable {
     public var connectTimeout: Double?
     /// Requests each user keeps in flight on its connection, HTTP/1.1 pipelining (`pipeline:`, 1-64).
     public var pipeline: Int?
+    /// The open model: iterations started per second, whatever the target's speed (`arrival_rate:`);
+    /// ``ArrivalModel`` says how.
+    public var arrivalRate: Double?
+    /// The open model: the most users alive at once (`max_users:`).
+    public var maxUsers: Int?
+    /// The open model: users started before the first iteration (`pre_allocated_users:`).
+    public var preAllocatedUsers: Int?
+    /// The open model: what an iteration that finds no free user does (`on_saturation:`).
+    public var onSaturation: ArrivalModel.Saturation?
+    /// The open model, with ``ArrivalModel/Saturation/queue``: iterations that may wait (`queue_limit:`).
+    public var queueLimit: Int?
 
     /// Creates run defaults; every value is optional.
     public init(users: Int? = nil, spawnRate: Double? = nil, runTime: Double? = nil,

@@ -81,8 +81,9 @@ struct ScenarioReader {
     }
 
     static let rootKeys = ["name", "host", "run", "stages", "tls", "users", "thresholds"]
-    static let stageKeys = ["name", "users", "spawn_rate", "duration"]
-    static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline"]
+    static let stageKeys = ["name", "users", "spawn_rate", "duration", "arrival_rate"]
+    static let runKeys = ["users", "spawn_rate", "run_time", "timeout", "connect_timeout", "pipeline", "arrival_rate",
+                          "max_users", "pre_allocated_users", "on_saturation", "queue_limit"]
     static let tlsKeys = ["verify", "ca_file", "cert", "key", "min_version", "max_version", "resume", "server_name"]
     /// Other tools' names for the `tls:` keys, too far from ours for ``closestName(to:in:)`` to catch.
     static let tlsAliases = [
@@ -355,6 +356,17 @@ struct ScenarioReader {
         if let node = fields["timeout"] { run.timeout = try duration(node, SettingBounds.timeout) }
         if let node = fields["connect_timeout"] { run.connectTimeout = try duration(node, SettingBounds.connectTimeout) }
         if let node = fields["pipeline"] { run.pipeline = try number(node, SettingBounds.pipeline) }
+        if let node = fields["arrival_rate"] {
+            let text = try scalarText(node, expected: SettingBounds.arrivalRate.expected)
+            run.arrivalRate = try at(node) { try SettingBounds.arrivalRate.parse(text) }
+        }
+        if let node = fields["max_users"] { run.maxUsers = try number(node, SettingBounds.maxUsers) }
+        if let node = fields["pre_allocated_users"] { run.preAllocatedUsers = try number(node, SettingBounds.preAllocatedUsers) }
+        if let node = fields["queue_limit"] { run.queueLimit = try number(node, SettingBounds.queueLimit) }
+        if let node = fields["on_saturation"] {
+            let text = try scalarText(node, expected: ArrivalModel.Saturation.expected)
+            run.onSaturation = try at(node) { try ArrivalModel.Saturation.parse(text) }
+        }
         return run
     }
 
@@ -385,6 +397,18 @@ struct ScenarioReader {
                     + "expected unique stage names")
             }
             names[name] = nameNode
+            if let rateNode = fields["arrival_rate"] {
+                // A rate stage of the open model: no users or spawn rate of its own.
+                for key in ["users", "spawn_rate"] where fields[key] != nil {
+                    throw error(fields[key]!, "a stage with arrival_rate runs iterations at that rate; expected no '\(key)' beside it")
+                }
+                let rateText = try scalarText(rateNode, expected: SettingBounds.stageArrivalRate.expected)
+                let rate = try at(rateNode) { try SettingBounds.stageArrivalRate.parse(rateText) }
+                let duration = try duration(try required("duration", "the stage's duration, such as 30s, 5m or 1h30m"),
+                                            SettingBounds.stageDuration)
+                stages.append(Stage(name, arrivalRate: rate, duration: duration))
+                continue
+            }
             let users = try number(try required("users", "the stage's user count, such as 100"), SettingBounds.stageUsers)
             let rateNode = try required("spawn_rate", "the stage's spawn rate in users per second, such as 10")
             let rateText = try scalarText(rateNode, expected: SettingBounds.spawnRate.expected)

@@ -17,6 +17,9 @@ import Foundation
 /// | a wait, seconds | 0 to 720 h | |
 /// | `constant_throughput` | 0.000001 to 1,000,000 tasks/s | a period from 1 µs to 11.6 days |
 /// | pipeline | 1 to 64 | requests in flight per connection |
+/// | arrival rate | above 0 (a stage: from 0) to 1,000,000 iterations/s | the core's schedule counts nanoseconds in a double; far past one machine |
+/// | pre-allocated and max users (open model) | 0 (max: 1) to 1,000,000 | as users |
+/// | queue limit | 1 to 10,000,000 iterations | 8 bytes each, held by the workers |
 /// | threads | 1 to 255 | one event loop per thread |
 /// | weight | 0 to 1,000,000 | weights are summed into 32-bit cumulative tables |
 /// | seed | 0 to 2^64-1 | the core's seed is 64-bit |
@@ -62,6 +65,18 @@ public enum SettingBounds {
     /// The rate of `constant_throughput`, tasks per second per user.
     public static let throughput = SettingBound.rate("a rate", unit: "tasks per second", low: "0.000001", high: "1000000",
                                                      example: "such as 0.5")
+    /// Iterations started per second in the open model (`run.arrival_rate`, `--arrival-rate`).
+    public static let arrivalRate = SettingBound.rate("an arrival rate", unit: "iterations per second", low: "0", excluded: true,
+                                                      high: "1000000", example: "such as 200 or 0.5")
+    /// A rate stage's iterations per second (`stages[].arrival_rate`, `--stages NAME:RATE/s/DURATION`); 0 pauses.
+    public static let stageArrivalRate = SettingBound.rate("an arrival rate", unit: "iterations per second", low: "0",
+                                                           high: "1000000", example: "such as 200 or 0")
+    /// The most users the open model keeps (`run.max_users`, `--max-users`).
+    public static let maxUsers = SettingBound.integer("an integer number of users", 1...1_000_000)
+    /// The users the open model starts before the first iteration (`run.pre_allocated_users`, `--pre-allocated-users`).
+    public static let preAllocatedUsers = SettingBound.integer("an integer number of users", 0...1_000_000)
+    /// Iterations that may wait for a free user with `--on-saturation queue` (`run.queue_limit`, `--queue-limit`).
+    public static let queueLimit = SettingBound.integer("an integer number of iterations", 1...10_000_000)
     /// Requests in flight per connection (`run.pipeline`, `--pipeline`).
     public static let pipeline = SettingBound.integer("a pipeline depth", 1...64, unit: "(requests in flight per connection)")
     /// Worker threads (`--threads`).
@@ -106,6 +121,10 @@ public enum SettingBounds {
         if let seconds = run.timeout { try at("timeout") { _ = try timeout.check(seconds) } }
         if let seconds = run.connectTimeout { try at("connect_timeout") { _ = try connectTimeout.check(seconds) } }
         if let depth = run.pipeline { try at("pipeline") { _ = try pipeline.check(depth) } }
+        if let rate = run.arrivalRate { try at("arrival_rate") { _ = try arrivalRate.check(rate) } }
+        if let count = run.maxUsers { try at("max_users") { _ = try maxUsers.check(count) } }
+        if let count = run.preAllocatedUsers { try at("pre_allocated_users") { _ = try preAllocatedUsers.check(count) } }
+        if let limit = run.queueLimit { try at("queue_limit") { _ = try queueLimit.check(limit) } }
     }
 
     /// Checks each time and rate of a wait, and that `between`'s minimum is not above its maximum.

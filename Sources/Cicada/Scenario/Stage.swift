@@ -4,6 +4,11 @@ import Foundation
 /// ``spawnRate`` users per second, up or down, and holds there. Stages run one after another
 /// (``StagedShape``); the scenario's `stages:` and the command line's `--stages` both make them.
 ///
+/// A *rate stage* (``arrivalRate`` set) belongs to the open model instead: over its duration the arrival
+/// rate moves in a straight line from the previous stage's rate (the first stage's from 0) to its own, as
+/// k6's `ramping-arrival-rate` stages do; a stage with the same rate as the one before holds it. A run's
+/// stages are all of one kind.
+///
 /// ```swift
 /// let stages = try Stage.parseList("baseline:100@10/1m,peak:1000@50/10m")
 /// // [Stage("baseline", users: 100, spawnRate: 10, duration: 60), Stage("peak", users: 1000, spawnRate: 50, duration: 600)]
@@ -17,6 +22,9 @@ public struct Stage: Sendable, Equatable {
     public var spawnRate: Double
     /// How long the stage lasts, in seconds, its ramp included (`duration:`).
     public var duration: Double
+    /// A rate stage's arrival rate at its end, in iterations per second (`arrival_rate:`); `nil` for a
+    /// stage of users.
+    public var arrivalRate: Double?
 
     /// Creates a stage; ``Stage/checkList(_:)`` (and ``Scenario/validate()``) checks it.
     public init(_ name: String, users: Int, spawnRate: Double, duration: Double) {
@@ -26,13 +34,21 @@ public struct Stage: Sendable, Equatable {
         self.duration = duration
     }
 
+    /// Creates a rate stage of the open model, reaching `arrivalRate` iterations per second at its end.
+    public init(_ name: String, arrivalRate: Double, duration: Double) {
+        self.init(name, users: 0, spawnRate: 0, duration: duration)
+        self.arrivalRate = arrivalRate
+    }
+
     /// This stage with its duration multiplied by `factor` (`--time-factor`).
     public func scaled(by factor: Double) -> Stage {
-        Stage(name, users: users, spawnRate: spawnRate, duration: duration * factor)
+        var stage = self
+        stage.duration = duration * factor
+        return stage
     }
 
     /// The command line's form of one stage, for messages and help.
-    public static let form = "NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"
+    public static let form = "NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"
 
     /// Reads the command line's list of stages: `NAME:USERS@RATE/DURATION` separated by commas, as in
     /// `baseline:100@10/1m,normal:500@20/5m`. USERS is an integer (0 retires everyone), RATE users per
@@ -46,6 +62,10 @@ public struct Stage: Sendable, Equatable {
         for (index, item) in items.enumerated() {
             let written = item.trimmingCharacters(in: .whitespaces)
             let place = "stage \(index + 1) '\(written.escapedForMessage)'"
+            if let stage = try parseRateStage(written, place: place) {
+                stages.append(stage)
+                continue
+            }
             guard let colon = written.lastIndex(of: ":"), let at = written.lastIndex(of: "@"),
                   let slash = written.lastIndex(of: "/"), colon < at, at < slash else {
                 throw InputError("\(place): expected \(form)")
@@ -65,6 +85,28 @@ public struct Stage: Sendable, Equatable {
         return stages
     }
 
+    /// Reads `NAME:RATE/s/DURATION`, or returns `nil` when `written` is not of that form.
+    private static func parseRateStage(_ written: String, place: String) throws -> Stage? {
+        guard let colon = written.firstIndex(of: ":"), let unit = written.range(of: "/s/"),
+              colon < unit.lowerBound, !written[colon...].contains("@") else { return nil }
+        let name = written[..<colon].trimmingCharacters(in: .whitespaces)
+        do {
+            try ScenarioRules.checkLabel(name, what: "stage name")
+            let rate = try located("arrival rate") {
+                try SettingBounds.stageArrivalRate.parse(String(written[written.index(after: colon)..<unit.lowerBound]))
+            }
+            let duration = try located("duration") { try SettingBounds.stageDuration.parse(String(written[unit.upperBound...])) }
+            return Stage(name, arrivalRate: rate, duration: duration)
+        } catch let error as InputError {
+            throw InputError("\(place): \(error.message)")
+        }
+    }
+
+    /// Whether these are the open model's stages (each has an ``arrivalRate``).
+    public static func areRateStages(_ stages: [Stage]) -> Bool {
+        stages.first?.arrivalRate != nil
+    }
+
     /// Checks a list of stages as every path into a run does: at least one and at most
     /// ``SettingBounds/stageCount``, unique names, each number in its bound.
     /// - Throws: ``InputError`` naming the stage.
@@ -78,6 +120,14 @@ public struct Stage: Sendable, Equatable {
                 try ScenarioRules.checkLabel(stage.name, what: "stage name")
                 guard seen.insert(stage.name).inserted else {
                     throw InputError("another stage has this name; expected unique stage names")
+                }
+                guard (stage.arrivalRate != nil) == areRateStages(stages) else {
+                    throw InputError("the stages mix user counts and arrival rates; expected all of one kind")
+                }
+                if let rate = stage.arrivalRate {
+                    _ = try located("arrival rate") { try SettingBounds.stageArrivalRate.check(rate) }
+                    _ = try located("duration") { try SettingBounds.stageDuration.check(stage.duration) }
+                    return
                 }
                 _ = try located("users") { try SettingBounds.stageUsers.check(stage.users) }
                 _ = try located("spawn rate") { try SettingBounds.spawnRate.check(stage.spawnRate) }

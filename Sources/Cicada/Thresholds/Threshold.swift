@@ -59,6 +59,9 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     /// The watched target's resident memory (every watched process added up): its `max` in MiB, or its
     /// `slope` in MiB per minute (least squares over every reading of the run), the leak figure.
     case targetRSS = "target_rss"
+    /// The open model's iterations that found no user (``ArrivalModel``): their `count`, and their `rate`
+    /// per second of the run (or of the stage). 0 in a run of users, which has no schedule to fall behind.
+    case droppedIterations = "dropped_iterations"
 
     /// The aggregations this metric has, as written in an expression.
     var aggregations: [String] {
@@ -69,12 +72,13 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
         case .generatorCPU: return ["avg"]
         case .targetCPU: return ["avg", "max"]
         case .targetRSS: return ["max", "slope"]
+        case .droppedIterations: return ["count", "rate"]
         }
     }
 
     /// Whether tags may narrow it to endpoints or methods: the generator's and the target's own figures
     /// belong to no endpoint.
-    var takesTags: Bool { !isProcessFigure }
+    var takesTags: Bool { !isProcessFigure && self != .droppedIterations }
     /// Whether `{stage:NAME}` may narrow it: the requests' metrics and the target's, not the generator's
     /// CPU (measured over the whole run only).
     var takesStage: Bool { self != .generatorCPU }

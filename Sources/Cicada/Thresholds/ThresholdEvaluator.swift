@@ -25,7 +25,8 @@ public struct ThresholdOutcome: Sendable {
         switch rule.metric {
         case .httpReqDuration: return "\(StatsTable.ms(value)) ms"
         case .httpReqFailed, .checks: return "\(formatShare(value * 100))%"
-        case .httpReqs: return rule.aggregation == .count ? formatNumber(value) : String(format: "%.1f/s", value)
+        case .httpReqs, .droppedIterations:
+            return rule.aggregation == .count ? formatNumber(value) : String(format: "%.1f/s", value)
         case .generatorCPU, .targetCPU: return String(format: "%.1f%%", value)
         case .targetRSS:
             return rule.aggregation == .slope ? String(format: "%.2f MiB/min", value) : String(format: "%.1f MiB", value)
@@ -155,6 +156,10 @@ public struct ThresholdEvaluator: Sendable {
             let requests = endpoints.reduce(UInt64(0)) { $0 + statistics.perEndpoint[$1].requests }
             if rule.aggregation == .count { return Double(requests) }
             return elapsed > 0 ? Double(requests) / elapsed : nil
+        case .droppedIterations:
+            let dropped = Double(statistics.droppedIterations)
+            if rule.aggregation == .count { return dropped }
+            return elapsed > 0 ? dropped / elapsed : nil
         case .checks:
             let chosen = Set(endpoints).intersection(checkedEndpoints)
             var failed: UInt64 = 0

@@ -61,6 +61,7 @@ public struct ThresholdRule: Sendable, Equatable {
         case .httpReqs: return aggregation == .count ? "count" : "per_second"
         case .generatorCPU, .targetCPU: return "percent_of_one_core"
         case .targetRSS: return aggregation == .slope ? "mib_per_minute" : "mib"
+        case .droppedIterations: return aggregation == .count ? "count" : "per_second"
         }
     }
 
@@ -68,11 +69,6 @@ public struct ThresholdRule: Sendable, Equatable {
     static let knownMetrics = ThresholdMetric.allCases.map(\.rawValue)
     /// The tags a threshold may use, for messages.
     static let knownTags = ["endpoint", "method", "stage"]
-    /// Metrics and tags the issue names that need a part of Cicada not built yet: refused with what they
-    /// need, never judged as passing.
-    static let notYetMeasured = [
-        "dropped_iterations": "arrival rates (an open-model executor), which Cicada does not have yet",
-    ]
     /// Other tools' names for Cicada's tags, too far for ``closestName(to:in:)``.
     static let tagAliases = ["name": "endpoint", "url": "endpoint", "path": "endpoint"]
 
@@ -93,9 +89,6 @@ public struct ThresholdRule: Sendable, Equatable {
         }
         let trimmedName = name.trimmingCharacters(in: .whitespaces)
         guard let metric = ThresholdMetric(rawValue: trimmedName) else {
-            if let need = notYetMeasured[trimmedName] {
-                throw InputError("the metric '\(trimmedName)' needs \(need)")
-            }
             let hint = closestName(to: trimmedName, in: knownMetrics).map { " did you mean '\($0)'?" } ?? ""
             throw InputError("unknown metric '\(trimmedName.escapedForMessage)';\(hint) Known metrics: "
                 + knownMetrics.joined(separator: ", "))
@@ -210,7 +203,7 @@ public struct ThresholdRule: Sendable, Equatable {
         case (.httpReqDuration, .avg), (.httpReqDuration, .min), (.httpReqDuration, .max), (.httpReqDuration, .med),
              (.httpReqDuration, .percentile), (.httpReqFailed, .rate), (.checks, .rate), (.httpReqs, .count),
              (.httpReqs, .rate), (.generatorCPU, .avg), (.targetCPU, .avg), (.targetCPU, .max), (.targetRSS, .max),
-             (.targetRSS, .slope):
+             (.targetRSS, .slope), (.droppedIterations, .count), (.droppedIterations, .rate):
             allowed = true
         default:
             allowed = false
@@ -240,7 +233,7 @@ public struct ThresholdRule: Sendable, Equatable {
                 return try SettingBounds.thresholdShare.check(value / 100)
             }
             return try SettingBounds.thresholdShare.parse(text)
-        case .httpReqs:
+        case .httpReqs, .droppedIterations:
             // `rate > 100/s` reads as `rate > 100`.
             let number = aggregation == .rate && text.hasSuffix("/s") ? String(text.dropLast(2)) : text
             return try SettingBounds.thresholdAmount.parse(number)

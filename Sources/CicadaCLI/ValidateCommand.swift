@@ -19,7 +19,7 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var selection: ClassSelectionOptions
 
     @Option(name: [.customShort("u"), .customLong("users")], parsing: .unconditional,
-            help: "The user count to show the classes' shares at, \(SettingBounds.users.rangeText) (default: the scenario's largest stage, else its run.users, else 10).",
+            help: "The user count to show the classes' shares at, \(SettingBounds.users.rangeText) (default: the scenario's largest stage, else its run.max_users or run.users, else 10).",
             transform: { try SettingBounds.users.parse($0) })
     var users: Int?
 
@@ -54,7 +54,8 @@ struct ValidateCommand: ParsableCommand {
             throw SetupError("\(file): \(error.description)")
         }
         // With stages, the shares that matter most are at the largest stage.
-        let count = users ?? (selected.stages.isEmpty ? selected.run.users : selected.stages.map(\.users).max().map { max(1, $0) }) ?? 10
+        let largestStage = Stage.areRateStages(selected.stages) ? nil : selected.stages.map(\.users).max().map { max(1, $0) }
+        let count = users ?? largestStage ?? selected.run.maxUsers ?? selected.run.users ?? 10
         var text = "\(file): valid" + (selected.name.map { ", scenario \($0)" } ?? "")
         if let target = host ?? selected.host { text += ", host \(target)" }
         text += "\n"

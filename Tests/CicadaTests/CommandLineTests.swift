@@ -90,7 +90,7 @@ final class CommandLineTests: XCTestCase {
         let server = FaultServer()
         try server.start()
         defer { server.stop() }
-        let form = "expected NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"
+        let form = "expected NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"
         let table: [(arguments: [String], parts: [String])] = [
             (["--stages", "a:10@5"], ["The value 'a:10@5' is invalid for '--stages <stages>'", "stage 1 'a:10@5': \(form)"]),
             (["--stages", "a:1@1/1s,b:1@1/soon"], ["'--stages <stages>'", "stage 2 'b:1@1/soon': duration: "]),

@@ -76,6 +76,16 @@ final class JSONSchemaTests: XCTestCase {
         let data = try summary(staged)
         XCTAssertEqual(try violations(data), [])
 
+        // The open model, with rate stages, a queue and drops: the arrival block, stages' arrival_rate and
+        // each total's and point's dropped.
+        let open = try CicadaBinary.run([server.baseURL + "/slow/20", "--stages", "up:100/s/500ms,hold:100/s/500ms",
+                                         "--max-users", "1", "--on-saturation", "queue", "--queue-limit", "5",
+                                         "--threshold", "dropped_iterations{stage:hold}: rate < 1"])
+        XCTAssertEqual(open.exitCode, 3, "the queue overflows, so the hold stage drops: \(open.stdout)")
+        let openData = try summary(open)
+        XCTAssertEqual(try violations(openData), [])
+        XCTAssertGreaterThan(open.total("dropped"), 0)
+
         // The schema is strict: a key missing or one it does not describe is refused.
         var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         object["totals"] = (object["totals"] as? [String: Any])?.filter { $0.key != "rps" }

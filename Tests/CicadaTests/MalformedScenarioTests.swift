@@ -137,7 +137,7 @@ final class MalformedScenarioTests: XCTestCase {
          "t.yaml:1:9: expected 'stages' to be a list of at least one stage, each with name, users, spawn_rate and duration, got a mapping"),
         ("a misspelt stage key",
          "stages:\n  - {name: a, users: 5, spawnrate: 1, duration: 1s}\nusers:\n  - name: A\n    tasks: [{path: /}]\n",
-         "t.yaml:2:25: unknown key 'spawnrate' in a stage; did you mean 'spawn_rate'? Allowed: name, users, spawn_rate, duration"),
+         "t.yaml:2:25: unknown key 'spawnrate' in a stage; did you mean 'spawn_rate'? Allowed: name, users, spawn_rate, duration, arrival_rate"),
         ("a stage without a duration",
          "stages:\n  - {name: a, users: 5, spawn_rate: 1}\nusers:\n  - name: A\n    tasks: [{path: /}]\n",
          "t.yaml:2:5: missing key 'duration' in a stage: expected the stage's duration, such as 30s, 5m or 1h30m"),

@@ -602,6 +602,12 @@ final class ScenarioTests: XCTestCase {
         BadInput(what: "a misspelt run key", yaml: "run: {spawnrate: 5}\nusers: []\n", line: 1, column: 7,
                  message: "unknown key 'spawnrate' in 'run'; did you mean 'spawn_rate'? "
                      + "Allowed: users, spawn_rate, run_time, timeout, connect_timeout"),
+        BadInput(what: "an unknown saturation rule", yaml: "run: {arrival_rate: 5, on_saturation: wait}\nusers: []\n",
+                 line: 1, column: 39, message: "expected drop or queue, got 'wait'"),
+        BadInput(what: "an arrival rate of 0", yaml: "run: {arrival_rate: 0}\nusers: []\n", line: 1, column: 21,
+                 message: "expected an arrival rate above 0 and at most 1000000 iterations per second, such as 200 or 0.5, got '0'"),
+        BadInput(what: "a rate stage with users", yaml: "stages: [{name: a, arrival_rate: 5, users: 3, duration: 1s}]\nusers: []\n",
+                 line: 1, column: 44, message: "a stage with arrival_rate runs iterations at that rate; expected no 'users' beside it"),
         BadInput(what: "users past the bound", yaml: "run: {users: 1000001}\nusers: []\n", line: 1, column: 14,
                  message: "expected an integer number of users from 1 to 1000000, got '1000001'"),
         BadInput(what: "users that wrapped the core's 32-bit sum", yaml: "run: {users: 4294967295}\nusers: []\n",

@@ -17,16 +17,20 @@ final class StageParsingTests: XCTestCase {
 
     func testMalformedCommandLineStagesNameTheStageAndWhatWasExpected() {
         let cases: [(String, String)] = [
-            ("a:10@5", "stage 1 'a:10@5': expected NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"),
-            ("", "stage 1 '': expected NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"),
-            ("a:1@1/1s,", "stage 2 '': expected NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"),
-            ("a/1m:10@5", "stage 1 'a/1m:10@5': expected NAME:USERS@RATE/DURATION, such as peak:1000@50/10m"),
+            ("a:10@5", "stage 1 'a:10@5': expected NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"),
+            ("", "stage 1 '': expected NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"),
+            ("a:1@1/1s,", "stage 2 '': expected NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"),
+            ("a/1m:10@5", "stage 1 'a/1m:10@5': expected NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"),
             ("a:10@5/1m,b:x@5/1m", "stage 2 'b:x@5/1m': users: expected an integer number of users from 0 to 1000000, got 'x'"),
             ("a:1000001@5/1m", "stage 1 'a:1000001@5/1m': users: expected an integer number of users from 0 to 1000000, got '1000001'"),
             ("a:10@0/1m", "stage 1 'a:10@0/1m': spawn rate: expected a spawn rate above 0 and at most 1000000 users per second, such as 10 or 0.5, got '0'"),
             ("a:10@5/0", "stage 1 'a:10@5/0': duration: expected a stage duration from 1ms to 720h (30 days), got '0'"),
             (":10@5/1m", "stage 1 ':10@5/1m': expected a non-empty stage name"),
             ("a:1@1/1s,a:2@1/1s", "stage 2 'a': another stage has this name; expected unique stage names"),
+            ("a:x/s/1m", "stage 1 'a:x/s/1m': arrival rate: expected an arrival rate from 0 to 1000000 iterations per second, such as 200 or 0, got 'x'"),
+            ("a:2000001/s/1m", "stage 1 'a:2000001/s/1m': arrival rate: expected an arrival rate from 0 to 1000000 iterations per second, such as 200 or 0, got '2000001'"),
+            ("a:10/s/0", "stage 1 'a:10/s/0': duration: expected a stage duration from 1ms to 720h (30 days), got '0'"),
+            ("a:10/s/1m,b:1@1/1s", "stage 2 'b': the stages mix user counts and arrival rates; expected all of one kind"),
         ]
         let tooMany = (1...101).map { "s\($0):1@1/1s" }.joined(separator: ",")
         XCTAssertEqual(try Stage.parseList(String(tooMany.prefix(while: { $0 != "," }))).count, 1)
@@ -110,5 +114,21 @@ final class StageParsingTests: XCTestCase {
         var fixed = UserRoster(weights: [1], fixedCounts: [2])
         fixed.setTotal(5)
         XCTAssertEqual(fixed.total, 2, "no class takes more than its fixed count")
+    }
+
+    func testRateStagesParseAndRampFromThePreviousStagesRate() throws {
+        let stages = try Stage.parseList("up:100/s/1s, hold:100/s/2s ,down:0/s/1s")
+        XCTAssertEqual(stages, [Stage("up", arrivalRate: 100, duration: 1), Stage("hold", arrivalRate: 100, duration: 2),
+                                Stage("down", arrivalRate: 0, duration: 1)])
+        XCTAssertTrue(Stage.areRateStages(stages))
+        let shape = try StagedShape(stages)
+        XCTAssertEqual(shape.peakArrivalRate, 100)
+        XCTAssertEqual(try XCTUnwrap(shape.tick(elapsed: 0)?.arrivalRate), 0, accuracy: 1e-9, "the first stage starts from 0")
+        XCTAssertEqual(try XCTUnwrap(shape.tick(elapsed: 0.5)?.arrivalRate), 50, accuracy: 1e-9)
+        XCTAssertEqual(shape.tick(elapsed: 0.5)?.arrivalRateTarget, 100)
+        XCTAssertEqual(try XCTUnwrap(shape.tick(elapsed: 2)?.arrivalRate), 100, accuracy: 1e-9, "the same rate holds")
+        XCTAssertEqual(try XCTUnwrap(shape.tick(elapsed: 3.25)?.arrivalRate), 75, accuracy: 1e-9, "ramping down")
+        XCTAssertEqual(shape.tick(elapsed: 3.25)?.stage, "down")
+        XCTAssertNil(shape.tick(elapsed: 4))
     }
 }

@@ -35,10 +35,20 @@ public enum HTMLReport {
         if !thresholds.isEmpty { body += section("Thresholds", thresholdTable(thresholds)) }
         body += section("Whole run", totalsTable([("Whole run", summary.totals)]) + endpointTable(summary.endpoints))
         if let stages = summary.stages {
-            let rows = stages.map { ("\($0.name) (\($0.users) users at \(number($0.spawnRate))/s, from \(number($0.startedS)) s for \(number($0.durationS)) s)", $0.totals) }
+            let rows = stages.map { stage in
+                let load = stage.arrivalRate.map { "to \(number($0)) iterations/s" } ?? "\(stage.users) users at \(number(stage.spawnRate))/s"
+                return ("\(stage.name) (\(load), from \(number(stage.startedS)) s for \(number(stage.durationS)) s)", stage.totals)
+            }
             var text = totalsTable(rows)
             for stage in stages { text += "<h3>Stage \(escape(stage.name))</h3>\n" + endpointTable(stage.endpoints) }
             body += section("Stages", text)
+        }
+        if let arrival = summary.arrival {
+            body += section("Arrival schedule", table(["Scheduled", "Started", "Dropped", "Pre-allocated users", "Users added",
+                                                        "Max users", "On saturation"],
+                                                       [["\(arrival.scheduled)", "\(arrival.started)", "\(arrival.dropped)",
+                                                         "\(arrival.preAllocatedUsers)", "\(arrival.usersAdded)", "\(arrival.maxUsers)",
+                                                         escape(arrival.onSaturation) + (arrival.onSaturation == "queue" ? " (at most \(arrival.queueLimit))" : "")]]))
         }
         body += section("Failures", failureTable(summary.failures))
         body += section("Generator", generatorTable(summary.generator))
@@ -89,11 +99,11 @@ public enum HTMLReport {
     }
 
     private static func totalsTable(_ rows: [(String, JSONSummary.Totals)]) -> String {
-        table(["", "Requests", "Failures", "Cancelled", "req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms",
+        table(["", "Requests", "Failures", "Cancelled", "Dropped iterations", "req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms",
                "p99 from intended start ms"], rows.map { name, totals in
             let time = totals.responseTimeMs
             return [escape(name), "\(totals.requests)", "\(totals.failures) (\(fixed(totals.failureRatio * 100, 2))%)",
-                    "\(totals.cancelled)", fixed(totals.rps, 1)]
+                    "\(totals.cancelled)", "\(totals.dropped)", fixed(totals.rps, 1)]
                 + [time.median, time.p90, time.p95, time.p99, time.p99_9, time.max, totals.fromIntendedStartMs.p99].map(ms)
         })
     }
@@ -205,8 +215,11 @@ public enum HTMLReport {
                         interaction: {mode: 'nearest', axis: 'x', intersect: false},
                         scales: {x: {type: 'linear', min: 0, title: {display: true, text: 'seconds from the start'}}, y: {beginAtZero: true}}}});
           }
-          chart('throughput', [line('requests/s', series(function (p) { return p.rps; }), '#1f77b4'),
-                               line('failures/s', series(function (p) { return p.failures_per_s; }), '#d62728')]);
+          var throughput = [line('requests/s', series(function (p) { return p.rps; }), '#1f77b4'),
+                            line('failures/s', series(function (p) { return p.failures_per_s; }), '#d62728')];
+          // The open model's dropped iterations, per second of each point.
+          if (s.arrival) throughput.push(line('dropped/s', series(function (p) { return p.dropped / p.interval_s; }), '#8c564b', true));
+          chart('throughput', throughput);
           var colors = {p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd'};
           var latency = [];
           ['p50', 'p95', 'p99'].forEach(function (k) {

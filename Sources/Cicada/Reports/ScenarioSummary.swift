@@ -13,9 +13,12 @@ public enum ScenarioSummary {
             let total = scenario.stages.reduce(0) { $0 + $1.duration }
             lines.append("stages, \(formatNumber(total)) s in all:")
             for (index, stage) in scenario.stages.enumerated() {
-                lines.append("  \(index + 1) \(stage.name): \(stage.users) user\(stage.users == 1 ? "" : "s") at "
-                    + "\(formatNumber(stage.spawnRate))/s for \(formatNumber(stage.duration)) s")
+                let load = stage.arrivalRate.map { "to \(formatNumber($0)) iterations/s" }
+                    ?? "\(stage.users) user\(stage.users == 1 ? "" : "s") at \(formatNumber(stage.spawnRate))/s"
+                lines.append("  \(index + 1) \(stage.name): \(load) for \(formatNumber(stage.duration)) s")
             }
+        } else if let rate = scenario.run.arrivalRate {
+            lines.append("open model: \(formatNumber(rate)) iterations/s, on saturation \(scenario.run.onSaturation?.rawValue ?? "drop")")
         }
         let counts = distributeUsers(total: users, weights: scenario.userClasses.map(\.weight),
                                      fixedCounts: scenario.userClasses.map(\.fixedCount))

@@ -28,7 +28,7 @@ from summary import summarize_case
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
     p.add_argument("--case", action="append", metavar="N",
-                   help="run only this case (1-8, https-keepalive = 6, https-new-connection = 7, templated = 8, malloc, micro); "
+                   help="run only this case (1-9, https-keepalive = 6, https-new-connection = 7, templated = 8, arrival = 9, malloc, micro); "
                         "repeatable. Default: all")
     p.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     p.add_argument("--smoke", action="store_true",

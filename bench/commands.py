@@ -47,6 +47,11 @@ def h2load_count_argv(rps: int = H2LOAD_CLOSE_RPS) -> Callable[[Job], list]:
 H2LOAD_TLS_CLOSE_RPS = 2000
 
 
+def h2load_rps_argv(rate: int) -> Callable[[Job], list]:
+    """h2load at a fixed rate: --rps is per client, so each of the job's clients gets its share."""
+    return lambda j: ["h2load", "--h1", "-t1", f"-c{j.users}", f"--rps={rate // j.users}", "-D", str(j.duration), j.url]
+
+
 def hey_argv(*extra: str) -> Callable[[Job], list]:
     # -cpus 1: the affinity mask already limits Go to one CPU; saying so keeps it explicit.
     return lambda j: ["hey", "-c", str(j.users), "-z", f"{j.duration}s", "-cpus", "1", *extra, j.url]
@@ -76,3 +81,20 @@ def cicada_argv(target: str = "url", pipeline: bool = False, *extra: str) -> Cal
         return [*head, "-u", str(j.users), "-r", str(j.rate), "-t", f"{j.duration}s", "--threads", "1",
                 "--headless", *pipe, *tls, *extra, "--json", str(j.out)]
     return build
+
+
+def cicada_arrival_argv(rate: int) -> Callable[[Job], list]:
+    """Cicada's open model at a fixed rate, with the job's users pre-allocated and no more: the same
+    connections as h2load's clients."""
+    return lambda j: [j.cicada, "run", j.url, "--arrival-rate", str(rate), "--max-users", str(j.users),
+                      "--pre-allocated-users", str(j.users), "-t", f"{j.duration}s", "--threads", "1", "--headless",
+                      "--json", str(j.out)]
+
+
+def cicada_staged_argv(j: Job) -> list:
+    """Case 1's run as one stage with two thresholds: the per-second history, the stage ledger and the
+    thresholds' evaluation all on, so that their cost per request shows beside the plain row."""
+    return [j.cicada, "run", j.url, "--stages", f"steady:{j.users}@{j.rate}/{j.duration}s",
+            "--threshold", "http_req_duration: p(95) < 1s", "--threshold", "http_req_failed: rate < 0.01",
+            "--threads", "1", "--headless", "--json", str(j.out)]
+

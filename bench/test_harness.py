@@ -193,8 +193,19 @@ class Commands(unittest.TestCase):
 
     def test_cases(self):
         keys = [c.key for c in build_cases(options())]
-        self.assertEqual(keys, ["1", "2", "3", "4", "5", "6", "7", "8"])
+        self.assertEqual(keys, ["1", "2", "3", "4", "5", "6", "7", "8", "9"])
         self.assertEqual(options().case, keys + ["malloc", "micro"])
+
+    def test_case9_holds_one_rate_in_both_tools(self):
+        self.assertEqual(options("--case", "arrival").case, ["9"])
+        case9 = next(c for c in build_cases(options()) if c.key == "9")
+        h2load, cicada, _ = case9.generators
+        self.assertEqual(case9.reference, h2load.label)
+        self.assertIn("--rps=400", h2load.argv(JOB), "50 clients at 400/s each make 20,000/s")
+        argv = cicada.argv(JOB)
+        for flag, value in (("--arrival-rate", "20000"), ("--max-users", "50"), ("--pre-allocated-users", "50")):
+            self.assertEqual(argv[argv.index(flag) + 1], value)
+        self.assertNotIn("-u", argv, "the open model takes no user count")
 
     def test_case8_by_name_and_its_hook_row(self):
         self.assertEqual(options("--case", "templated").case, ["8"])

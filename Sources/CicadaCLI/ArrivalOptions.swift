@@ -39,8 +39,10 @@ struct ArrivalOptions: ParsableArguments {
     ///   - stages: the run's stages; rate stages make an open-model run.
     ///   - usersGiven: whether -u or -r was given, which a run of the open model cannot take.
     /// - Throws: ``SetupError`` for a model that cannot run.
-    func model(defaults: RunDefaults, stages: [Stage], usersGiven: Bool) throws -> (ArrivalModel, rate: Double?)? {
-        let rateStages = Stage.areRateStages(stages)
+    ///   - searchPeak: a breaking-point search of rates (`--find-limit rate:...`): its highest rate; the run
+    ///     is then of the open model, its rate given by the search.
+    func model(defaults: RunDefaults, stages: [Stage], usersGiven: Bool, searchPeak: Double? = nil) throws -> (ArrivalModel, rate: Double?)? {
+        let rateStages = Stage.areRateStages(stages) || searchPeak != nil
         if usersGiven, arrivalRate != nil {
             throw SetupError("--arrival-rate starts iterations at a rate; give it without -u/--users and -r/--spawn-rate")
         }
@@ -63,7 +65,7 @@ struct ArrivalOptions: ParsableArguments {
         if limit != nil, saturation != .queue {
             throw SetupError("--queue-limit bounds the queue of --on-saturation queue; the run drops what finds no user")
         }
-        let peak = rate ?? stages.compactMap(\.arrivalRate).max() ?? 0
+        let peak = searchPeak ?? rate ?? stages.compactMap(\.arrivalRate).max() ?? 0
         let model = ArrivalModel.sized(peakRate: peak, preAllocated: preAllocatedUsers ?? defaults.preAllocatedUsers,
                                        maxUsers: maxUsers ?? defaults.maxUsers, saturation: saturation, queueLimit: limit)
         do { try model.validate() } catch let error as InputError { throw SetupError(error.message) }

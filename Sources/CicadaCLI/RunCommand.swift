@@ -58,6 +58,12 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup(title: "The open model (arrival rates)") var arrivalOptions: ArrivalOptions
 
+    @Option(name: .customLong("find-limit"),
+            help: ArgumentHelp("Search for the breaking point: raise the load step by step, each step held for its time, while the thresholds hold on each step's own figures; end at the first step that breaks one and report the highest that held: \(LimitSearch.form). Not with --stages, -u or --arrival-rate.",
+                               valueName: "search"),
+            transform: { try LimitSearch(parsing: $0) })
+    var findLimit: LimitSearch?
+
     @Option(name: .customLong("time-factor"), parsing: .unconditional,
             help: "Multiply every stage duration and the run time by this, \(SettingBounds.timeFactor.rangeText), for demos and CI; waits, timeouts and --stop-timeout are not scaled (default 1).",
             transform: { try SettingBounds.timeFactor.parse($0) })
@@ -197,8 +203,12 @@ struct RunCommand: ParsableCommand {
         // The command line's constant load (of users or of iterations) overrides the file's stages;
         // `--stages` overrides both.
         let usersGiven = self.users != nil || self.spawnRate != nil
-        let stages = self.stages ?? (!usersGiven && arrivalOptions.arrivalRate == nil ? selected.stages : [])
-        let open = try arrivalOptions.model(defaults: defaults, stages: stages, usersGiven: usersGiven)
+        if findLimit != nil, self.stages != nil || self.users != nil || arrivalOptions.arrivalRate != nil {
+            throw SetupError("--find-limit gives each step its load; give it without --stages, -u/--users or --arrival-rate")
+        }
+        let stages = findLimit != nil ? [] : self.stages ?? (!usersGiven && arrivalOptions.arrivalRate == nil ? selected.stages : [])
+        let open = try arrivalOptions.model(defaults: defaults, stages: stages, usersGiven: usersGiven || findLimit?.load == .users,
+                                            searchPeak: findLimit?.load == .rate ? findLimit?.to : nil)
         // A threshold on a stage this run does not have: a warning for the scenario's (a constant load given
         // on the command line replaces its stages), an error for the command line's.
         let stageNames = stages.map(\.name)
@@ -212,14 +222,17 @@ struct RunCommand: ParsableCommand {
         }
         thresholds.removeAll { stageless.contains($0) }
         let timeFactor = self.timeFactor ?? 1
-        let users = open?.0.maxUsers
+        let users = open?.0.maxUsers ?? findLimit.map { Int($0.to) }
             ?? (stages.isEmpty ? self.users ?? defaults.users ?? 1 : max(1, stages.map(\.users).max() ?? 1))
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
         // With stages, the file's run_time belongs to its constant load; only -t cuts the stages short.
         let runTime = (stages.isEmpty ? self.runTime ?? defaults.runTime : self.runTime).map { $0 * timeFactor }
         let shape: any LoadShape
         do {
-            if !stages.isEmpty {
+            if let findLimit {
+                // Each step's users start at once unless -r says otherwise: the step's time is its own.
+                shape = findLimit.shape(spawnRate: self.spawnRate ?? max(findLimit.from, findLimit.step, 1))
+            } else if !stages.isEmpty {
                 shape = try StagedShape(stages.map { $0.scaled(by: timeFactor) })
             } else if let rate = open?.rate {
                 shape = ConstantArrivalShape(rate: rate)
@@ -258,8 +271,16 @@ struct RunCommand: ParsableCommand {
         do {
             let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
             evaluator = try ThresholdEvaluator(thresholds: thresholds, plan: plan)
+            if findLimit != nil, !evaluator.rules.contains(where: { $0.stage == nil && $0.metric != .generatorCPU }) {
+                throw SetupError("--find-limit judges each step by the thresholds: give at least one (--threshold or the scenario's thresholds:) that is not narrowed to a stage, such as 'http_req_failed: rate < 0.01'")
+            }
             let monitor = try monitorOptions.monitor(thresholds: evaluator) { warning in
                 ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error").write("warning: \(warning)\n")
+            }
+            var configuration = RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout, monitor: monitor,
+                                                 endpointWindows: csvFullHistory, arrival: open?.0)
+            if findLimit != nil {
+                configuration.stageVerdict = { [evaluator] stage, target in evaluator.stageFailures(stage, target: target) }
             }
             run = try LoadRun(
                 plan: plan,
@@ -267,8 +288,7 @@ struct RunCommand: ParsableCommand {
                     host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
                     connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
                     pipelineDepth: pipeline ?? defaults.pipeline ?? 1, arrival: open?.0),
-                configuration: RunConfiguration(shape: shape, runTime: runTime, stopTimeout: stopTimeout, monitor: monitor,
-                                                endpointWindows: csvFullHistory, arrival: open?.0))
+                configuration: configuration)
         } catch let error as CicadaError {
             throw SetupError(error.description)
         } catch let error as InputError {
@@ -306,10 +326,12 @@ struct RunCommand: ParsableCommand {
         let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }
 
         let outcomes = evaluator.verdict(result, aborted: watcher.aborted)
-        reporter.finish(result: result, thresholds: outcomes)
+        let limit = findLimit.map { LimitFinding(search: $0, verdicts: result.stageVerdicts) }
+        reporter.finish(result: result, thresholds: outcomes, limit: limit)
         var reportsWritten = true
         // One summary for the JSON file and the HTML report, which embeds it.
-        let summary = JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes)
+        var summary = JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes)
+        summary.limit = limit
         if let jsonFile {
             do {
                 try jsonFile.write(summary.encoded())
@@ -348,6 +370,9 @@ struct RunCommand: ParsableCommand {
             }
         }
         if !reportsWritten { throw ExitCode(RunExitCode.reportNotWritten) }
+        // A breaking-point search uses its thresholds to find the limit: that a step broke one is its
+        // finding, not a failure of the run.
+        if limit != nil { return }
         if !outcomes.isEmpty {
             // With thresholds, they alone judge the run: failed requests count only through them.
             if outcomes.contains(where: { !$0.passed }) { throw ExitCode(RunExitCode.thresholdFailed) }

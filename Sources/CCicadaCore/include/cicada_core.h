@@ -827,7 +827,10 @@ typedef struct cc_engine_options_s {
  * in a loop with their class's wait time between them. Each worker keeps a schedule per class, on its
  * loop's timer, and at each due time hands one iteration (one task of the class, picked by weight) to
  * an idle user of the class; the iteration's first request is intended for the due time, so a late
- * hand-over shows in the latency from the intended start. A user runs its on_start once, when it is
+ * hand-over shows in the latency from the intended start. The timer is armed for the millisecond before
+ * a due time and takes what is due within the next millisecond, so an iteration starts up to 1 ms early
+ * rather than late (libuv's timers count milliseconds); a sample's intended start is never after its
+ * start. A user runs its on_start once, when it is
  * spawned, then idles between iterations. An iteration due when no user of the class is idle goes, in
  * this order, to a user the worker adds for it (while the class has fewer than its max_users on that
  * worker; it runs on_start first), to the queue (CC_SATURATION_QUEUE, while it has room), or is

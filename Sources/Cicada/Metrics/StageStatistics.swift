@@ -88,6 +88,13 @@ struct StageLedger {
         stages[stages.count - 1].statistics.recordDropped(count)
     }
 
+    /// The current stage as it stands at `now`, its duration measured to then.
+    func current(at now: UInt64) -> StageResult? {
+        guard var stage = stages.last else { return nil }
+        stage.duration = seconds(now - starts[starts.count - 1])
+        return stage
+    }
+
     /// Ends the last stage at `now`, the run's end.
     mutating func finish(at now: UInt64) {
         guard !stages.isEmpty else { return }

@@ -53,7 +53,7 @@ public final class ConsoleReporter: RunObserver {
 
     /// The final report: the statistics table, the failures table, the totals and, when the run has
     /// thresholds, their PASS/FAIL table.
-    public func finish(result: RunResult, thresholds: [ThresholdOutcome] = []) {
+    public func finish(result: RunResult, thresholds: [ThresholdOutcome] = [], limit: LimitFinding? = nil) {
         let statistics = result.statistics
         let total = statistics.aggregated
         var text = ""
@@ -94,6 +94,7 @@ public final class ConsoleReporter: RunObserver {
         for line in result.targetReport?.consoleLines ?? [] { text += line + "\n" }
         for warning in generatorWarnings(result) { text += "warning: \(warning)\n" }
         if !thresholds.isEmpty { text += "\n" + ThresholdTable.render(thresholds) + "\n" }
+        if let limit { text += "\n" + limit.sentence + "\n" }
         write(text)
     }
 

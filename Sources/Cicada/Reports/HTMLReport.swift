@@ -43,6 +43,10 @@ public enum HTMLReport {
             for stage in stages { text += "<h3>Stage \(escape(stage.name))</h3>\n" + endpointTable(stage.endpoints) }
             body += section("Stages", text)
         }
+        if let limit = summary.limit {
+            let rows = limit.steps.map { [escape($0.stage), $0.held ? "<span class=\"pass\">held</span>" : "<span class=\"fail\">broke</span>"] }
+            body += section("Breaking point", "<p>\(escape(limit.sentence))</p>\n" + table(["Step", "Verdict"], rows))
+        }
         if let arrival = summary.arrival {
             body += section("Arrival schedule", table(["Scheduled", "Started", "Dropped", "Pre-allocated users", "Users added",
                                                         "Max users", "On saturation"],

@@ -154,6 +154,8 @@ public struct JSONSummary: Codable, Sendable {
     public var monitor: MonitorSummary?
     /// The open model's schedule; `nil` (the key absent) in a run of users.
     public var arrival: ArrivalFigures?
+    /// A breaking-point search's finding (`--find-limit`); `nil` (the key absent) otherwise.
+    public var limit: LimitFinding?
 
     /// The run second by second (``RunHistory``): at most 3,600 points, each spanning `history_interval_s`.
     public var history: [HistoryPoint]

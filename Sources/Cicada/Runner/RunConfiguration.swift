@@ -19,6 +19,12 @@ public struct RunConfiguration: Sendable {
     /// The open model: iterations at the shape's ``LoadTarget/arrivalRate`` instead of users looping over
     /// their tasks; `nil` for a run of users.
     public var arrival: ArrivalModel?
+    /// Judges each stage as it ends, on the control thread: given the stage (its statistics, its measured
+    /// duration so far) and the watched target's readings within it, the thresholds it broke, in words. The
+    /// first stage that broke one ends the run there, gracefully (a breaking-point search, ``LimitSearch``);
+    /// the verdicts are in ``RunResult/stageVerdicts``. A stage cut short by the run time or a stop is not
+    /// judged. `nil`: stages are not judged while the run goes on.
+    public var stageVerdict: (@Sendable (StageResult, TargetSeries?) -> [String])?
 
     /// A run driven by `shape`, such as ``StagedShape`` or a custom ``LoadShape``.
     public init(shape: any LoadShape, runTime: Double?, stopTimeout: Double = 10, reportInterval: Double = 2,

@@ -25,6 +25,7 @@ final class RunDriver {
     private var arrivalShares: [(share: Double, maxUsers: Int)] = []
     private var arrivalRate: Double?
     private var droppedSoFar: UInt64 = 0
+    private var stageVerdicts: [StageVerdict] = []
 
     init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
@@ -93,10 +94,15 @@ final class RunDriver {
             }
             guard let target = configuration.shape.tick(elapsed: elapsed) else {
                 stopReason = stages.current.map { "the last stage (\($0.name)) ended" } ?? "the load shape ended"
+                if let reason = judgeStage(at: now) { stopReason = reason }
                 break
             }
             try check(target)
             if let name = target.stage, name != stages.current?.name {
+                if let reason = judgeStage(at: now) {
+                    stopReason = reason
+                    break
+                }
                 guard stages.stages.count < SettingBounds.stageCount.range.upperBound else {
                     // Each stage holds its own histograms: a shape naming a stage per tick would grow without end.
                     stopReason = "the load shape named more than \(SettingBounds.stageCount.range.upperBound) stages"
@@ -167,7 +173,19 @@ final class RunDriver {
         return RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
                          target: engine.targetDescription, generator: generator,
                          requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport,
-                         history: history, startedAt: startedAt, arrival: arrivalFigures())
+                         history: history, startedAt: startedAt, arrival: arrivalFigures(), stageVerdicts: stageVerdicts)
+    }
+
+    /// Judges the stage that ends at `now` (``RunConfiguration/stageVerdict``); returns why the run ends
+    /// there when it broke a threshold.
+    private func judgeStage(at now: UInt64) -> String? {
+        guard let judge = configuration.stageVerdict, stages.current != nil else { return nil }
+        drainAndWatch() // the samples of its last moments
+        guard let stage = stages.current(at: now) else { return nil }
+        let window = configuration.monitor?.report().combined.window(from: stage.started, to: stage.started + stage.duration)
+        let failures = judge(stage, window)
+        stageVerdicts.append(StageVerdict(stage: stage.name, failures: failures))
+        return failures.isEmpty ? nil : "the stage \(stage.name) broke a threshold (\(failures.joined(separator: "; ")))"
     }
 
     /// The open model: starts the pre-allocated users (each runs its on_start, then idles until an

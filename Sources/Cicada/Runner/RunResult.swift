@@ -19,6 +19,8 @@ public struct RunResult: Sendable {
     public var startedAt = Date()
     /// The open model's schedule, `nil` for a run of users.
     public var arrival: ArrivalFigures? = nil
+    /// The stages judged as they ended (``RunConfiguration/stageVerdict``), in order; empty when none was.
+    public var stageVerdicts: [StageVerdict] = []
 }
 
 /// What the open model's schedule did over a run (``ArrivalModel``), all classes together. Once the run

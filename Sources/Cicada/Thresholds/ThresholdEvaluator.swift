@@ -94,6 +94,20 @@ public struct ThresholdEvaluator: Sendable {
                                 passed: observed.map { rule.comparison.holds($0, rule.limit) } ?? false)
     }
 
+    /// Judges a stage as it ends, for a breaking-point search (``RunConfiguration/stageVerdict``): every
+    /// rule but those narrowed to a named stage and the generator's own CPU (measured over the whole run
+    /// only), on the stage's statistics over its duration and `target`, the watched target's readings within
+    /// it. Returns the rules that failed, each as `METRIC: EXPRESSION (observed VALUE)`.
+    public func stageFailures(_ stage: StageResult, target: TargetSeries?) -> [String] {
+        rules.indices.compactMap { index in
+            let rule = rules[index]
+            guard rule.stage == nil, rule.metric != .generatorCPU else { return nil }
+            let outcome = outcome(index, statistics: stage.statistics, elapsed: stage.duration, generatorCPUPercent: 0,
+                                  target: target)
+            return outcome.passed ? nil : "\(rule.threshold.description) (observed \(outcome.observedText))"
+        }
+    }
+
     /// Judges every rule on the whole run's statistics; a rule in `aborted` is failed.
     public func verdict(_ result: RunResult, aborted: [Int: (elapsed: Double, observed: Double)] = [:]) -> [ThresholdOutcome] {
         let cpu = result.generator.cpuPercent(duration: result.duration)

@@ -192,7 +192,7 @@ struct RunCommand: ParsableCommand {
         var (thresholds, skippedThresholds) = try thresholdOptions.thresholds(for: selected)
         // A scenario's target_cpu and target_rss need a process to watch: without --monitor-pid they are a
         // warning, so that a scenario can carry them; on the command line they are an error (MonitorOptions).
-        let unwatched = monitorOptions.pids.isEmpty ? selected.thresholds.filter { (try? $0.parsed())?.metric.isTargetFigure == true } : []
+        let unwatched = monitorOptions.pids.isEmpty && monitorOptions.prometheus.isEmpty ? selected.thresholds.filter { (try? $0.parsed())?.metric.isTargetFigure == true } : []
         thresholds.removeAll { unwatched.contains($0) && !thresholdOptions.thresholds.contains($0) }
 
         let baseURL = try url(host ?? selected.host, what: "host", base: true)
@@ -310,7 +310,7 @@ struct RunCommand: ParsableCommand {
             errors.write("warning: the threshold '\(threshold.description)' is not judged: this run has no stage of that name\n")
         }
         for threshold in unwatched where !thresholds.contains(threshold) {
-            errors.write("warning: the threshold '\(threshold.description)' is not judged: it needs a target process to watch (--monitor-pid PID)\n")
+            errors.write("warning: the threshold '\(threshold.description)' is not judged: it needs a target to watch (--monitor-pid PID or --monitor-prometheus URL)\n")
         }
         let shares = distributeUsers(total: users, weights: rebased.userClasses.map(\.weight),
                                      fixedCounts: rebased.userClasses.map(\.fixedCount))

@@ -96,7 +96,7 @@ final class TargetMonitorRunTests: XCTestCase {
         let cases: [([String], String)] = [
             (["--monitor-pid", "4194304"], "--monitor-pid 4194304: no such process can be read"),
             (["--monitor-pid", "0"], "expected a process id from 1 to 4194304, got '0'"),
-            (["--threshold", "target_cpu: avg < 80%"], "target_cpu and target_rss thresholds judge a watched target; give --monitor-pid PID"),
+            (["--threshold", "target_cpu: avg < 80%"], "target_cpu and target_rss thresholds judge a watched target; give --monitor-pid PID or --monitor-prometheus URL"),
             (["--monitor-pid", "\(getpid())", "--threshold", "target_rss: slope < 1MiB/s/min"],
              "expected a memory growth such as 1MiB/min"),
             (["--monitor-pid", "\(getpid())", "--threshold", "target_rss: p(95) < 1"], "the metric 'target_rss' has no aggregation 'p(95)'; expected max, slope"),

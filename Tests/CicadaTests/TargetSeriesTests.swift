@@ -26,7 +26,7 @@ final class TargetSeriesTests: XCTestCase {
     func testThisProcessCanBeReadAndAMissingOneCannot() throws {
         let me = try XCTUnwrap(ProcessSnapshot.read(pid: getpid()))
         XCTAssertGreaterThan(me.residentBytes, 1 << 20)
-        XCTAssertGreaterThan(me.threads, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(me.threads), 0)
         XCTAssertGreaterThan(try XCTUnwrap(me.openFiles), 2)
         XCTAssertNil(ProcessSnapshot.read(pid: 4_194_304))
     }

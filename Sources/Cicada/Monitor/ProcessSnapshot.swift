@@ -8,7 +8,8 @@ public struct ProcessSnapshot: Sendable, Equatable {
     /// User plus system CPU seconds since the process started.
     public var cpuSeconds: Double
     public var residentBytes: UInt64
-    public var threads: Int
+    /// Threads; `nil` when the source does not say (a scrape without `process_threads`).
+    public var threads: Int?
     /// Open file descriptors; `nil` when `/proc/PID/fd` cannot be listed (another user's process).
     public var openFiles: Int?
 

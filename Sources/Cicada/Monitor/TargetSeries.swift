@@ -5,7 +5,8 @@ public struct TargetPoint: Sendable, Equatable, Codable {
     /// CPU over the interval before the reading, percent of one core.
     public var cpuPercent: Double
     public var rssBytes: UInt64
-    public var threads: Int
+    /// Absent when the source does not say (a scrape without `process_threads`).
+    public var threads: Int?
     public var openFiles: Int?
 }
 

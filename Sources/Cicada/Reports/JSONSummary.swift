@@ -120,8 +120,10 @@ public struct JSONSummary: Codable, Sendable {
     /// A watched target's figures (docs/json-summary.md, `monitor`).
     public struct MonitorSummary: Codable, Sendable {
         public struct Figures: Codable, Sendable {
-            /// The process id, or `nil` for the watched processes together.
+            /// The process id, or `nil` for a scraped endpoint and for the watched sources together.
             public var pid: Int32?
+            /// The scraped endpoint (`--monitor-prometheus`), or `nil`.
+            public var url: String?
             public var readings: Int
             public var lost: Bool
             public var cpuAvgPercent: Double?
@@ -132,8 +134,9 @@ public struct JSONSummary: Codable, Sendable {
             public var historyIntervalS: Double
             public var history: [TargetPoint]
 
-            init(pid: Int32?, series: TargetSeries, lost: Bool, interval: Double) {
-                self.pid = pid
+            init(source: TargetSource?, series: TargetSeries, lost: Bool, interval: Double) {
+                pid = source?.pid
+                url = source?.url
                 readings = series.readings
                 self.lost = lost
                 cpuAvgPercent = series.cpuAveragePercent
@@ -183,8 +186,8 @@ public struct JSONSummary: Codable, Sendable {
             loopLagMaxMs: usage.loopLagMaxMilliseconds, connectionsOpened: usage.connectionsOpened,
             samplesDropped: usage.samplesDropped, requestsStarted: result.requestsStarted)
         monitor = result.targetReport.map { report in
-            MonitorSummary(processes: report.processes.map { MonitorSummary.Figures(pid: $0.pid, series: $0.series, lost: $0.lost, interval: 1) },
-                           combined: MonitorSummary.Figures(pid: nil, series: report.combined, lost: false, interval: 1))
+            MonitorSummary(processes: report.processes.map { MonitorSummary.Figures(source: $0.source, series: $0.series, lost: $0.lost, interval: 1) },
+                           combined: MonitorSummary.Figures(source: nil, series: report.combined, lost: false, interval: 1))
         }
         arrival = result.arrival
         history = result.history.points

@@ -5,9 +5,9 @@ extension TargetReport {
     /// which the thresholds judge.
     public var consoleLines: [String] {
         var lines = processes.map { process in
-            "Target pid \(process.pid): " + Self.describe(process.series) + (process.lost ? " (stopped being readable during the run)" : "")
+            "Target \(process.source.label): " + Self.describe(process.series) + (process.lost ? " (stopped being readable during the run)" : "")
         }
-        if processes.count > 1 { lines.append("Target, the watched processes together: " + Self.describe(combined)) }
+        if processes.count > 1 { lines.append("Target, the watched sources together: " + Self.describe(combined)) }
         return lines
     }
 
@@ -21,7 +21,8 @@ extension TargetReport {
         if let slope = series.rssSlopeMiBPerMinute { memory += String(format: ", slope %+.2f MiB/min", slope) }
         parts.append(memory)
         if let last = series.points.last {
-            parts.append("\(last.threads) threads" + (last.openFiles.map { ", \($0) open files" } ?? "") + " at the end")
+            let counts = [last.threads.map { "\($0) threads" }, last.openFiles.map { "\($0) open files" }].compactMap { $0 }
+            if !counts.isEmpty { parts.append(counts.joined(separator: ", ") + " at the end") }
         }
         return parts.joined(separator: "; ") + " (\(series.readings) readings)"
     }

@@ -164,7 +164,7 @@ func parseDecimal(_ s: String) -> Double? {
 }
 
 /// Formats seconds or a rate for a message or a description: `1`, `0.5`, `1.25`.
-func formatNumber(_ x: Double) -> String {
+public func formatNumber(_ x: Double) -> String {
     if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
     return "\(x)"
 }

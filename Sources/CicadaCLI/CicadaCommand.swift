@@ -14,7 +14,7 @@ struct CicadaCommand: ParsableCommand {
             could not be written.
             """,
         version: cicadaVersion,
-        subcommands: [RunCommand.self, ValidateCommand.self, TargetCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, TargetCommand.self, DemoCommand.self])
 
     /// ArgumentParser exits with 64 on usage errors; Cicada promises 2, as Locust does.
     static func main() {

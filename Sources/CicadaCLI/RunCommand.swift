@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
             Exit codes: 0 when the run finished and every request succeeded or, with thresholds, every \
             threshold held; 1 when a request failed and no thresholds were given; 2 for a usage, scenario \
             or setup error (no load was sent); 3 when a threshold failed or an abortOnFail threshold \
-            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv, --html) could not be written.
+            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv, --html, --hdr-log) could not be written.
             """)
 
     @Argument(help: "A scenario file or an http:// URL (or give it with -f).")
@@ -96,6 +96,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv (a row a second), PREFIX_failures.csv and PREFIX_exceptions.csv, with Locust's header lines (docs/csv.md).",
                                valueName: "prefix"))
     var csv: String?
+
+    @Option(name: .customLong("hdr-log"),
+            help: ArgumentHelp("Write the response times as an HdrHistogram interval log (.hlog): a line a second for all endpoints, and one per endpoint tagged Tag=METHOD:NAME; values in microseconds (docs/hdr-log.md).",
+                               valueName: "file"))
+    var hdrLog: String?
 
     @Flag(name: .customLong("csv-full-history"),
           help: "With --csv: a history row per endpoint each second as well as the Aggregated one, as Locust's --csv-full-history.")
@@ -241,6 +246,10 @@ struct RunCommand: ParsableCommand {
             do { return try LocustCSVFiles(prefix: prefix, fullHistory: csvFullHistory) } catch { throw SetupError("--csv: \(error)") }
         }
 
+        let hdrLog = try hdrLog.map { path in
+            do { return try HdrIntervalLog(file: try ReportFile(path: path)) } catch { throw SetupError("--hdr-log: \(error)") }
+        }
+
         let rebased = selected.rebased(onto: baseURL)
         let run: LoadRun
         let evaluator: ThresholdEvaluator
@@ -287,9 +296,11 @@ struct RunCommand: ParsableCommand {
             if let warning = ScenarioSummary.dataWarning(userClass, users: shares[index]) { errors.write("warning: \(warning)\n") }
         }
         let reporter = ConsoleReporter(output: console)
-        // abortOnFail thresholds are judged at each report, between the run and the console.
+        // abortOnFail thresholds are judged at each report, between the run and the files that follow it
+        // second by second, which hand every event on to the console.
         csvFiles?.next = reporter
-        let watcher = ThresholdWatcher(evaluator: evaluator, next: csvFiles ?? reporter) { _ = run.stop(reason: $0) }
+        hdrLog?.next = csvFiles ?? reporter
+        let watcher = ThresholdWatcher(evaluator: evaluator, next: hdrLog ?? csvFiles ?? reporter) { _ = run.stop(reason: $0) }
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
         let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }
@@ -333,6 +344,14 @@ struct RunCommand: ParsableCommand {
                 try csvFiles.finish(result)
             } catch {
                 errors.write("cicada: error: the CSV files were not all written: \(error)\n")
+                reportsWritten = false
+            }
+        }
+        if let hdrLog {
+            do {
+                try hdrLog.finish()
+            } catch {
+                errors.write("cicada: error: the HdrHistogram log was not written: \(error)\n")
                 reportsWritten = false
             }
         }

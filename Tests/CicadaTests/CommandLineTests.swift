@@ -276,7 +276,7 @@ final class CommandLineTests: XCTestCase {
     func testHelpListsTheOptionsAndExitsZero() throws {
         let run = try CicadaBinary.run(["--help"], json: false)
         XCTAssertEqual(run.exitCode, 0)
-        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json", "--threshold", "--junit"] {
+        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json", "--threshold", "--junit", "--hdr-log"] {
             XCTAssertTrue(run.stdout.contains(option), "help mentions \(option)")
         }
         // The help wraps lines where it likes: compare the words.

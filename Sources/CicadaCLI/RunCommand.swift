@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
             --wait says otherwise.
             Options given here override the scenario's `run:` defaults.
             Exit codes: 0 when the run finished and every request succeeded or, with thresholds, every \
-            threshold held; 1 when a request failed and no thresholds were given; 2 for a usage, scenario \
+            threshold held; 1 (or --exit-code-on-error's) when a request failed and no thresholds were given; 2 for a usage, scenario \
             or setup error (no load was sent); 3 when a threshold failed or an abortOnFail threshold \
             stopped the run; 4 when the run ended but a report file (--json, --junit, --csv, --html, --hdr-log) could not be written.
             """)
@@ -101,6 +101,15 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("Write the response times as an HdrHistogram interval log (.hlog): a line a second for all endpoints, and one per endpoint tagged Tag=METHOD:NAME; values in microseconds (docs/hdr-log.md).",
                                valueName: "file"))
     var hdrLog: String?
+
+    @Flag(name: .customLong("only-summary"),
+          help: "Print only the final summary: no live table or line while the run goes on (Locust's --only-summary).")
+    var onlySummary = false
+
+    @Option(name: .customLong("exit-code-on-error"), parsing: .unconditional,
+            help: "The exit code when a request failed and no threshold judges the run, \(SettingBounds.exitCode.rangeText) (default 1; Locust's --exit-code-on-error).",
+            transform: { try SettingBounds.exitCode.parse($0) })
+    var exitCodeOnError: Int32?
 
     @Flag(name: .customLong("csv-full-history"),
           help: "With --csv: a history row per endpoint each second as well as the Aggregated one, as Locust's --csv-full-history.")
@@ -295,7 +304,7 @@ struct RunCommand: ParsableCommand {
         for (index, userClass) in rebased.userClasses.enumerated() {
             if let warning = ScenarioSummary.dataWarning(userClass, users: shares[index]) { errors.write("warning: \(warning)\n") }
         }
-        let reporter = ConsoleReporter(output: console)
+        let reporter = ConsoleReporter(output: console, live: !onlySummary)
         // abortOnFail thresholds are judged at each report, between the run and the files that follow it
         // second by second, which hand every event on to the console.
         csvFiles?.next = reporter
@@ -361,7 +370,7 @@ struct RunCommand: ParsableCommand {
             if outcomes.contains(where: { !$0.passed }) { throw ExitCode(RunExitCode.thresholdFailed) }
             return
         }
-        if result.statistics.aggregated.failures > 0 { throw ExitCode(RunExitCode.requestFailed) }
+        if result.statistics.aggregated.failures > 0 { throw ExitCode(exitCodeOnError ?? RunExitCode.requestFailed) }
     }
 
     /// The scenario's `tls:` block with the command line's options over it, checked by the same rules

@@ -341,7 +341,7 @@ struct RunCommand: ParsableCommand {
                                 ("Started", ISO8601DateFormatter().string(from: result.startedAt)),
                                 ("Target", result.target), ("Cicada", cicadaVersion)]
                 let page = try HTMLReport.render(summary: summary, thresholds: outcomes, settings: settings,
-                                                 chartLibrary: chartLibrary)
+                                                 warnings: generatorWarnings(result), chartLibrary: chartLibrary)
                 try file.write(Data(page.utf8))
             } catch {
                 errors.write("cicada: error: the HTML report was not written: \(error)\n")

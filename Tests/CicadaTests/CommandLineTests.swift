@@ -293,7 +293,7 @@ final class CommandLineTests: XCTestCase {
         defer { server.stop() }
         let table: [(arguments: [String], message: String)] = [
             (["--threshold", "http_req_duraton: p(95) < 5"],
-             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss"),
+             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss, loop_lag"),
             (["--threshold", "http_req_duration < 5"],
              "The value 'http_req_duration < 5' is invalid for '--threshold <threshold>': expected 'METRIC: EXPRESSION' such as 'http_req_duration: p(95) < 500ms', got 'http_req_duration < 5'"),
             (["--threshold", "http_req_failed: rate < 200%"],

@@ -27,6 +27,7 @@ public struct ThresholdOutcome: Sendable {
         case .httpReqFailed, .checks: return "\(formatShare(value * 100))%"
         case .httpReqs: return rule.aggregation == .count ? formatNumber(value) : String(format: "%.1f/s", value)
         case .generatorCPU, .targetCPU: return String(format: "%.1f%%", value)
+        case .loopLag: return "\(StatsTable.ms(value)) ms"
         case .targetRSS:
             return rule.aggregation == .slope ? String(format: "%.2f MiB/min", value) : String(format: "%.1f MiB", value)
         }
@@ -36,6 +37,33 @@ public struct ThresholdOutcome: Sendable {
     private static func formatShare(_ percent: Double) -> String {
         if percent == 0 || percent == 100 { return formatNumber(percent) }
         return String(format: "%.3g", percent)
+    }
+}
+
+/// The generator's own figures that `generator_cpu` and `loop_lag` judge; `nil` for one not measured (yet).
+public struct GeneratorHealth: Sendable {
+    /// CPU time over the run so far, percent of one core.
+    public var cpuAveragePercent: Double
+    /// The busiest second's CPU (``GeneratorPeaks``).
+    public var cpuMaxPercent: Double?
+    /// The loop lag's p99 over the run's windows (``LoopLagRecorder``): known when the run has ended.
+    public var loopLagP99Milliseconds: Double?
+    public var loopLagMaxMilliseconds: Double?
+
+    public init(cpuAveragePercent: Double, cpuMaxPercent: Double? = nil, loopLagP99Milliseconds: Double? = nil,
+                loopLagMaxMilliseconds: Double? = nil) {
+        self.cpuAveragePercent = cpuAveragePercent
+        self.cpuMaxPercent = cpuMaxPercent
+        self.loopLagP99Milliseconds = loopLagP99Milliseconds
+        self.loopLagMaxMilliseconds = loopLagMaxMilliseconds
+    }
+
+    /// A finished run's figures.
+    public init(_ result: RunResult) {
+        self.init(cpuAveragePercent: result.generator.cpuPercent(duration: result.duration),
+                  cpuMaxPercent: result.history.peaks.cpuMaxPercent,
+                  loopLagP99Milliseconds: result.generator.loopLagP99Milliseconds,
+                  loopLagMaxMilliseconds: result.generator.loopLagMaxMilliseconds)
     }
 }
 
@@ -82,20 +110,20 @@ public struct ThresholdEvaluator: Sendable {
 
     /// Judges rule `index` on `statistics`, `elapsed` seconds into the run.
     /// - Parameters:
-    ///   - generatorCPUPercent: the generator's CPU over the run so far, percent of one core.
+    ///   - generator: the generator's own figures so far.
     ///   - target: the watched target's readings so far; `nil` leaves its thresholds without samples.
-    public func outcome(_ index: Int, statistics: RunStatistics, elapsed: Double, generatorCPUPercent: Double,
+    public func outcome(_ index: Int, statistics: RunStatistics, elapsed: Double, generator: GeneratorHealth,
                         target: TargetSeries? = nil) -> ThresholdOutcome {
         let rule = rules[index]
         let observed = value(rule, endpoints: selected[index], statistics: statistics, elapsed: elapsed,
-                             generatorCPUPercent: generatorCPUPercent, target: target)
+                             generator: generator, target: target)
         return ThresholdOutcome(rule: rule, observed: observed,
                                 passed: observed.map { rule.comparison.holds($0, rule.limit) } ?? false)
     }
 
     /// Judges every rule on the whole run's statistics; a rule in `aborted` is failed.
     public func verdict(_ result: RunResult, aborted: [Int: (elapsed: Double, observed: Double)] = [:]) -> [ThresholdOutcome] {
-        let cpu = result.generator.cpuPercent(duration: result.duration)
+        let generator = GeneratorHealth(result)
         return rules.indices.map { index in
             var outcome: ThresholdOutcome
             if let name = rules[index].stage {
@@ -103,13 +131,13 @@ public struct ThresholdEvaluator: Sendable {
                 if let stage = result.stages.first(where: { $0.name == name }) {
                     let window = result.targetReport.map { $0.combined.window(from: stage.started, to: stage.started + stage.duration) }
                     outcome = self.outcome(index, statistics: stage.statistics, elapsed: stage.duration,
-                                           generatorCPUPercent: cpu, target: window)
+                                           generator: generator, target: window)
                 } else {
                     // The stage never ran (a run time cut the run short): no samples, which fails.
                     outcome = ThresholdOutcome(rule: rules[index], observed: nil, passed: false)
                 }
             } else {
-                outcome = self.outcome(index, statistics: result.statistics, elapsed: result.duration, generatorCPUPercent: cpu,
+                outcome = self.outcome(index, statistics: result.statistics, elapsed: result.duration, generator: generator,
                                        target: result.targetReport?.combined)
             }
             if let abort = aborted[index] {
@@ -121,10 +149,12 @@ public struct ThresholdEvaluator: Sendable {
     }
 
     private func value(_ rule: ThresholdRule, endpoints: [Int], statistics: RunStatistics, elapsed: Double,
-                       generatorCPUPercent: Double, target: TargetSeries?) -> Double? {
+                       generator: GeneratorHealth, target: TargetSeries?) -> Double? {
         switch rule.metric {
         case .generatorCPU:
-            return generatorCPUPercent
+            return rule.aggregation == .max ? generator.cpuMaxPercent : generator.cpuAveragePercent
+        case .loopLag:
+            return rule.aggregation == .max ? generator.loopLagMaxMilliseconds : generator.loopLagP99Milliseconds
         case .targetCPU:
             guard let target else { return nil }
             return rule.aggregation == .max ? (target.readings >= 2 ? target.cpuMaxPercent : nil) : target.cpuAveragePercent

@@ -42,8 +42,6 @@ public final class HdrIntervalLog: RunObserver {
         self.next = next
     }
 
-    public var path: String { stream.path }
-
     public func runStarted(target: String, threads: Int) { next?.runStarted(target: target, threads: threads) }
 
     public func report(_ progress: RunProgress) { next?.report(progress) }

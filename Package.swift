@@ -37,6 +37,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // zlib, for the deflated histograms of --hdr-log (HdrHistogram's compressed encoding).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The C core: event loops, the HTTP/1.1 client and the simulated users. One public header.
         .target(
             name: "CCicadaCore",
@@ -52,6 +58,7 @@ let package = Package(
             name: "Cicada",
             dependencies: [
                 "CCicadaCore",
+                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "CSV", package: "CSV.swift"),

@@ -18,13 +18,29 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# What building and running Cicada needs: the C libraries the core links, pkg-config to find them, and
+# What building and running Cicada needs: the C libraries the core links, zlib (for --hdr-log), pkg-config to find them, and
 # Chart.js, which --html inlines into its report.
-ensure_build_packages() { ensure_packages libuv1-dev libssl-dev pkg-config openssl libjs-chart.js; }
+ensure_build_packages() { ensure_packages libuv1-dev libssl-dev zlib1g-dev pkg-config openssl libjs-chart.js; }
 
-# What the tests need beyond that: an independent JSON Schema validator for the summary's schema, and a
-# real browser to open the HTML report in.
-ensure_test_packages() { ensure_packages python3-jsonschema chromium; }
+# What the tests need beyond that: an independent JSON Schema validator for the summary's schema, a
+# real browser to open the HTML report in, and HdrHistogram's own Java tools (HistogramLogProcessor) to
+# read --hdr-log files, with a Java runtime and Python's venv for the Python reader below.
+ensure_test_packages() {
+    ensure_packages python3-jsonschema chromium python3-venv libhdrhistogram-java default-jre-headless
+}
+
+# PyPI's hdrhistogram, the Python reader of --hdr-log files, in a venv of the build folder (Debian's pip
+# refuses to install into the system's Python). The tests run its python from there.
+test_python_venv() { echo "$(repo_root)/.build/test-python"; }
+ensure_test_python() {
+    local venv
+    venv="$(test_python_venv)"
+    if "$venv/bin/python" -c 'import hdrh' >/dev/null 2>&1; then return 0; fi
+    echo "installing: hdrhistogram (PyPI) into $venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'hdrhistogram==0.10.8'
+}
 
 # nginx for the integration tests and the demo, unless some nginx is already installed.
 ensure_nginx() {

@@ -9,7 +9,7 @@ struct CicadaCommand: ParsableCommand {
         abstract: "A load generator for HTTP services: Locust's user model at wrk's cost per request.",
         discussion: """
             Exit codes: 0 when every request succeeded (or, with thresholds, when every threshold held), \
-            1 when a request failed and no thresholds were given, 2 for a usage or scenario error (no load \
+            1 (or --exit-code-on-error's) when a request failed and no thresholds were given, 2 for a usage or scenario error (no load \
             was sent), 3 when a threshold failed or aborted the run, 4 when the run ended but a report file \
             could not be written.
             """,

@@ -13,9 +13,9 @@ struct RunCommand: ParsableCommand {
             --wait says otherwise.
             Options given here override the scenario's `run:` defaults.
             Exit codes: 0 when the run finished and every request succeeded or, with thresholds, every \
-            threshold held; 1 when a request failed and no thresholds were given; 2 for a usage, scenario \
+            threshold held; 1 (or --exit-code-on-error's) when a request failed and no thresholds were given; 2 for a usage, scenario \
             or setup error (no load was sent); 3 when a threshold failed or an abortOnFail threshold \
-            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv, --html) could not be written.
+            stopped the run; 4 when the run ended but a report file (--json, --junit, --csv, --html, --hdr-log) could not be written.
             """)
 
     @Argument(help: "A scenario file or an http:// URL (or give it with -f).")
@@ -104,6 +104,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv (a row a second), PREFIX_failures.csv and PREFIX_exceptions.csv, with Locust's header lines (docs/csv.md).",
                                valueName: "prefix"))
     var csv: String?
+
+    @Option(name: .customLong("hdr-log"),
+            help: ArgumentHelp("Write the response times as an HdrHistogram interval log (.hlog): a line a second for all endpoints, and one per endpoint tagged Tag=METHOD:NAME; values in microseconds (docs/hdr-log.md).",
+                               valueName: "file"))
+    var hdrLog: String?
+
+    @Flag(name: .customLong("only-summary"),
+          help: "Print only the final summary: no live table or line while the run goes on (Locust's --only-summary).")
+    var onlySummary = false
+
+    @Option(name: .customLong("exit-code-on-error"), parsing: .unconditional,
+            help: "The exit code when a request failed and no threshold judges the run, \(SettingBounds.exitCode.rangeText) (default 1; Locust's --exit-code-on-error).",
+            transform: { try SettingBounds.exitCode.parse($0) })
+    var exitCodeOnError: Int32?
 
     @Flag(name: .customLong("csv-full-history"),
           help: "With --csv: a history row per endpoint each second as well as the Aggregated one, as Locust's --csv-full-history.")
@@ -265,13 +279,17 @@ struct RunCommand: ParsableCommand {
             do { return try LocustCSVFiles(prefix: prefix, fullHistory: csvFullHistory) } catch { throw SetupError("--csv: \(error)") }
         }
 
+        let hdrLog = try hdrLog.map { path in
+            do { return try HdrIntervalLog(file: try ReportFile(path: path)) } catch { throw SetupError("--hdr-log: \(error)") }
+        }
+
         let rebased = selected.rebased(onto: baseURL)
         let run: LoadRun
         let evaluator: ThresholdEvaluator
         do {
             let plan = try CompiledPlan(scenario: rebased, hostHeader: baseURL.hostHeader)
             evaluator = try ThresholdEvaluator(thresholds: thresholds, plan: plan)
-            if findLimit != nil, !evaluator.rules.contains(where: { $0.stage == nil && $0.metric != .generatorCPU }) {
+            if findLimit != nil, !evaluator.rules.contains(where: { $0.stage == nil && !$0.metric.isGeneratorFigure }) {
                 throw SetupError("--find-limit judges each step by the thresholds: give at least one (--threshold or the scenario's thresholds:) that is not narrowed to a stage, such as 'http_req_failed: rate < 0.01'")
             }
             let monitor = try monitorOptions.monitor(thresholds: evaluator) { warning in
@@ -317,10 +335,12 @@ struct RunCommand: ParsableCommand {
         for (index, userClass) in rebased.userClasses.enumerated() {
             if let warning = ScenarioSummary.dataWarning(userClass, users: shares[index]) { errors.write("warning: \(warning)\n") }
         }
-        let reporter = ConsoleReporter(output: console)
-        // abortOnFail thresholds are judged at each report, between the run and the console.
+        let reporter = ConsoleReporter(output: console, live: !onlySummary)
+        // abortOnFail thresholds are judged at each report, between the run and the files that follow it
+        // second by second, which hand every event on to the console.
         csvFiles?.next = reporter
-        let watcher = ThresholdWatcher(evaluator: evaluator, next: csvFiles ?? reporter) { _ = run.stop(reason: $0) }
+        hdrLog?.next = csvFiles ?? reporter
+        let watcher = ThresholdWatcher(evaluator: evaluator, next: hdrLog ?? csvFiles ?? reporter) { _ = run.stop(reason: $0) }
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
         let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }
@@ -354,7 +374,7 @@ struct RunCommand: ParsableCommand {
                                 ("Started", ISO8601DateFormatter().string(from: result.startedAt)),
                                 ("Target", result.target), ("Cicada", cicadaVersion)]
                 let page = try HTMLReport.render(summary: summary, thresholds: outcomes, settings: settings,
-                                                 chartLibrary: chartLibrary)
+                                                 warnings: generatorWarnings(result), chartLibrary: chartLibrary)
                 try file.write(Data(page.utf8))
             } catch {
                 errors.write("cicada: error: the HTML report was not written: \(error)\n")
@@ -369,6 +389,14 @@ struct RunCommand: ParsableCommand {
                 reportsWritten = false
             }
         }
+        if let hdrLog {
+            do {
+                try hdrLog.finish()
+            } catch {
+                errors.write("cicada: error: the HdrHistogram log was not written: \(error)\n")
+                reportsWritten = false
+            }
+        }
         if !reportsWritten { throw ExitCode(RunExitCode.reportNotWritten) }
         // A breaking-point search uses its thresholds to find the limit: that a step broke one is its
         // finding, not a failure of the run.
@@ -378,7 +406,7 @@ struct RunCommand: ParsableCommand {
             if outcomes.contains(where: { !$0.passed }) { throw ExitCode(RunExitCode.thresholdFailed) }
             return
         }
-        if result.statistics.aggregated.failures > 0 { throw ExitCode(RunExitCode.requestFailed) }
+        if result.statistics.aggregated.failures > 0 { throw ExitCode(exitCodeOnError ?? RunExitCode.requestFailed) }
     }
 
     /// The scenario's `tls:` block with the command line's options over it, checked by the same rules

@@ -76,12 +76,53 @@ final class CommandLineTests: XCTestCase {
             ("--pipeline", "-2", "expected a pipeline depth from 1 to 64"),
             ("--seed", "-1", "expected a seed from 0 to 18446744073709551615"),
             ("--seed", "18446744073709551616", "expected a seed from 0 to 18446744073709551615"),
+            ("--exit-code-on-error", "256", "expected an exit code from 0 to 255"),
+            ("--exit-code-on-error", "-1", "expected an exit code from 0 to 255"),
+            ("--exit-code-on-error", "one", "expected an exit code from 0 to 255"),
         ]
         for (option, value, message) in table {
             let run = try CicadaBinary.run([server.baseURL + "/ok", option, value, "-t", "1s"], json: false)
             assertRefused(run, ["The value '\(value)' is invalid for '\(option) ", message], "\(option) \(value)")
         }
         XCTAssertEqual(server.connectionsAccepted, 0, "no load is sent")
+    }
+
+    /// `--exit-code-on-error N` (Locust's) is the exit code when a request failed and no threshold judges the
+    /// run: 0 makes such a run pass; a run without failures and a run with thresholds keep theirs.
+    func testExitCodeOnErrorReplacesOnlyTheFailedRequestsCode() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let failing = [server.baseURL + "/status/500", "-u", "1", "-t", "300ms", "--wait", "0.05"]
+        XCTAssertEqual(try CicadaBinary.run(failing, json: false).exitCode, 1, "the default is 1")
+        XCTAssertEqual(try CicadaBinary.run(failing + ["--exit-code-on-error", "7"], json: false).exitCode, 7)
+        XCTAssertEqual(try CicadaBinary.run(failing + ["--exit-code-on-error", "0"], json: false).exitCode, 0)
+        XCTAssertEqual(try CicadaBinary.run(failing + ["--exit-code-on-error", "255"], json: false).exitCode, 255)
+        let judged = try CicadaBinary.run(failing + ["--exit-code-on-error", "7", "--threshold", "http_reqs: count > 0"], json: false)
+        XCTAssertEqual(judged.exitCode, 0, "with thresholds, they alone judge the run: \(judged.stderr)")
+        let passing = [server.baseURL + "/ok", "-u", "1", "-t", "300ms", "--wait", "0.05", "--exit-code-on-error", "7"]
+        XCTAssertEqual(try CicadaBinary.run(passing, json: false).exitCode, 0, "no request failed")
+        let environment = try CicadaBinary.run(failing, json: false, environment: ["CICADA_EXIT_CODE_ON_ERROR": "9"])
+        XCTAssertEqual(environment.exitCode, 9, "an option like any other, from the environment too: \(environment.stderr)")
+    }
+
+    /// `--only-summary` (Locust's) leaves out the live lines; the final report is printed whole, as without it.
+    func testOnlySummaryPrintsTheFinalReportAlone() throws {
+        let server = FaultServer()
+        try server.start()
+        defer { server.stop() }
+        let arguments = [server.baseURL + "/ok", "-u", "2", "-t", "2500ms", "--wait", "0.01"]
+        let live = try CicadaBinary.run(arguments, json: false)
+        let summary = try CicadaBinary.run(arguments + ["--only-summary"], json: false)
+        XCTAssertEqual(live.exitCode, 0, live.stderr)
+        XCTAssertEqual(summary.exitCode, 0, summary.stderr)
+        XCTAssertTrue(live.stdout.contains("users=2 requests="), "without it, a live line every 2 s: \(live.stdout)")
+        XCTAssertFalse(summary.stdout.contains(" requests="), summary.stdout)
+        for run in [live, summary] {
+            XCTAssertTrue(run.stdout.contains("Aggregated"), run.stdout)
+            XCTAssertTrue(run.stdout.contains("\nTotals: "), run.stdout)
+            XCTAssertTrue(run.stdout.contains("\nGenerator: "), run.stdout)
+        }
     }
 
     /// `--stages` and `--time-factor`: a malformed value names the option, the stage and what was expected;
@@ -252,7 +293,7 @@ final class CommandLineTests: XCTestCase {
         defer { server.stop() }
         let table: [(arguments: [String], message: String)] = [
             (["--threshold", "http_req_duraton: p(95) < 5"],
-             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss, dropped_iterations"),
+             "The value 'http_req_duraton: p(95) < 5' is invalid for '--threshold <threshold>': unknown metric 'http_req_duraton'; did you mean 'http_req_duration'? Known metrics: http_req_duration, http_req_failed, http_reqs, checks, generator_cpu, target_cpu, target_rss, dropped_iterations, loop_lag"),
             (["--threshold", "http_req_duration < 5"],
              "The value 'http_req_duration < 5' is invalid for '--threshold <threshold>': expected 'METRIC: EXPRESSION' such as 'http_req_duration: p(95) < 500ms', got 'http_req_duration < 5'"),
             (["--threshold", "http_req_failed: rate < 200%"],
@@ -276,7 +317,7 @@ final class CommandLineTests: XCTestCase {
     func testHelpListsTheOptionsAndExitsZero() throws {
         let run = try CicadaBinary.run(["--help"], json: false)
         XCTAssertEqual(run.exitCode, 0)
-        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json", "--threshold", "--junit"] {
+        for option in ["--users", "--spawn-rate", "--run-time", "--stages", "--time-factor", "--host", "--threads", "--timeout", "--stop-timeout", "--json", "--threshold", "--junit", "--hdr-log", "--only-summary", "--exit-code-on-error"] {
             XCTAssertTrue(run.stdout.contains(option), "help mentions \(option)")
         }
         // The help wraps lines where it likes: compare the words.

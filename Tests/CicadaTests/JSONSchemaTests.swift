@@ -21,18 +21,8 @@ final class JSONSchemaTests: XCTestCase {
             for error in jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))):
                 print(error.json_path, error.message[:300])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, Self.schema, file.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "the validator ran (apt: python3-jsonschema): \(problem)")
+        let (status, text, problem) = try CicadaBinary.tool("/usr/bin/python3", ["-c", script, Self.schema, file.path])
+        XCTAssertEqual(status, 0, "the validator ran (apt: python3-jsonschema): \(problem)")
         return text.split(separator: "\n").map(String.init)
     }
 

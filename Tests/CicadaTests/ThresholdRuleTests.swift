@@ -20,6 +20,9 @@ final class ThresholdRuleTests: XCTestCase {
             ("http_reqs", "rate > 100/s", .rate, .greater, 100),
             ("http_reqs", "count >= 1000", .count, .greaterOrEqual, 1000),
             ("generator_cpu", "avg < 80%", .avg, .less, 80),
+            ("generator_cpu", "max < 150", .max, .less, 150),
+            ("loop_lag", "p(99) < 10ms", .percentile(99), .less, 10),
+            ("loop_lag", "max <= 0.5s", .max, .lessOrEqual, 500),
         ]
         for c in cases {
             let rule = try Threshold(c.metric, c.expression).parsed()
@@ -80,7 +83,7 @@ final class ThresholdRuleTests: XCTestCase {
             Threshold("http_reqs{endpoint:/slow}", "count == 20"),
         ], plan: plan)
         let outcomes = evaluator.rules.indices.map {
-            evaluator.outcome($0, statistics: statistics, elapsed: 10, generatorCPUPercent: 1)
+            evaluator.outcome($0, statistics: statistics, elapsed: 10, generator: GeneratorHealth(cpuAveragePercent: 1))
         }
         XCTAssertEqual(outcomes[0].observed ?? 0, 100, accuracy: 0.1, "the p95 of all 100 successes is a slow one")
         XCTAssertFalse(outcomes[0].passed)
@@ -94,9 +97,55 @@ final class ThresholdRuleTests: XCTestCase {
         XCTAssertEqual(outcomes[5].observed, 20)
         XCTAssertTrue(outcomes[5].passed)
         let empty = RunStatistics(endpoints: plan.endpoints, failureNames: plan.failureNames)
-        let none = evaluator.outcome(0, statistics: empty, elapsed: 1, generatorCPUPercent: 0)
+        let none = evaluator.outcome(0, statistics: empty, elapsed: 1, generator: GeneratorHealth(cpuAveragePercent: 0))
         XCTAssertNil(none.observed)
         XCTAssertFalse(none.passed, "no samples cannot be shown to hold")
         XCTAssertEqual(none.observedText, "no samples")
+    }
+
+    /// `generator_cpu: max` judges the busiest second and `loop_lag` the recorder's p99 and max; a figure not
+    /// measured (no second long enough, the p99 while the run goes on) is no sample, which fails.
+    func testGeneratorHealthThresholdsJudgeTheirOwnFigures() throws {
+        let plan = try CompiledPlan(scenario: try Scenario.parse(yaml: "users:\n  - name: A\n    tasks:\n      - {path: /}\n",
+                                                                 file: "t.yaml"), hostHeader: "h")
+        let evaluator = try ThresholdEvaluator(thresholds: [
+            Threshold("generator_cpu", "avg < 50%"),
+            Threshold("generator_cpu", "max < 50%"),
+            Threshold("loop_lag", "p(99) < 10ms"),
+            Threshold("loop_lag", "max < 10ms"),
+        ], plan: plan)
+        let statistics = RunStatistics(endpoints: plan.endpoints, failureNames: plan.failureNames)
+        let busy = GeneratorHealth(cpuAveragePercent: 30, cpuMaxPercent: 95, loopLagP99Milliseconds: 4,
+                                   loopLagMaxMilliseconds: 25)
+        let outcomes = evaluator.rules.indices.map { evaluator.outcome($0, statistics: statistics, elapsed: 10, generator: busy) }
+        XCTAssertEqual(outcomes.map(\.observed), [30, 95, 4, 25])
+        XCTAssertEqual(outcomes.map(\.passed), [true, false, true, false],
+                       "an average that holds does not hide the busiest second, nor a p99 the longest lag")
+        XCTAssertEqual(outcomes[2].rule.unit, "ms")
+        XCTAssertEqual(outcomes[3].observedText, "25.0 ms")
+        let unmeasured = GeneratorHealth(cpuAveragePercent: 30)
+        let none = evaluator.rules.indices.map { evaluator.outcome($0, statistics: statistics, elapsed: 10, generator: unmeasured) }
+        XCTAssertEqual(none.map(\.observed), [30, nil, nil, nil])
+        XCTAssertEqual(none.map(\.passed), [true, false, false, false])
+    }
+
+    /// The busiest second leaves out the part-second at the end, whose CPU over a few milliseconds says little,
+    /// and outlives the history's coarsening, which averages CPU.
+    func testGeneratorPeaksKeepTheBusiestFullSecond() {
+        func point(_ elapsed: Double, length: Double, cpu: Double, lag: Double) -> HistoryPoint {
+            HistoryPoint(elapsedS: elapsed, intervalS: length, stage: nil, users: 1, requests: 0, failures: 0,
+                         responseTimeMs: IntervalLatency(p50: 0, p95: 0, p99: 0, max: 0),
+                         fromIntendedStartMs: IntervalLatency(p50: 0, p95: 0, p99: 0, max: 0),
+                         generatorCpuPercent: cpu, loopLagMaxMs: lag, generatorRssBytes: 0)
+        }
+        var history = RunHistory(capacity: 2)
+        history.append(point(1, length: 1, cpu: 20, lag: 1))
+        history.append(point(2, length: 1, cpu: 90, lag: 3))
+        history.append(point(3, length: 1, cpu: 10, lag: 2))
+        history.append(point(3.02, length: 0.02, cpu: 400, lag: 0))
+        XCTAssertLessThan(history.points.map(\.generatorCpuPercent).max() ?? 0, 60,
+                          "the coarsened points average the busiest second away")
+        XCTAssertEqual(history.peaks.cpuMaxPercent, 90)
+        XCTAssertEqual(history.peaks.loopLagMaxMilliseconds, 3)
     }
 }

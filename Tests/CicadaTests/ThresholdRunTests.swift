@@ -75,6 +75,52 @@ final class ThresholdRunTests: XCTestCase {
         XCTAssertTrue(report.testCases.contains("http_req_duration{endpoint:/ok}: max < 5s"), "\(report.testCases)")
     }
 
+    /// `generator_cpu: max` judges the run's busiest full second and `loop_lag` its lag windows: the values
+    /// observed are the summary's own figures, a limit no run can meet fails, and `loop_lag`/`generator_cpu`
+    /// `max` can abort a run while it goes on.
+    func testGeneratorHealthThresholdsJudgeTheRunsOwnFigures() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            users:
+              - name: A
+                wait: constant(0.005)
+                tasks: [{path: /ok}]
+            thresholds:
+              generator_cpu: ["max < 100000%", "max < 0.0001%"]
+              loop_lag: ["p(99) < 10000ms", "max >= 0"]
+            """)
+        let run = try CicadaBinary.run([scenario, "--host", server.baseURL, "-u", "2", "-t", "2500ms"], timeout: 30)
+        XCTAssertEqual(run.exitCode, 3, "no second of load costs under 0.0001% of a core: \(run.stdout + run.stderr)")
+        let rows = verdicts(run)
+        XCTAssertEqual(passed(rows["generator_cpu: max < 100000%"]), true)
+        XCTAssertEqual(passed(rows["generator_cpu: max < 0.0001%"]), false)
+        XCTAssertEqual(passed(rows["loop_lag: p(99) < 10000ms"]), true)
+        XCTAssertEqual(passed(rows["loop_lag: max >= 0"]), true)
+        let history = try XCTUnwrap(run.summary?["history"] as? [[String: Any]])
+        let fullSeconds = history.filter { ($0["interval_s"] as! NSNumber).doubleValue >= 0.5 }
+        XCTAssertGreaterThanOrEqual(fullSeconds.count, 2)
+        let busiest = fullSeconds.map { ($0["generator_cpu_percent"] as! NSNumber).doubleValue }.max()!
+        XCTAssertEqual(try XCTUnwrap(observed(rows["generator_cpu: max < 0.0001%"])), busiest, accuracy: 0.01)
+        XCTAssertEqual(rows["loop_lag: max >= 0"]?["unit"] as? String, "ms")
+        let generator = try XCTUnwrap(run.summary?["generator"] as? [String: Any])
+        XCTAssertEqual(observed(rows["loop_lag: p(99) < 10000ms"]), (generator["loop_lag_p99_ms"] as? NSNumber)?.doubleValue)
+        XCTAssertEqual(observed(rows["loop_lag: max >= 0"]), (generator["loop_lag_max_ms"] as? NSNumber)?.doubleValue)
+
+        let aborting = try CicadaBinary.scenarioFile("""
+            users:
+              - name: A
+                wait: constant(0.005)
+                tasks: [{path: /ok}]
+            thresholds:
+              generator_cpu:
+                - {threshold: "max < 0.0001%", abortOnFail: true}
+            """)
+        let aborted = try CicadaBinary.run([aborting, "--host", server.baseURL, "-u", "2", "-t", "20s"], timeout: 30)
+        XCTAssertEqual(aborted.exitCode, 3, aborted.stdout + aborted.stderr)
+        XCTAssertLessThan(try XCTUnwrap((aborted.totals["duration_s"] as? NSNumber)?.doubleValue), 10,
+                          "stopped at a report once its busiest second was known")
+        XCTAssertTrue(aborted.stdout.contains("threshold 'generator_cpu: max < 0.0001%' failed"), aborted.stdout)
+    }
+
     /// Failing thresholds of each kind exit 3; the table, the JSON and the JUnit file say which, with the
     /// value observed.
     func testFailingThresholdsExitThreeAndEachIsReportedWithItsValue() throws {

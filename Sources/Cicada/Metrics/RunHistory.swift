@@ -101,6 +101,8 @@ public struct RunHistory: Sendable, Equatable {
     /// The intervals gathered towards the next point, and how many.
     private var pending: HistoryPoint?
     private var pendingCount = 0
+    /// The busiest second and the longest lag, from the points as they came, before any merging.
+    public private(set) var peaks = GeneratorPeaks()
 
     public init(capacity: Int = RunHistory.capacity) {
         precondition(capacity >= 2, "a history keeps at least two points")
@@ -112,6 +114,7 @@ public struct RunHistory: Sendable, Equatable {
 
     /// Adds the next interval.
     public mutating func append(_ point: HistoryPoint) {
+        peaks.note(point)
         pending = pending.map { $0.merged(with: point) } ?? point
         pendingCount += 1
         guard pendingCount == intervalsPerPoint, let full = pending else { return }

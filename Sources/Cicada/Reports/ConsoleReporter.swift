@@ -7,10 +7,14 @@ public final class ConsoleReporter: RunObserver {
     private let isTerminal: Bool
     private var linesDrawn = 0
     private let output: ConsoleStream
+    /// Whether the statistics are printed while the run goes on; without, only the final report
+    /// (`--only-summary`).
+    private let live: Bool
 
-    public init(output: ConsoleStream) {
+    public init(output: ConsoleStream, live: Bool = true) {
         self.output = output
         self.isTerminal = output.isTerminal
+        self.live = live
     }
 
     public func runStarted(target: String, threads: Int) {
@@ -18,6 +22,7 @@ public final class ConsoleReporter: RunObserver {
     }
 
     public func report(_ progress: RunProgress) {
+        guard live else { return }
         let statistics = progress.statistics
         let elapsed = progress.elapsed
         let usersActive = progress.usersActive

@@ -25,12 +25,14 @@ public enum HTMLReport {
         return text
     }
 
-    /// The report. `settings` are label and value pairs shown as they are (the command line, the target).
+    /// The report. `settings` are label and value pairs shown as they are (the command line, the target);
+    /// `warnings` are ``generatorWarnings(_:)``'s, shown under the verdict, where the console prints them.
     public static func render(summary: JSONSummary, thresholds: [ThresholdOutcome], settings: [(String, String)],
-                              chartLibrary: String) throws -> String {
+                              warnings: [String] = [], chartLibrary: String) throws -> String {
         let data = String(decoding: try summary.encoded(), as: UTF8.self)
         var body = "<h1>Cicada load test: \(escape(summary.target))</h1>\n"
         body += verdict(summary, thresholds)
+        body += warningList(warnings)
         body += section("Charts", charts(summary))
         if !thresholds.isEmpty { body += section("Thresholds", thresholdTable(thresholds)) }
         body += section("Whole run", totalsTable([("Whole run", summary.totals)]) + endpointTable(summary.endpoints))
@@ -89,6 +91,14 @@ public enum HTMLReport {
             ? "<p class=\"pass\" id=\"verdict\">PASS: all \(thresholds.count) thresholds held</p>\n"
             : "<p class=\"fail\" id=\"verdict\">FAIL: \(failed) of \(thresholds.count) thresholds failed</p>\n"
         return judged + "<p>\(escape(line))</p>\n"
+    }
+
+    /// The generator's warnings, boxed at the top so that a result limited by the generator is not read as
+    /// the target's.
+    private static func warningList(_ warnings: [String]) -> String {
+        guard !warnings.isEmpty else { return "" }
+        return "<div class=\"warning\" id=\"generator-warnings\" role=\"alert\"><strong>Warning: the generator may have "
+            + "limited this result</strong>\n<ul>\n" + warnings.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul></div>\n"
     }
 
     private static func thresholdTable(_ outcomes: [ThresholdOutcome]) -> String {
@@ -178,6 +188,7 @@ public enum HTMLReport {
         table{border-collapse:collapse;font-size:.85em;margin:.5em 0}th,td{border:1px solid #ddd;padding:.25em .5em;text-align:right}
         th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
         .pass{color:#176b2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}
+        .warning{background:#fff4e5;border:2px solid #e08a00;padding:.5em 1em;margin:1em 0}.warning ul{margin:.3em 0}
         figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}.chart{position:relative;height:260px}
         code{font-size:.9em;word-break:break-all}
         """

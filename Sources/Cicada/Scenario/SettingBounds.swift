@@ -105,6 +105,8 @@ public enum SettingBounds {
     public static let monitorPID = SettingBound<Int32>.integer("a process id", 1...4_194_304)
     /// How many processes one run may watch.
     public static let monitorPIDCount = 64
+    /// `--exit-code-on-error`: a process's exit status is one byte.
+    public static let exitCode = SettingBound<Int32>.integer("an exit code", 0...255)
     /// The bytes of one request's body (`body`, `json`, `body_file`, `-d`).
     public static let bodyBytes = 64 << 20
     /// The bytes of all requests together: bodies, paths, methods and headers, each request counted once.

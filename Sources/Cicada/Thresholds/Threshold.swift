@@ -51,7 +51,8 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     /// The share of requests judged by a check that passed: over the endpoints that carry a check,
     /// successes / (successes + `check` failures).
     case checks
-    /// The generator's own CPU time as a percentage of one core, averaged from the start of the run.
+    /// The generator's own CPU time as a percentage of one core: `avg` from the start of the run, or `max`,
+    /// its busiest second (``GeneratorPeaks``).
     case generatorCPU = "generator_cpu"
     /// The watched target's CPU (`--monitor-pid`, every watched process added up), percent of one core:
     /// `avg` over the run (CPU seconds over seconds, exact) or the highest one-second `max`.
@@ -62,6 +63,9 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     /// The open model's iterations that found no user (``ArrivalModel``): their `count`, and their `rate`
     /// per second of the run (or of the stage). 0 in a run of users, which has no schedule to fall behind.
     case droppedIterations = "dropped_iterations"
+    /// How late the workers' event-loop timer fired, in milliseconds (``LoopLagRecorder``): `p(99)` over the
+    /// run's windows, judged when it ends, or `max`. A busy generator shows here first.
+    case loopLag = "loop_lag"
 
     /// The aggregations this metric has, as written in an expression.
     var aggregations: [String] {
@@ -69,7 +73,8 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
         case .httpReqDuration: return ["avg", "min", "max", "med", "p(N)"]
         case .httpReqFailed, .checks: return ["rate"]
         case .httpReqs: return ["count", "rate"]
-        case .generatorCPU: return ["avg"]
+        case .generatorCPU: return ["avg", "max"]
+        case .loopLag: return ["p(99)", "max"]
         case .targetCPU: return ["avg", "max"]
         case .targetRSS: return ["max", "slope"]
         case .droppedIterations: return ["count", "rate"]
@@ -80,11 +85,14 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     /// belong to no endpoint.
     var takesTags: Bool { !isProcessFigure && self != .droppedIterations }
     /// Whether `{stage:NAME}` may narrow it: the requests' metrics and the target's, not the generator's
-    /// CPU (measured over the whole run only).
-    var takesStage: Bool { self != .generatorCPU }
+    /// CPU and loop lag (measured over the whole run only).
+    var takesStage: Bool { !isGeneratorFigure }
 
     /// The generator's or the target's own figures, not the requests'.
-    var isProcessFigure: Bool { self == .generatorCPU || isTargetFigure }
+    var isProcessFigure: Bool { isGeneratorFigure || isTargetFigure }
+
+    /// The generator's own health: its CPU and its event loops' lag.
+    public var isGeneratorFigure: Bool { self == .generatorCPU || self == .loopLag }
 
     /// The target's figures, which need `--monitor-pid`.
     public var isTargetFigure: Bool { self == .targetCPU || self == .targetRSS }

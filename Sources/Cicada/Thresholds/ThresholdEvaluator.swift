@@ -28,6 +28,7 @@ public struct ThresholdOutcome: Sendable {
         case .httpReqs, .droppedIterations:
             return rule.aggregation == .count ? formatNumber(value) : String(format: "%.1f/s", value)
         case .generatorCPU, .targetCPU: return String(format: "%.1f%%", value)
+        case .loopLag: return "\(StatsTable.ms(value)) ms"
         case .targetRSS:
             return rule.aggregation == .slope ? String(format: "%.2f MiB/min", value) : String(format: "%.1f MiB", value)
         }
@@ -37,6 +38,33 @@ public struct ThresholdOutcome: Sendable {
     private static func formatShare(_ percent: Double) -> String {
         if percent == 0 || percent == 100 { return formatNumber(percent) }
         return String(format: "%.3g", percent)
+    }
+}
+
+/// The generator's own figures that `generator_cpu` and `loop_lag` judge; `nil` for one not measured (yet).
+public struct GeneratorHealth: Sendable {
+    /// CPU time over the run so far, percent of one core.
+    public var cpuAveragePercent: Double
+    /// The busiest second's CPU (``GeneratorPeaks``).
+    public var cpuMaxPercent: Double?
+    /// The loop lag's p99 over the run's windows (``LoopLagRecorder``): known when the run has ended.
+    public var loopLagP99Milliseconds: Double?
+    public var loopLagMaxMilliseconds: Double?
+
+    public init(cpuAveragePercent: Double, cpuMaxPercent: Double? = nil, loopLagP99Milliseconds: Double? = nil,
+                loopLagMaxMilliseconds: Double? = nil) {
+        self.cpuAveragePercent = cpuAveragePercent
+        self.cpuMaxPercent = cpuMaxPercent
+        self.loopLagP99Milliseconds = loopLagP99Milliseconds
+        self.loopLagMaxMilliseconds = loopLagMaxMilliseconds
+    }
+
+    /// A finished run's figures.
+    public init(_ result: RunResult) {
+        self.init(cpuAveragePercent: result.generator.cpuPercent(duration: result.duration),
+                  cpuMaxPercent: result.history.peaks.cpuMaxPercent,
+                  loopLagP99Milliseconds: result.generator.loopLagP99Milliseconds,
+                  loopLagMaxMilliseconds: result.generator.loopLagMaxMilliseconds)
     }
 }
 
@@ -83,34 +111,34 @@ public struct ThresholdEvaluator: Sendable {
 
     /// Judges rule `index` on `statistics`, `elapsed` seconds into the run.
     /// - Parameters:
-    ///   - generatorCPUPercent: the generator's CPU over the run so far, percent of one core.
+    ///   - generator: the generator's own figures so far.
     ///   - target: the watched target's readings so far; `nil` leaves its thresholds without samples.
-    public func outcome(_ index: Int, statistics: RunStatistics, elapsed: Double, generatorCPUPercent: Double,
+    public func outcome(_ index: Int, statistics: RunStatistics, elapsed: Double, generator: GeneratorHealth,
                         target: TargetSeries? = nil) -> ThresholdOutcome {
         let rule = rules[index]
         let observed = value(rule, endpoints: selected[index], statistics: statistics, elapsed: elapsed,
-                             generatorCPUPercent: generatorCPUPercent, target: target)
+                             generator: generator, target: target)
         return ThresholdOutcome(rule: rule, observed: observed,
                                 passed: observed.map { rule.comparison.holds($0, rule.limit) } ?? false)
     }
 
     /// Judges a stage as it ends, for a breaking-point search (``RunConfiguration/stageVerdict``): every
-    /// rule but those narrowed to a named stage and the generator's own CPU (measured over the whole run
-    /// only), on the stage's statistics over its duration and `target`, the watched target's readings within
-    /// it. Returns the rules that failed, each as `METRIC: EXPRESSION (observed VALUE)`.
+    /// rule but those narrowed to a named stage and the generator's own figures (measured over the whole
+    /// run only), on the stage's statistics over its duration and `target`, the watched target's readings
+    /// within it. Returns the rules that failed, each as `METRIC: EXPRESSION (observed VALUE)`.
     public func stageFailures(_ stage: StageResult, target: TargetSeries?) -> [String] {
-        rules.indices.compactMap { index in
+        rules.indices.compactMap { index -> String? in
             let rule = rules[index]
-            guard rule.stage == nil, rule.metric != .generatorCPU else { return nil }
-            let outcome = outcome(index, statistics: stage.statistics, elapsed: stage.duration, generatorCPUPercent: 0,
-                                  target: target)
+            guard rule.stage == nil, !rule.metric.isGeneratorFigure else { return nil }
+            let outcome = outcome(index, statistics: stage.statistics, elapsed: stage.duration,
+                                  generator: GeneratorHealth(cpuAveragePercent: 0), target: target)
             return outcome.passed ? nil : "\(rule.threshold.description) (observed \(outcome.observedText))"
         }
     }
 
     /// Judges every rule on the whole run's statistics; a rule in `aborted` is failed.
     public func verdict(_ result: RunResult, aborted: [Int: (elapsed: Double, observed: Double)] = [:]) -> [ThresholdOutcome] {
-        let cpu = result.generator.cpuPercent(duration: result.duration)
+        let generator = GeneratorHealth(result)
         return rules.indices.map { index in
             var outcome: ThresholdOutcome
             if let name = rules[index].stage {
@@ -118,13 +146,13 @@ public struct ThresholdEvaluator: Sendable {
                 if let stage = result.stages.first(where: { $0.name == name }) {
                     let window = result.targetReport.map { $0.combined.window(from: stage.started, to: stage.started + stage.duration) }
                     outcome = self.outcome(index, statistics: stage.statistics, elapsed: stage.duration,
-                                           generatorCPUPercent: cpu, target: window)
+                                           generator: generator, target: window)
                 } else {
                     // The stage never ran (a run time cut the run short): no samples, which fails.
                     outcome = ThresholdOutcome(rule: rules[index], observed: nil, passed: false)
                 }
             } else {
-                outcome = self.outcome(index, statistics: result.statistics, elapsed: result.duration, generatorCPUPercent: cpu,
+                outcome = self.outcome(index, statistics: result.statistics, elapsed: result.duration, generator: generator,
                                        target: result.targetReport?.combined)
             }
             if let abort = aborted[index] {
@@ -136,10 +164,12 @@ public struct ThresholdEvaluator: Sendable {
     }
 
     private func value(_ rule: ThresholdRule, endpoints: [Int], statistics: RunStatistics, elapsed: Double,
-                       generatorCPUPercent: Double, target: TargetSeries?) -> Double? {
+                       generator: GeneratorHealth, target: TargetSeries?) -> Double? {
         switch rule.metric {
         case .generatorCPU:
-            return generatorCPUPercent
+            return rule.aggregation == .max ? generator.cpuMaxPercent : generator.cpuAveragePercent
+        case .loopLag:
+            return rule.aggregation == .max ? generator.loopLagMaxMilliseconds : generator.loopLagP99Milliseconds
         case .targetCPU:
             guard let target else { return nil }
             return rule.aggregation == .max ? (target.readings >= 2 ? target.cpuMaxPercent : nil) : target.cpuAveragePercent

@@ -16,7 +16,7 @@ public struct ThresholdRule: Sendable, Equatable {
     public var comparison: ThresholdComparison
     /// The limit in the metric's unit: milliseconds for `http_req_duration`, a share from 0 to 1 for
     /// rates of requests, requests per second or a count for `http_reqs`, percent of one core for
-    /// `generator_cpu`.
+    /// `generator_cpu`, milliseconds for `loop_lag`.
     public var limit: Double
 
     /// Reads `threshold`.
@@ -28,6 +28,10 @@ public struct ThresholdRule: Sendable, Equatable {
         _ = try SettingBounds.abortDelay.check(threshold.delayAbortEval)
         if stage != nil, threshold.abortOnFail {
             throw InputError("a {stage:} threshold is judged when the run ends, on the stage's figures; it cannot abortOnFail")
+        }
+        if metric == .loopLag, aggregation != .max, threshold.abortOnFail {
+            throw InputError("loop_lag's p(99) is judged when the run ends, over all its windows; it cannot abortOnFail "
+                + "(loop_lag: max can)")
         }
     }
 
@@ -56,7 +60,7 @@ public struct ThresholdRule: Sendable, Equatable {
     /// (0 to 1), `count`, `per_second`, `percent_of_one_core`.
     public var unit: String {
         switch metric {
-        case .httpReqDuration: return "ms"
+        case .httpReqDuration, .loopLag: return "ms"
         case .httpReqFailed, .checks: return "ratio"
         case .httpReqs: return aggregation == .count ? "count" : "per_second"
         case .generatorCPU, .targetCPU: return "percent_of_one_core"
@@ -102,7 +106,7 @@ public struct ThresholdRule: Sendable, Equatable {
                 }
             } else if !metric.takesTags {
                 throw InputError("the metric '\(metric.rawValue)' belongs to no endpoint and takes no endpoint or method tags; "
-                    + "expected '\(metric.rawValue)' or '\(metric.rawValue){stage:NAME}'")
+                    + "expected '\(metric.rawValue)'" + (metric.takesStage ? " or '\(metric.rawValue){stage:NAME}'" : ""))
             }
         }
         guard tags.filter({ if case .stage = $0 { true } else { false } }).count <= 1 else {
@@ -202,16 +206,17 @@ public struct ThresholdRule: Sendable, Equatable {
         switch (metric, aggregation) {
         case (.httpReqDuration, .avg), (.httpReqDuration, .min), (.httpReqDuration, .max), (.httpReqDuration, .med),
              (.httpReqDuration, .percentile), (.httpReqFailed, .rate), (.checks, .rate), (.httpReqs, .count),
-             (.httpReqs, .rate), (.generatorCPU, .avg), (.targetCPU, .avg), (.targetCPU, .max), (.targetRSS, .max),
-             (.targetRSS, .slope), (.droppedIterations, .count), (.droppedIterations, .rate):
+             (.httpReqs, .rate), (.generatorCPU, .avg), (.generatorCPU, .max), (.targetCPU, .avg), (.targetCPU, .max),
+             (.targetRSS, .max), (.targetRSS, .slope), (.loopLag, .max), (.loopLag, .percentile(99)),
+             (.droppedIterations, .count), (.droppedIterations, .rate):
             allowed = true
         default:
             allowed = false
         }
         guard allowed else {
             var why = ""
-            if metric == .generatorCPU {
-                why = " (only the average over the run is measured: the process's CPU time from the start of the run)"
+            if metric == .loopLag {
+                why = " (the run keeps the p99 and the max of its lag windows)"
             }
             throw InputError("the metric '\(metric.rawValue)' has no aggregation '\(text.escapedForMessage)'; expected "
                 + metric.aggregations.joined(separator: ", ") + why)
@@ -222,7 +227,7 @@ public struct ThresholdRule: Sendable, Equatable {
     /// The limit in the metric's unit; see ``limit``.
     static func parseLimit(_ text: String, of metric: ThresholdMetric, aggregation: ThresholdAggregation) throws -> Double {
         switch metric {
-        case .httpReqDuration:
+        case .httpReqDuration, .loopLag:
             return try SettingBounds.thresholdTime.check(try milliseconds(text))
         case .httpReqFailed, .checks:
             if text.hasSuffix("%") {

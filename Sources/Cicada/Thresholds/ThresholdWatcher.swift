@@ -15,6 +15,8 @@ public final class ThresholdWatcher: RunObserver {
     private let next: (any RunObserver)?
     private let stop: (String) -> Void
     private var usageAtStart = ProcessUsage.now()
+    /// The busiest second and longest lag so far, for the `max` of `generator_cpu` and `loop_lag`.
+    private var peaks = GeneratorPeaks()
     /// The thresholds that stopped the run, by index in the evaluator's rules: when, and the value then.
     public private(set) var aborted: [Int: (elapsed: Double, observed: Double)] = [:]
 
@@ -40,7 +42,9 @@ public final class ThresholdWatcher: RunObserver {
         for (index, rule) in evaluator.rules.enumerated()
         where rule.threshold.abortOnFail && progress.elapsed >= rule.threshold.delayAbortEval {
             let outcome = evaluator.outcome(index, statistics: progress.statistics, elapsed: progress.elapsed,
-                                            generatorCPUPercent: cpu, target: progress.target?.combined)
+                                            generator: GeneratorHealth(cpuAveragePercent: cpu, cpuMaxPercent: peaks.cpuMaxPercent,
+                                                                       loopLagMaxMilliseconds: peaks.loopLagMaxMilliseconds),
+                                            target: progress.target?.combined)
             guard let observed = outcome.observed, !outcome.passed else { continue }
             aborted[index] = (progress.elapsed, observed)
             stop("threshold '\(rule.threshold.description)' failed (observed \(outcome.observedText)) and aborts the run")
@@ -53,6 +57,7 @@ public final class ThresholdWatcher: RunObserver {
     }
 
     public func intervalClosed(_ tick: HistoryTick) {
+        peaks.note(tick.point)
         next?.intervalClosed(tick)
     }
 }

@@ -69,15 +69,27 @@ enum CicadaBinary {
                          summary: summary)
     }
 
+    /// The release build of `cicada` in this checkout (`.build/release/cicada`), which `scripts/test` builds
+    /// before the tests: what a user runs, for the tests whose figures depend on the build (the demo target
+    /// in a debug build costs about 25 times the CPU per request of the release one).
+    static var releasePath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/release/cicada").path
+    }
+
     /// Runs `cicada ARGS` (any subcommand), waits at most `timeout` seconds, and returns what it printed.
-    static func command(_ arguments: [String], timeout: TimeInterval = 60, file: StaticString = #filePath,
-                        line: UInt = #line) throws -> CicadaRun {
+    /// - Parameters:
+    ///   - folder: the current folder it runs in; the test's own when nil.
+    ///   - binary: the executable; ``path`` when nil.
+    static func command(_ arguments: [String], timeout: TimeInterval = 60, folder: String? = nil, binary: String? = nil,
+                        file: StaticString = #filePath, line: UInt = #line) throws -> CicadaRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: binary ?? path)
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)

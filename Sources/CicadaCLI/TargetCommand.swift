@@ -50,6 +50,10 @@ struct TargetCommand: ParsableCommand {
     @Option(help: "Seconds an entry is kept at most, 1 to 604800 (a week).")
     var retention = 3600.0
 
+    @Flag(name: .customLong("exit-with-parent"),
+          help: "Stop (as on SIGTERM) when the process that started this one ends: cicada demo starts its target so, so that a demo killed outright leaves no server behind.")
+    var exitWithParent = false
+
     @Option(name: .customLong("log-level"), help: "Log level on standard error: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "warning"
 
@@ -103,6 +107,7 @@ struct TargetCommand: ParsableCommand {
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         #endif
+        if exitWithParent { watchParent() }
         let outcome = Outcome()
         // The root command is synchronous; the server runs in a task while this thread waits for it.
         Task {
@@ -120,6 +125,22 @@ struct TargetCommand: ParsableCommand {
         if let error = outcome.wait() {
             throw SetupError("target: \(error)")
         }
+    }
+}
+
+extension TargetCommand {
+    /// Sends this process SIGTERM, its graceful stop, once its parent has ended (the process is then
+    /// re-parented, so getppid(2) changes). Polled twice a second on a thread of its own: Linux's
+    /// PR_SET_PDEATHSIG would do it at once but goes through prctl(2), which Swift cannot call (it is
+    /// variadic), and half a second is soon enough for a server left behind.
+    func watchParent() {
+        let parent = getppid()
+        let thread = Thread {
+            while getppid() == parent { usleep(500_000) }
+            kill(getpid(), SIGTERM)
+        }
+        thread.name = "cicada target parent watch"
+        thread.start()
     }
 }
 

@@ -93,4 +93,25 @@ final class DemoCommandTests: XCTestCase {
         XCTAssertEqual(web.exitCode, 2)
         XCTAssertTrue(web.stderr.contains("the web UI is not part of Cicada yet"), web.stderr)
     }
+
+    func testADemoKilledOutrightLeavesNoTargetBehind() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["demo", "--time-factor", "1", "--output", folder + "/killed"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line names the target's pid.
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !text.contains("\n"), Date() < deadline { text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        let pid = try XCTUnwrap(text.range(of: "(pid ").flatMap { Int32(text[$0.upperBound...].prefix { $0.isNumber }) }, text)
+        XCTAssertEqual(kill(pid, 0), 0, "the target runs")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let gone = Date().addingTimeInterval(5)
+        while kill(pid, 0) == 0, Date() < gone { usleep(50_000) }
+        XCTAssertNotEqual(kill(pid, 0), 0, "the target (pid \(pid)) stopped with its parent")
+    }
 }

@@ -21,7 +21,7 @@ final class DemoTargetChild {
         // The binary that runs now: /proc/self/exe is right wherever it was started from.
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                                     ?? CommandLine.arguments[0])
-        process.arguments = ["target", "--port", "0"] + arguments
+        process.arguments = ["target", "--port", "0", "--exit-with-parent"] + arguments
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

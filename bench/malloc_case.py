@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from commands import cicada_argv
+from commands import cicada_argv, cicada_arrival_argv
 from common import log
 from install import build_malloc_counter
 from model import Case, Generator
@@ -15,23 +15,26 @@ from runner import Runner
 
 def run_malloc_case(opts, runner: Runner, cicada: str) -> list:
     """Two Cicada runs of case 1 of different lengths under the counter: (m2 − m1) / (r2 − r1); over
-    plain HTTP, over HTTPS when the bench's nginx serves TLS, and for case 8's scenario (a templated
-    request with a JSON capture and a check)."""
+    plain HTTP, over HTTPS when the bench's nginx serves TLS, for case 8's scenario (a templated
+    request with a JSON capture and a check) and for case 9's open model (iterations handed to users by
+    the workers' schedules)."""
     so = build_malloc_counter()
     case = Case("malloc", "mallocs per request", "", 0, "throughput", [])
-    variants = [("HTTP", False, "url")] + ([("HTTPS", True, "url")] if runner.nginx.tls else [])
-    variants.append(("HTTP, template + capture + check", False, "templated.yaml"))
+    # (name, over TLS, command, path)
+    variants = [("HTTP", False, cicada_argv("url"), "/")] + (
+        [("HTTPS", True, cicada_argv("url"), "/")] if runner.nginx.tls else [])
+    variants.append(("HTTP, template + capture + check", False, cicada_argv("templated.yaml"), "/api"))
+    variants.append(("HTTP, open model at 20000/s", False, cicada_arrival_argv(20000), "/"))
     lines = ["Cicada, case 1 (50 users, no wait, one thread) run twice under bench/malloc_counter "
              "(LD_PRELOAD; counts malloc/calloc/realloc/memalign calls on threads named `cc-worker*`), "
-             "over " + " and ".join(name for name, _, _ in variants) + " (case 8's scenario, "
-             "bench/scenarios/templated.yaml, for the last).", "",
+             "over " + " and ".join(name for name, _, _, _ in variants) + " (case 8's scenario, "
+             "bench/scenarios/templated.yaml, for the template; case 9's --arrival-rate 20000 for the open model).", "",
              "| protocol | run | requests | worker mallocs |", "|---|---|---:|---:|"]
     verdicts = []
     # Fixed lengths (--duration does not apply): the difference between the runs is what is measured.
     short, long = (2, 5) if opts.smoke else (3, 8)
-    for name, tls, target in variants:
-        gen = Generator("cicada", f"Cicada (malloc counter, {name})", cicada_argv(target), parse_cicada, tls=tls,
-                        path="/api" if target != "url" else "/")
+    for name, tls, argv, path in variants:
+        gen = Generator("cicada", f"Cicada (malloc counter, {name})", argv, parse_cicada, tls=tls, path=path)
         results = []
         for secs in (short, long):
             slug = "".join(c if c.isalnum() else "-" for c in name.lower())

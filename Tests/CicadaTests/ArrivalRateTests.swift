@@ -132,6 +132,30 @@ final class ArrivalRateTests: XCTestCase {
         XCTAssertNil(closed.summary?["arrival"], "-u runs users, as the command line says")
     }
 
+    /// Classes share the iterations as they share users, and each class's figures are its own.
+    func testClassesShareTheRateByWeightAndCountTheirOwnIterations() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            users:
+              - {name: Reader, weight: 3, tasks: [{path: /ok}]}
+              - {name: Writer, weight: 1, tasks: [{path: /slow/200}]}
+            """)
+        let run = try CicadaBinary.run([scenario, "--host", server.baseURL, "--arrival-rate", "80", "--max-users", "8",
+                                        "-t", "2s"], timeout: 30)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let arrival = try XCTUnwrap(run.summary?["arrival"] as? [String: Any])
+        let classes = try XCTUnwrap(arrival["classes"] as? [[String: Any]])
+        XCTAssertEqual(classes.map { $0["name"] as? String }, ["Reader", "Writer"])
+        func figure(_ index: Int, _ key: String) -> Int { (classes[index][key] as? NSNumber)?.intValue ?? -1 }
+        XCTAssertEqual(classes.map { ($0["rate"] as? NSNumber)?.doubleValue }, [60, 20], "3 to 1, as 6 and 2 of the 8 users")
+        XCTAssertEqual(Double(figure(0, "scheduled")), 120, accuracy: 4)
+        XCTAssertEqual(Double(figure(1, "scheduled")), 40, accuracy: 4)
+        // The Writer's 2 users take 200 ms each: about 10 a second of its 20 find no user.
+        XCTAssertGreaterThan(figure(1, "dropped"), 10)
+        XCTAssertEqual(figure(0, "dropped"), 0, "the Reader's users are never all busy")
+        XCTAssertEqual(figure(0, "dropped") + figure(1, "dropped"), (arrival["dropped"] as? NSNumber)?.intValue)
+        XCTAssertTrue(run.stdout.contains("  Writer: \(figure(1, "scheduled")) scheduled"), run.stdout)
+    }
+
     /// Settings that cannot make an open-model run are refused before any load, with what was expected.
     func testSettingsThatCannotRunAreRefusedBeforeAnyLoad() throws {
         let url = "\(server.baseURL)/ok"

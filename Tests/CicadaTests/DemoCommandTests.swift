@@ -25,9 +25,9 @@ final class DemoCommandTests: XCTestCase {
         if let folder { try? FileManager.default.removeItem(atPath: folder) }
     }
 
-    /// Runs the demo in `folder` (the current folder) with `arguments` added.
-    private func demo(_ arguments: [String]) throws -> (CicadaRun, [String: Any]) {
-        let run = try CicadaBinary.command(["demo", "--time-factor", "0.005", "--threads", "1"] + arguments,
+    /// Runs the demo in `folder` (the current folder) with `arguments` added, its 21 minutes times `factor`.
+    private func demo(_ arguments: [String], factor: Double = 0.005) throws -> (CicadaRun, [String: Any]) {
+        let run = try CicadaBinary.command(["demo", "--time-factor", "\(factor)", "--threads", "1"] + arguments,
                                            timeout: 120, folder: folder, binary: binary)
         let reports = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("cicada-demo-") },
                                     "the demo's folder is made in the current folder: \(run.stdout)\(run.stderr)")
@@ -44,7 +44,8 @@ final class DemoCommandTests: XCTestCase {
     }
 
     func testTheDemoRunsTheSeedsLoadTestFromAnyFolderAndTheTargetsCountsAgree() throws {
-        let (run, summary) = try demo([])
+        // 25 s: the administrators wait 5 to 10 s between tasks, and each of their tasks must come up.
+        let (run, summary) = try demo([], factor: 0.02)
         XCTAssertEqual(run.exitCode, 0, "every criterion holds: \(run.stdout.suffix(3000))\(run.stderr)")
         let stages = try XCTUnwrap(summary["stages"] as? [[String: Any]])
         XCTAssertEqual(stages.map { $0["name"] as? String }, ["baseline", "normal", "peak", "stress"])
@@ -64,6 +65,16 @@ final class DemoCommandTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + file), file)
         }
         XCTAssertTrue(run.stdout.contains("Reports: \(directory)/report.html"), run.stdout)
+        // Every route of the contract was reached, as the target itself counted.
+        let metrics = try String(contentsOfFile: directory + "/target-metrics.txt", encoding: .utf8)
+        for route in ["POST /api/v1/auth/login", "GET /api/v1/auth/me", "POST /api/v1/audio/upload", "POST /api/v1/audio/analyze",
+                      "GET /api/v1/audio/results/{analysis_id}", "GET /api/v1/files", "GET /api/v1/files/search",
+                      "POST /api/v1/batch", "GET /api/v1/jobs/{job_id}", "GET /api/v1/admin/dashboard",
+                      "GET /api/v1/admin/users", "POST /api/v1/admin/users", "GET /api/v1/admin/health", "GET /health"] {
+            let parts = route.split(separator: " ").map(String.init)
+            XCTAssertGreaterThan(DemoTargetProcess.sum(metrics, "samplemind_requests_total", labels: ["method": parts[0], "route": parts[1]]),
+                                 0, "\(route) reached")
+        }
         // What ran is the example, byte for byte, though the demo reads it from the binary.
         XCTAssertEqual(try String(contentsOfFile: directory + "/samplemind.yaml", encoding: .utf8),
                        try String(contentsOfFile: ScenarioTests.examples + "/samplemind.yaml", encoding: .utf8),

@@ -97,10 +97,10 @@ public final class LoadEngine {
                   "cannot set an arrival rate of \(formatNumber(perSecond))/s")
     }
 
-    /// Open model: the schedule's figures of every class together.
-    public func arrivalCounters() -> cc_arrival_counters_t {
+    /// Open model: the schedule's figures of one class, or of every class together when `userClass` is nil.
+    public func arrivalCounters(userClass: Int? = nil) -> cc_arrival_counters_t {
         var counters = cc_arrival_counters_t()
-        cc_engine_arrival_counters(handle, UInt32.max, &counters)
+        cc_engine_arrival_counters(handle, userClass.map(UInt32.init) ?? UInt32.max, &counters)
         return counters
     }
 

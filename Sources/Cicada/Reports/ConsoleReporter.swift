@@ -85,6 +85,11 @@ public final class ConsoleReporter: RunObserver {
             let share = arrival.scheduled == 0 ? 0 : Double(arrival.dropped) / Double(arrival.scheduled) * 100
             text += "Arrival: \(arrival.scheduled) iterations scheduled, \(arrival.started) started, \(arrival.dropped) dropped (\(String(format: "%.2f", share))%); "
                 + "\(arrival.preAllocatedUsers) users pre-allocated, \(arrival.usersAdded) added (at most \(arrival.maxUsers)); on saturation: \(arrival.onSaturation)\n"
+            if arrival.classes.count > 1 {
+                for figures in arrival.classes {
+                    text += "  \(figures.name): \(figures.scheduled) scheduled, \(figures.started) started, \(figures.dropped) dropped\n"
+                }
+            }
         } else {
             text += "Latency from the intended start (the generator's own lateness included; not a coordinated-omission correction):" + figures
         }

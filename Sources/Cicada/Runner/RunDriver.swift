@@ -215,10 +215,16 @@ final class RunDriver {
     private func arrivalFigures() -> ArrivalFigures? {
         guard let arrival = configuration.arrival else { return nil }
         let counters = engine.arrivalCounters()
+        let classes = engine.plan.userClassNames.enumerated().map { index, name in
+            let own = engine.arrivalCounters(userClass: index)
+            let share = index < arrivalShares.count ? arrivalShares[index] : (share: 0, maxUsers: 0)
+            return ArrivalFigures.ClassFigures(name: name, rate: (arrivalRate ?? 0) * share.share, maxUsers: share.maxUsers,
+                                               scheduled: own.scheduled, started: own.started, dropped: own.dropped)
+        }
         return ArrivalFigures(preAllocatedUsers: arrival.preAllocatedUsers, maxUsers: arrival.maxUsers,
                               onSaturation: arrival.saturation.rawValue, queueLimit: arrival.queueLimit,
                               scheduled: counters.scheduled, started: counters.started, dropped: counters.dropped,
-                              usersAdded: counters.users_added)
+                              usersAdded: counters.users_added, classes: classes)
     }
 
     /// Refuses a target that no run could follow: the shape is code, so its numbers are checked here.

@@ -39,4 +39,17 @@ public struct ArrivalFigures: Sendable, Equatable, Codable {
     public var dropped: UInt64
     /// Users the workers added for iterations, beyond the pre-allocated ones.
     public var usersAdded: UInt64
+    /// The same figures for each user class (its share of the rate and of the users).
+    public var classes: [ClassFigures]
+
+    /// One class's part of the schedule.
+    public struct ClassFigures: Sendable, Equatable, Codable {
+        public var name: String
+        /// The class's share of the rate, iterations per second at the end of the run.
+        public var rate: Double
+        public var maxUsers: Int
+        public var scheduled: UInt64
+        public var started: UInt64
+        public var dropped: UInt64
+    }
 }

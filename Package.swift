@@ -79,11 +79,21 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // What a run serves over HTTP while it goes on: its Prometheus metrics (--metrics-port).
+        .target(
+            name: "CicadaWeb",
+            dependencies: [
+                "Cicada",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CicadaCLI",
             dependencies: [
                 "Cicada",
                 "CicadaTarget",
+                "CicadaWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -95,7 +105,7 @@ let package = Package(
         .target(name: "CicadaTestSupport", dependencies: ["COpenSSL"], path: "Tests/Support", exclude: ["README.md"]),
         .testTarget(name: "CicadaCoreTests", dependencies: ["CCicadaCore", "CicadaTestSupport"]),
         .testTarget(name: "CicadaTests",
-                    dependencies: ["Cicada", "CCicadaCore", "CicadaTestSupport", .product(name: "CSV", package: "CSV.swift")],
+                    dependencies: ["Cicada", "CicadaWeb", "CCicadaCore", "CicadaTestSupport", .product(name: "CSV", package: "CSV.swift")],
                     exclude: ["Data"]),
         .testTarget(
             name: "CicadaTargetTests",

@@ -26,7 +26,7 @@ ensure_build_packages() { ensure_packages libuv1-dev libssl-dev zlib1g-dev pkg-c
 # real browser to open the HTML report in, and HdrHistogram's own Java tools (HistogramLogProcessor) to
 # read --hdr-log files, with a Java runtime and Python's venv for the Python reader below.
 ensure_test_packages() {
-    ensure_packages python3-jsonschema chromium python3-venv libhdrhistogram-java default-jre-headless
+    ensure_packages python3-jsonschema chromium python3-venv libhdrhistogram-java default-jre-headless python3-prometheus-client
 }
 
 # PyPI's hdrhistogram, the Python reader of --hdr-log files, in a venv of the build folder (Debian's pip

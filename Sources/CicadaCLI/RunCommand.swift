@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cicada
+import CicadaWeb
 import Dispatch
 import Foundation
 
@@ -74,6 +75,17 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "Run without the web UI (the only mode for now).")
     var headless = false
+
+    @Option(name: .customLong("metrics-port"), parsing: .unconditional,
+            help: ArgumentHelp("Serve the run's figures in Prometheus's text format at http://127.0.0.1:PORT/metrics while it goes on (0: a free port, printed at the start): per-endpoint request, failure and cancelled counters, both latencies as histograms, users, dropped iterations, the stage and the generator's CPU and memory.",
+                               valueName: "port"),
+            transform: { text in
+                guard let port = Int(text), (0...65535).contains(port) else {
+                    throw ValidationError("expected a port from 0 to 65535, got '\(text)'")
+                }
+                return port
+            })
+    var metricsPort: Int?
 
     @Option(parsing: .unconditional, help: "Worker threads, each with its own event loop, \(SettingBounds.threads.rangeText) (default: one per core).",
             transform: { try SettingBounds.threads.parse($0) })
@@ -341,6 +353,14 @@ struct RunCommand: ParsableCommand {
         csvFiles?.next = reporter
         hdrLog?.next = csvFiles ?? reporter
         let watcher = ThresholdWatcher(evaluator: evaluator, next: hdrLog ?? csvFiles ?? reporter) { _ = run.stop(reason: $0) }
+        // Bound before the run, so that a port in use is found before any load.
+        let metrics = try metricsPort.map { port in
+            do { return try MetricsServer.start(host: "127.0.0.1", port: port) { run.progress } } catch let error as CicadaError {
+                throw SetupError(error.description)
+            }
+        }
+        defer { metrics?.stop() }
+        if let metrics { console.write("metrics: \(metrics.url)\n") }
         // The first Ctrl-C stops the run as its run time would; a second one exits at once.
         let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
         let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }

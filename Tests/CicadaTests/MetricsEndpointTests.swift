@@ -1,0 +1,120 @@
+import Cicada
+import CicadaTestSupport
+import CicadaWeb
+import Foundation
+import XCTest
+
+/// `--metrics-port`: the run's figures in Prometheus's text format, read by Prometheus's own Python parser
+/// (Debian's python3-prometheus-client), with counters equal to the run's own totals.
+final class MetricsEndpointTests: XCTestCase {
+    private var server: FaultServer!
+
+    override func setUpWithError() throws {
+        server = FaultServer()
+        try server.start()
+    }
+
+    override func tearDown() {
+        server?.stop()
+    }
+
+    private func scrape(_ url: String) throws -> String {
+        try MetricsScrape.fetch(try TargetURL(url), timeout: 5)
+    }
+
+    /// Reads `text` with prometheus_client's parser and returns each sample as `name{labels}` → value.
+    private func parsed(_ text: String) throws -> [String: Double] {
+        let script = """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for family in text_string_to_metric_families(sys.stdin.read()):
+                for s in family.samples:
+                    labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+                    out[f"{s.name}{{{labels}}}"] = s.value
+            print(json.dumps(out))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Double])
+    }
+
+    func testTheExpositionParsesAndItsCountersEqualTheRunsTotals() throws {
+        let scenario = Scenario(host: server.baseURL) {
+            UserClass("Mixed", weight: 1, wait: .constant(0.005)) {
+                Task("ok", weight: 3) { Request.get("/ok") }
+                Task("fail", weight: 1) { Request.get("/status/500").named("/status/\"500\"") }
+            }
+        }
+        try scenario.validate()
+        let url = try TargetURL(base: server.baseURL)
+        let plan = try CompiledPlan(scenario: scenario, hostHeader: url.hostHeader)
+        let run = try LoadRun.start(plan: plan, engine: EngineOptions(host: url.host, port: url.port, threads: 1, maxUsers: 4),
+                                    configuration: RunConfiguration(users: 4, spawnRate: 0, runTime: 1.5, stopTimeout: 2, reportInterval: 0.2))
+        let metrics = try MetricsServer.start(host: "127.0.0.1", port: 0) { run.progress }
+        defer { metrics.stop() }
+        usleep(700_000)
+        let during = try parsed(try scrape(metrics.url))
+        XCTAssertGreaterThan(during["cicada_requests_total{method=GET,name=/ok}"] ?? 0, 0, "figures while the run goes on")
+        let result = try run.wait()
+        let text = try scrape(metrics.url)
+        let after = try parsed(text)
+        let ok = try XCTUnwrap(result.statistics.perEndpoint.first { $0.endpoint.name == "/ok" })
+        let failing = try XCTUnwrap(result.statistics.perEndpoint.first { $0.endpoint.name == "/status/\"500\"" })
+        XCTAssertEqual(after["cicada_requests_total{method=GET,name=/ok}"], Double(ok.requests))
+        XCTAssertEqual(after["cicada_request_failures_total{method=GET,name=/status/\"500\"}"], Double(failing.failures),
+                       "a quoted name is escaped and read back")
+        XCTAssertEqual(after["cicada_request_failures_total{method=GET,name=/ok}"], 0)
+        XCTAssertEqual(after["cicada_response_time_seconds_count{method=GET,name=/ok}"], Double(ok.successes))
+        XCTAssertEqual(after["cicada_response_time_seconds_bucket{le=+Inf,method=GET,name=/ok}"], Double(ok.successes))
+        XCTAssertEqual(after["cicada_intended_start_latency_seconds_count{method=GET,name=/ok}"], Double(ok.successes))
+        // Cumulative buckets never decrease, and the fault server answers /ok well within a second.
+        var previous = 0.0
+        for bound in PrometheusExposition.bucketBounds {
+            let key = "cicada_response_time_seconds_bucket{le=\(formatNumber(bound)),method=GET,name=/ok}"
+            let value = try XCTUnwrap(after[key], "\(key) in \(text.prefix(2000))")
+            XCTAssertGreaterThanOrEqual(value, previous, key)
+            previous = value
+        }
+        XCTAssertEqual(after["cicada_response_time_seconds_bucket{le=1,method=GET,name=/ok}"], Double(ok.successes))
+        XCTAssertEqual(after["cicada_dropped_iterations_total{}"], 0)
+        XCTAssertGreaterThan(after["process_resident_memory_bytes{}"] ?? 0, 1_048_576)
+        XCTAssertEqual(result.statistics.aggregated.requests, ok.requests + failing.requests)
+    }
+
+    func testTheCommandLinePrintsWhereItServesAndRefusesABadPort() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
+        process.arguments = ["run", server.baseURL + "/ok", "-u", "2", "-t", "4s", "--wait", "0.01", "--metrics-port", "0"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !text.contains("/metrics\n"), Date() < deadline { text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
+        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("metrics: ") }, text)
+        // The figures are the run's progress, which it publishes at each report (every 2 s on the command line).
+        usleep(2_600_000)
+        let scraped = try scrape(String(line.dropFirst("metrics: ".count)))
+        XCTAssertTrue(scraped.contains("cicada_requests_total{method=\"GET\",name=\"/ok\"}"), scraped)
+        XCTAssertTrue(scraped.contains("cicada_users 2"), scraped)
+        CicadaBinary.waitForExit(process, timeout: 30, "the run ends")
+        XCTAssertEqual(process.terminationStatus, 0)
+
+        let bad = try CicadaBinary.run([server.baseURL + "/ok", "-u", "1", "-t", "1s", "--metrics-port", "70000"], json: false)
+        XCTAssertEqual(bad.exitCode, 2)
+        XCTAssertTrue(bad.stderr.contains("expected a port from 0 to 65535, got '70000'"), bad.stderr)
+    }
+}

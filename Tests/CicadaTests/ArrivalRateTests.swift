@@ -93,6 +93,10 @@ final class ArrivalRateTests: XCTestCase {
         XCTAssertGreaterThan(latency(run, "from_intended_start_ms", "p99"), 900, run.stdout)
         XCTAssertLessThan(latency(run, "response_time_ms", "p99"), 100, run.stdout)
         XCTAssertGreaterThan(latency(run, "response_time_ms", "max"), 500, "the requests caught in a stall waited")
+        // The table's last column is the p99 from the intended start, beside Locust's columns from the send.
+        let aggregated = try XCTUnwrap(run.stdout.split(separator: "\n").last { $0.contains("Aggregated") })
+        let intendedP99 = try XCTUnwrap(Double(aggregated.split(separator: "|").last!.trimmingCharacters(in: .whitespaces)))
+        XCTAssertGreaterThan(intendedP99, 900, String(aggregated))
         XCTAssertEqual(try arrival(run)["dropped"], 0)
     }
 

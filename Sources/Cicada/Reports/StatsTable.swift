@@ -2,13 +2,16 @@ import Foundation
 
 /// Locust-style text tables: the live statistics, the final percentiles and the failures.
 public enum StatsTable {
-    /// The statistics table: one row per endpoint and an aggregated row. Times in milliseconds. `live`
-    /// shows the current requests/s (over the last report interval); otherwise they are over `duration`.
+    /// The statistics table: one row per endpoint and an aggregated row. Times in milliseconds: Locust's
+    /// columns from the actual send, then `int. p99`, the p99 of the latency from the intended start (a
+    /// slow target or a late generator shows there when the response times hide it). `live` shows the
+    /// current requests/s (over the last report interval); otherwise they are over `duration`.
     public static func render(_ statistics: RunStatistics, duration: Double, live: Bool) -> String {
         var lines: [String] = []
         let header = pad("Type", 7) + " " + pad("Name", 32) + " " + lpad("# reqs", 9) + " " + lpad("# fails", 16)
             + " |" + lpad("Avg", 8) + lpad("Min", 8) + lpad("Max", 9) + lpad("Med", 8) + lpad("p90", 8)
             + lpad("p95", 8) + lpad("p99", 8) + lpad("p99.9", 9) + " |" + lpad("size B", 8) + lpad("req/s", 10)
+            + " |" + lpad("int. p99", 9)
         lines.append(header)
         lines.append(String(repeating: "-", count: header.count))
         func row(_ stats: EndpointStatistics, type: String, rps: Double) -> String {
@@ -20,6 +23,7 @@ public enum StatsTable {
                 + lpad(ms(latency.median), 8) + lpad(ms(latency.p90), 8) + lpad(ms(latency.p95), 8)
                 + lpad(ms(latency.p99), 8) + lpad(ms(latency.p99_9), 9) + " |"
                 + lpad(fixed(stats.averageSize, 0), 8) + lpad(fixed(rps, 2), 10)
+                + " |" + lpad(ms(LatencySummary(stats.fromIntendedStart).p99), 9)
         }
         let total = statistics.aggregated
         // Live, the rates are the current ones (over the last report interval); at the end, over the run.

@@ -18,11 +18,32 @@ struct MonitorOptions: ParsableArguments {
             })
     var prometheus: [TargetURL] = []
 
+    @Option(name: .customLong("monitor-series"),
+            help: ArgumentHelp("With --monitor-prometheus: also record this series of each scrape (summed over its label sets) in the report and the JSON's monitor history, such as samplemind_requests_total; repeatable, up to \(MonitorOptions.maxSeries).",
+                               valueName: "name"),
+            transform: { name in
+                guard let first = name.first, !first.isNumber,
+                      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") }) else {
+                    throw ValidationError("'\(name)': expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
+                }
+                return name
+            })
+    var series: [String] = []
+
+    /// The most extra series a run records: each is a number per reading in every point of the history.
+    static let maxSeries = 32
+
     /// The monitor for the run, checked now: a PID that cannot be read, an endpoint that does not answer
     /// with the process series, or a target threshold with nothing to watch, is a usage error before any load.
     /// - Parameter warn: where a source that stops being readable is reported, during the run.
     func monitor(thresholds: ThresholdEvaluator, warn: @escaping @Sendable (String) -> Void) throws -> TargetMonitor? {
-        let sources = pids.map(TargetSource.process) + prometheus.map(TargetSource.prometheus)
+        guard series.count <= Self.maxSeries else {
+            throw SetupError("--monitor-series was given \(series.count) times; expected at most \(Self.maxSeries)")
+        }
+        if !series.isEmpty, prometheus.isEmpty {
+            throw SetupError("--monitor-series names series of a scrape: give --monitor-prometheus URL too")
+        }
+        let sources = pids.map(TargetSource.process) + prometheus.map { TargetSource.prometheus($0, series: series) }
         guard sources.count <= SettingBounds.monitorPIDCount else {
             throw SetupError("--monitor-pid and --monitor-prometheus were given \(sources.count) times; expected at most \(SettingBounds.monitorPIDCount)")
         }

@@ -41,7 +41,7 @@ final class PrometheusMonitorTests: XCTestCase {
         defer { target.stop() }
         let metrics = target.baseURL + "/metrics"
         let run = try CicadaBinary.run([target.baseURL + "/health", "-u", "4", "-t", "2500ms", "--wait", "0.005",
-                                        "--monitor-prometheus", metrics,
+                                        "--monitor-prometheus", metrics, "--monitor-series", "samplemind_requests_total",
                                         "--threshold", "target_rss: max < 4GiB", "--threshold", "target_cpu: avg < 100000%"],
                                        timeout: 60)
         XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr)
@@ -53,6 +53,11 @@ final class PrometheusMonitorTests: XCTestCase {
         XCTAssertGreaterThan((process["rss_max_bytes"] as? NSNumber)?.intValue ?? 0, 1 << 20, "the target's own RSS")
         XCTAssertNotNil(process["cpu_avg_percent"] as? NSNumber)
         XCTAssertTrue(run.stdout.contains("Target \(metrics): CPU"), run.stdout)
+        // The series asked for, at the last reading (after the run): the target's own count of what it served.
+        let last = try XCTUnwrap((process["history"] as? [[String: Any]])?.last)
+        let served = try XCTUnwrap(((last["series"] as? [String: Any])?["samplemind_requests_total"] as? NSNumber)?.intValue, "\(last)")
+        XCTAssertGreaterThanOrEqual(served, run.total("requests") - run.total("cancelled"), "every answered request, and the scrapes")
+        XCTAssertTrue(run.stdout.contains("samplemind_requests_total \(served) at the end"), run.stdout)
         let thresholds = try XCTUnwrap(run.summary?["thresholds"] as? [[String: Any]])
         XCTAssertEqual(thresholds.compactMap { ($0["passed"] as? NSNumber)?.boolValue }, [true, true])
     }
@@ -69,6 +74,12 @@ final class PrometheusMonitorTests: XCTestCase {
             ("http://127.0.0.1:1/metrics", "cannot connect to 127.0.0.1:1"),
             ("not a url", "--monitor-prometheus"),
         ]
+        for (arguments, message) in [(["--monitor-series", "9lives"], "expected a metric name"),
+                                     (["--monitor-series", "up"], "give --monitor-prometheus URL too")] {
+            let run = try CicadaBinary.run([server.baseURL + "/ok", "-u", "1", "-t", "1s"] + arguments, json: false, timeout: 30)
+            XCTAssertEqual(run.exitCode, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
         for (url, message) in cases {
             let run = try CicadaBinary.run([server.baseURL + "/ok", "-u", "1", "-t", "1s", "--monitor-prometheus", url],
                                            json: false, timeout: 30)

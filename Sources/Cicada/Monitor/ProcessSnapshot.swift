@@ -12,6 +12,9 @@ public struct ProcessSnapshot: Sendable, Equatable {
     public var threads: Int?
     /// Open file descriptors; `nil` when `/proc/PID/fd` cannot be listed (another user's process).
     public var openFiles: Int?
+    /// A scrape's other series asked for (`--monitor-series`), each summed over its label sets; empty for a
+    /// process read from procfs.
+    public var series: [String: Double] = [:]
 
     /// Reads process `pid`; `nil` when it does not exist (or has ended) or its `stat` cannot be read.
     public static func read(pid: Int32) -> ProcessSnapshot? {

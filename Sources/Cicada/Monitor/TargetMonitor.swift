@@ -23,7 +23,8 @@ public struct TargetReport: Sendable {
 /// endpoint (its standard `process_*` series, as the official client libraries export them).
 public enum TargetSource: Sendable, Equatable {
     case process(Int32)
-    case prometheus(TargetURL)
+    /// An endpoint, and the other series to record from it besides the process's (`--monitor-series`).
+    case prometheus(TargetURL, series: [String] = [])
 
     /// The series a scrape needs: CPU seconds (a counter) and resident memory; threads and open files when
     /// the target exports them.
@@ -36,7 +37,7 @@ public enum TargetSource: Sendable, Equatable {
     }
 
     public var url: String? {
-        if case .prometheus(let url) = self { return url.description }
+        if case .prometheus(let url, _) = self { return url.description }
         return nil
     }
 
@@ -51,16 +52,19 @@ public enum TargetSource: Sendable, Equatable {
                 return .failure(MetricsScrape.Failure(description: "no such process can be read (/proc/\(pid)/stat)"))
             }
             return .success(snapshot)
-        case .prometheus(let url):
+        case .prometheus(let url, let extra):
             do {
                 let text = try MetricsScrape.fetch(url)
-                let sums = PrometheusText.sums(of: [Self.cpuSeries, Self.memorySeries, Self.threadSeries, Self.fileSeries], in: text)
+                let sums = PrometheusText.sums(of: Set([Self.cpuSeries, Self.memorySeries, Self.threadSeries, Self.fileSeries] + extra),
+                                               in: text)
                 guard let cpu = sums[Self.cpuSeries], let memory = sums[Self.memorySeries], memory >= 0, cpu >= 0 else {
                     return .failure(MetricsScrape.Failure(description: "the scrape has no \(Self.cpuSeries) and \(Self.memorySeries)"))
                 }
+                // A series asked for but not in this scrape is absent from this reading, not 0.
                 return .success(ProcessSnapshot(cpuSeconds: cpu, residentBytes: UInt64(min(memory, 1e18)),
                                                 threads: sums[Self.threadSeries].map { Int(min($0, 1e9)) },
-                                                openFiles: sums[Self.fileSeries].map { Int(min($0, 1e9)) }))
+                                                openFiles: sums[Self.fileSeries].map { Int(min($0, 1e9)) },
+                                                series: sums.filter { extra.contains($0.key) }))
             } catch let failure as MetricsScrape.Failure {
                 return .failure(failure)
             } catch {
@@ -107,7 +111,7 @@ public final class TargetMonitor: Sendable {
             if case .failure(let failure) = source.read() {
                 switch source {
                 case .process(let pid): throw CicadaError("--monitor-pid \(pid): \(failure)")
-                case .prometheus(let url): throw CicadaError("--monitor-prometheus \(url): \(failure)")
+                case .prometheus(let url, _): throw CicadaError("--monitor-prometheus \(url): \(failure)")
                 }
             }
         }
@@ -189,6 +193,7 @@ public final class TargetMonitor: Sendable {
                 sum.residentBytes += snapshot.residentBytes
                 sum.threads = sum.threads.flatMap { total in snapshot.threads.map { total + $0 } }
                 sum.openFiles = sum.openFiles.flatMap { total in snapshot.openFiles.map { total + $0 } }
+                sum.series.merge(snapshot.series, uniquingKeysWith: +)
             }
             // A sum that lacks a source that is still watched would look like a drop in CPU and memory: the
             // combined series takes only readings where every source answered.

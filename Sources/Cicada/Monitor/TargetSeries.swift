@@ -8,6 +8,8 @@ public struct TargetPoint: Sendable, Equatable, Codable {
     /// Absent when the source does not say (a scrape without `process_threads`).
     public var threads: Int?
     public var openFiles: Int?
+    /// The other series a scrape was asked for (`--monitor-series`), by name; absent when none was.
+    public var series: [String: Double]? = nil
 }
 
 /// A watched target's readings over a run, in bounded memory: once it holds ``capacity`` points it merges
@@ -50,7 +52,8 @@ public struct TargetSeries: Sendable {
         slopeSums.tt += t * t
         slopeSums.tr += t * r
         append(TargetPoint(elapsedS: elapsed, cpuPercent: cpu, rssBytes: snapshot.residentBytes,
-                           threads: snapshot.threads, openFiles: snapshot.openFiles))
+                           threads: snapshot.threads, openFiles: snapshot.openFiles,
+                           series: snapshot.series.isEmpty ? nil : snapshot.series))
     }
 
     private mutating func append(_ point: TargetPoint) {

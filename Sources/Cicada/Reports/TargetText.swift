@@ -23,6 +23,9 @@ extension TargetReport {
         if let last = series.points.last {
             let counts = [last.threads.map { "\($0) threads" }, last.openFiles.map { "\($0) open files" }].compactMap { $0 }
             if !counts.isEmpty { parts.append(counts.joined(separator: ", ") + " at the end") }
+            for (name, value) in (last.series ?? [:]).sorted(by: { $0.key < $1.key }) {
+                parts.append("\(name) \(formatNumber(value)) at the end")
+            }
         }
         return parts.joined(separator: "; ") + " (\(series.readings) readings)"
     }

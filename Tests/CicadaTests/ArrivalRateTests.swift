@@ -6,18 +6,7 @@ import XCTest
 /// a slow server's missed iterations are counted as dropped (scheduled = started + dropped), a stalling
 /// server shows in the latency from the scheduled start but not in the response time, rate stages ramp
 /// and add up, and `dropped_iterations` thresholds judge it all.
-final class ArrivalRateTests: XCTestCase {
-    private var server: FaultServer!
-
-    override func setUpWithError() throws {
-        server = FaultServer()
-        try server.start()
-    }
-
-    override func tearDown() {
-        server?.stop()
-    }
-
+final class ArrivalRateTests: FaultServerTestCase {
     private func arrival(_ run: CicadaRun) throws -> [String: Int] {
         let block = try XCTUnwrap(run.summary?["arrival"] as? [String: Any], "the JSON has an arrival block: \(run.stderr)")
         return block.compactMapValues { ($0 as? NSNumber)?.intValue }

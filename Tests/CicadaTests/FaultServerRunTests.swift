@@ -2,18 +2,7 @@ import CicadaTestSupport
 import XCTest
 
 /// Every way a server can misbehave ends as the right failure kind; nothing hangs, nothing is lost.
-final class FaultServerRunTests: XCTestCase {
-    private var server: FaultServer!
-
-    override func setUpWithError() throws {
-        server = FaultServer()
-        try server.start()
-    }
-
-    override func tearDown() {
-        server?.stop()
-    }
-
+final class FaultServerRunTests: FaultServerTestCase {
     /// Runs two users against one fault path for about 1.5 s and checks the accounting against the server's
     /// own counts: what it received, and what it answered with a whole response.
     private func run(_ path: String, extra: [String] = []) throws -> CicadaRun {

@@ -6,18 +6,7 @@ import XCTest
 
 /// `--metrics-port`: the run's figures in Prometheus's text format, read by Prometheus's own Python parser
 /// (Debian's python3-prometheus-client), with counters equal to the run's own totals.
-final class MetricsEndpointTests: XCTestCase {
-    private var server: FaultServer!
-
-    override func setUpWithError() throws {
-        server = FaultServer()
-        try server.start()
-    }
-
-    override func tearDown() {
-        server?.stop()
-    }
-
+final class MetricsEndpointTests: FaultServerTestCase {
     private func scrape(_ url: String) throws -> String {
         try MetricsScrape.fetch(try TargetURL(url), timeout: 5)
     }

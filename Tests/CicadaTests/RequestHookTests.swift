@@ -5,18 +5,7 @@ import XCTest
 
 /// Request hooks: Swift code that sets a request's variables on the worker thread before it is rendered,
 /// run against the project's fault server, whose /echo-body sends back the body it received.
-final class RequestHookTests: XCTestCase {
-    private var server: FaultServer!
-
-    override func setUpWithError() throws {
-        server = FaultServer()
-        try server.start()
-    }
-
-    override func tearDown() {
-        server?.stop()
-    }
-
+final class RequestHookTests: FaultServerTestCase {
     /// What the hooks saw, from several worker threads.
     private final class Calls: @unchecked Sendable {
         private let lock = NSLock()

@@ -42,8 +42,10 @@ final class LimitSearchTests: XCTestCase {
         let target = DemoTargetProcess(arguments: ["--capacity", "4"])
         try target.start()
         defer { target.stop() }
+        let html = FileManager.default.temporaryDirectory.appendingPathComponent("limit-\(UUID().uuidString).html").path
+        defer { try? FileManager.default.removeItem(atPath: html) }
         let run = try CicadaBinary.run([target.baseURL + "/health", "--find-limit", "users:2..14 step 2 every 1s",
-                                        "--threshold", "http_req_failed: rate < 0.01"], timeout: 60)
+                                        "--threshold", "http_req_failed: rate < 0.01", "--html", html], timeout: 60)
         XCTAssertEqual(run.exitCode, 0, "a search that found its limit has done its job: \(run.stderr)")
         let limit = try XCTUnwrap(run.summary?["limit"] as? [String: Any], run.stdout)
         XCTAssertEqual((limit["held"] as? NSNumber)?.intValue, 8, "8 users keep at most 8 requests in flight: 2N")
@@ -55,6 +57,11 @@ final class LimitSearchTests: XCTestCase {
         XCTAssertEqual(stages.map { $0["name"] as? String }, ["2 users", "4 users", "6 users", "8 users", "10 users"],
                        "the run ends at the step that broke")
         XCTAssertTrue(run.stdout.contains("held up to 8 users; broke at 10 users: http_req_failed"), run.stdout)
+        // The report's verdict is the finding, not a FAIL of the thresholds the search used as criteria.
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        XCTAssertTrue(page.contains("<p id=\"verdict\">Breaking point (users:2..14 step 2 every 1s): held up to 8 users; broke at 10 users"),
+                      String(page.prefix(3000)))
+        XCTAssertTrue(page.contains("<td>10 users</td><td><span class=\"fail\">broke</span></td>"), "the steps' table")
     }
 
     func testEveryStepHoldingSaysSoAndASearchNeedsThresholds() throws {

@@ -79,12 +79,14 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        // What a run serves over HTTP while it goes on: its Prometheus metrics (--metrics-port).
+        // What a run serves over HTTP while it goes on: the web UI and its API, and the Prometheus metrics
+        // (--metrics-port).
         .target(
             name: "CicadaWeb",
             dependencies: [
                 "Cicada",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -26,20 +26,21 @@ ensure_build_packages() { ensure_packages libuv1-dev libssl-dev zlib1g-dev pkg-c
 # real browser to open the HTML report in, and HdrHistogram's own Java tools (HistogramLogProcessor) to
 # read --hdr-log files, with a Java runtime and Python's venv for the Python reader below.
 ensure_test_packages() {
-    ensure_packages python3-jsonschema chromium python3-venv libhdrhistogram-java default-jre-headless python3-prometheus-client
+    ensure_packages python3-jsonschema chromium chromium-driver python3-venv libhdrhistogram-java default-jre-headless python3-prometheus-client
 }
 
-# PyPI's hdrhistogram, the Python reader of --hdr-log files, in a venv of the build folder (Debian's pip
-# refuses to install into the system's Python). The tests run its python from there.
+# PyPI's hdrhistogram, the Python reader of --hdr-log files, and Selenium, which drives Debian's chromium
+# (with chromium-driver) through the web UI's tests, in a venv of the build folder (Debian's pip refuses to
+# install into the system's Python). The tests run its python from there.
 test_python_venv() { echo "$(repo_root)/.build/test-python"; }
 ensure_test_python() {
     local venv
     venv="$(test_python_venv)"
-    if "$venv/bin/python" -c 'import hdrh' >/dev/null 2>&1; then return 0; fi
-    echo "installing: hdrhistogram (PyPI) into $venv"
+    if "$venv/bin/python" -c 'import hdrh, selenium' >/dev/null 2>&1; then return 0; fi
+    echo "installing: hdrhistogram and selenium (PyPI) into $venv"
     mkdir -p "$(dirname "$venv")"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'hdrhistogram==0.10.8'
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'hdrhistogram==0.10.8' 'selenium==4.27.1'
 }
 
 # nginx for the integration tests and the demo, unless some nginx is already installed.

@@ -73,7 +73,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Target base URL; overrides the scenario's host.")
     var host: String?
 
-    @Flag(help: "Run without the web UI (the only mode for now).")
+    @Flag(help: "Run without the web UI: a scenario file otherwise serves one (--web-port) and waits for its form, or --autostart; a URL run is always headless.")
     var headless = false
 
     @Option(name: .customLong("metrics-port"), parsing: .unconditional,
@@ -186,7 +186,36 @@ struct RunCommand: ParsableCommand {
             transform: { try SettingBounds.seed.parse($0) })
     var seed: UInt64 = 0x5EED
 
+    @OptionGroup(title: "The web UI") var webOptions: WebOptions
+
     func run() throws {
+        if try webOptions.servesUI(headless: headless, target: locustfile ?? target) {
+            try runWithWebUI()
+            return
+        }
+        let prepared = try prepare(web: false)
+        let run = prepared.run
+        // Bound before the run, so that a port in use is found before any load.
+        let metrics = try metricsPort.map { port in
+            do { return try MetricsServer.start(host: "127.0.0.1", port: port) { run.progress } } catch let error as CicadaError {
+                throw SetupError(error.description)
+            }
+        }
+        defer { metrics?.stop() }
+        if let metrics { prepared.console.write("metrics: \(metrics.url)\n") }
+        // The first Ctrl-C stops the run as its run time would; a second one exits at once.
+        let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
+        let result = try withExtendedLifetime(interrupts) { try run.run(observer: prepared.observer) }
+        let ending = finish(prepared, result: result, keepReports: false)
+        if let code = ending.exitCode { throw ExitCode(code) }
+    }
+
+    /// Everything a run needs, checked and made on the calling thread, which becomes the run's control
+    /// thread: the scenario read and selected, the shape, the report files opened (so that one that cannot
+    /// be written is found before any load), the engine prepared and the observers chained. `web` makes the
+    /// shape steerable, the engine roomy enough to scale up to ``WebOptions/userCapacity`` users and the
+    /// chain feed the page.
+    func prepare(web: Bool) throws -> PreparedRun {
         // With -f, the words after the options are all user classes: the first one landed in `target`.
         var selection = self.selection
         let target: String
@@ -253,7 +282,7 @@ struct RunCommand: ParsableCommand {
         let spawnRate = self.spawnRate ?? defaults.spawnRate ?? Double(users)
         // With stages, the file's run_time belongs to its constant load; only -t cuts the stages short.
         let runTime = (stages.isEmpty ? self.runTime ?? defaults.runTime : self.runTime).map { $0 * timeFactor }
-        let shape: any LoadShape
+        var shape: any LoadShape
         do {
             if let findLimit {
                 // Each step's users start at once unless -r says otherwise: the step's time is its own.
@@ -269,6 +298,8 @@ struct RunCommand: ParsableCommand {
             // The stages were checked as written; only the factor can push a duration out of its bound.
             throw SetupError("--time-factor \(timeFactor) takes a stage out of bounds: \(error)")
         }
+        let control = LoadControl()
+        if web { shape = SteerableShape(base: shape, control: control) }
         let requestTimeout = timeout ?? defaults.timeout ?? 60
         let connectTimeout = self.connectTimeout ?? defaults.connectTimeout ?? 5
         let stopTimeout = self.stopTimeout ?? 10
@@ -296,6 +327,8 @@ struct RunCommand: ParsableCommand {
         }
 
         let rebased = selected.rebased(onto: baseURL)
+        // From the page, a run of users may grow past its start: its users' slots cost address space only.
+        let capacity = web && open == nil ? max(users, WebOptions.userCapacity) : users
         let run: LoadRun
         let evaluator: ThresholdEvaluator
         do {
@@ -315,7 +348,7 @@ struct RunCommand: ParsableCommand {
             run = try LoadRun(
                 plan: plan,
                 engine: EngineOptions(
-                    host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: users,
+                    host: baseURL.host, port: baseURL.port, threads: threads ?? 0, maxUsers: capacity,
                     connectTimeout: connectTimeout, requestTimeout: requestTimeout, seed: seed, tls: tls,
                     pipelineDepth: pipeline ?? defaults.pipeline ?? 1, arrival: open?.0),
                 configuration: configuration)
@@ -352,81 +385,13 @@ struct RunCommand: ParsableCommand {
         // second by second, which hand every event on to the console.
         csvFiles?.next = reporter
         hdrLog?.next = csvFiles ?? reporter
-        let watcher = ThresholdWatcher(evaluator: evaluator, next: hdrLog ?? csvFiles ?? reporter) { _ = run.stop(reason: $0) }
-        // Bound before the run, so that a port in use is found before any load.
-        let metrics = try metricsPort.map { port in
-            do { return try MetricsServer.start(host: "127.0.0.1", port: port) { run.progress } } catch let error as CicadaError {
-                throw SetupError(error.description)
-            }
-        }
-        defer { metrics?.stop() }
-        if let metrics { console.write("metrics: \(metrics.url)\n") }
-        // The first Ctrl-C stops the run as its run time would; a second one exits at once.
-        let interrupts = InterruptHandler { if !run.stop(reason: "interrupted") { Foundation.exit(130) } }
-        let result = try withExtendedLifetime(interrupts) { try run.run(observer: watcher) }
-
-        let outcomes = evaluator.verdict(result, aborted: watcher.aborted)
-        let limit = findLimit.map { LimitFinding(search: $0, verdicts: result.stageVerdicts) }
-        reporter.finish(result: result, thresholds: outcomes, limit: limit)
-        var reportsWritten = true
-        // One summary for the JSON file and the HTML report, which embeds it.
-        var summary = JSONSummary(result: result, version: cicadaVersion, thresholds: outcomes)
-        summary.limit = limit
-        if let jsonFile {
-            do {
-                try jsonFile.write(summary.encoded())
-            } catch {
-                errors.write("cicada: error: the JSON summary was not written: \(error)\n")
-                reportsWritten = false
-            }
-        }
-        if let junitFile {
-            do {
-                try junitFile.write(Data(JUnitReport.render(outcomes, duration: result.duration, target: result.target).utf8))
-            } catch {
-                errors.write("cicada: error: the JUnit report was not written: \(error)\n")
-                reportsWritten = false
-            }
-        }
-        if let (file, chartLibrary) = htmlFile {
-            do {
-                let settings = [("Command", CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
-                                ("Started", ISO8601DateFormatter().string(from: result.startedAt)),
-                                ("Target", result.target), ("Cicada", cicadaVersion)]
-                let page = try HTMLReport.render(summary: summary, thresholds: outcomes, settings: settings,
-                                                 warnings: generatorWarnings(result), chartLibrary: chartLibrary)
-                try file.write(Data(page.utf8))
-            } catch {
-                errors.write("cicada: error: the HTML report was not written: \(error)\n")
-                reportsWritten = false
-            }
-        }
-        if let csvFiles {
-            do {
-                try csvFiles.finish(result)
-            } catch {
-                errors.write("cicada: error: the CSV files were not all written: \(error)\n")
-                reportsWritten = false
-            }
-        }
-        if let hdrLog {
-            do {
-                try hdrLog.finish()
-            } catch {
-                errors.write("cicada: error: the HdrHistogram log was not written: \(error)\n")
-                reportsWritten = false
-            }
-        }
-        if !reportsWritten { throw ExitCode(RunExitCode.reportNotWritten) }
-        // A breaking-point search uses its thresholds to find the limit: that a step broke one is its
-        // finding, not a failure of the run.
-        if limit != nil { return }
-        if !outcomes.isEmpty {
-            // With thresholds, they alone judge the run: failed requests count only through them.
-            if outcomes.contains(where: { !$0.passed }) { throw ExitCode(RunExitCode.thresholdFailed) }
-            return
-        }
-        if result.statistics.aggregated.failures > 0 { throw ExitCode(exitCodeOnError ?? RunExitCode.requestFailed) }
+        let feed = LiveFeed(next: hdrLog ?? csvFiles ?? reporter)
+        let watcher = ThresholdWatcher(evaluator: evaluator, next: web ? feed : hdrLog ?? csvFiles ?? reporter) { _ = run.stop(reason: $0) }
+        return PreparedRun(
+            run: run, target: "\(baseURL)", control: control, feed: feed, observer: watcher, watcher: watcher, reporter: reporter,
+            evaluator: evaluator, console: console, errors: errors, findLimit: findLimit, jsonFile: jsonFile,
+            junitFile: junitFile, htmlFile: htmlFile, csvFiles: csvFiles, hdrLog: hdrLog, userCapacity: capacity,
+            isOpenModel: open != nil, hasStages: !stages.isEmpty || findLimit != nil)
     }
 
     /// The scenario's `tls:` block with the command line's options over it, checked by the same rules
@@ -483,11 +448,4 @@ struct RunCommand: ParsableCommand {
             throw SetupError("\(what) '\(text)': \(error)")
         }
     }
-}
-
-/// `word` as a POSIX shell reads it back: bare when it holds only safe characters, else in single quotes.
-private func shellQuoted(_ word: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,")
-    if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
-    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -47,7 +47,7 @@ enum CicadaBinary {
         let summaryPath = directory.appendingPathComponent("summary.json").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["run"] + arguments + (json ? ["--json", summaryPath] : [])
+        process.arguments = ["run"] + arguments + (arguments.contains("--headless") ? [] : ["--headless"]) + (json ? ["--json", summaryPath] : [])
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

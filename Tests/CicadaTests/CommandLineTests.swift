@@ -335,7 +335,7 @@ final class CommandLineTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: summary) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
-        process.arguments = ["run", server.baseURL + "/ok", "-u", "2", "--wait", "0.01", "--json", summary]
+        process.arguments = ["run", "--headless", server.baseURL + "/ok", "-u", "2", "--wait", "0.01", "--json", summary]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -357,7 +357,7 @@ final class CommandLineTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
         // Requests that never end and a minute to let them: only the second signal ends this soon.
-        process.arguments = ["run", server.baseURL + "/stall", "-u", "2", "--stop-timeout", "60"]
+        process.arguments = ["run", "--headless", server.baseURL + "/stall", "-u", "2", "--stop-timeout", "60"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -103,27 +103,15 @@ final class DemoCommandTests: XCTestCase {
         let run = try CicadaBinary.command(["demo", "--output", "/proc/cicada-demo"], folder: folder, binary: binary)
         XCTAssertEqual(run.exitCode, 2, run.stderr)
         XCTAssertTrue(run.stderr.contains("--output /proc/cicada-demo: cannot create the folder"), run.stderr)
-        let web = try CicadaBinary.command(["demo", "--web"], folder: folder, binary: binary)
-        XCTAssertEqual(web.exitCode, 2)
-        XCTAssertTrue(web.stderr.contains("the web UI is not part of Cicada yet"), web.stderr)
     }
 
     func testADemoKilledOutrightLeavesNoTargetBehind() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["demo", "--time-factor", "1", "--output", folder + "/killed"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try CicadaChild(["demo", "--time-factor", "1", "--output", folder + "/killed"], binary: binary)
         // The first line names the target's pid.
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !text.contains("\n"), Date() < deadline { text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        let text = try child.line(startingWith: "", timeout: 30)
         let pid = try XCTUnwrap(text.range(of: "(pid ").flatMap { Int32(text[$0.upperBound...].prefix { $0.isNumber }) }, text)
         XCTAssertEqual(kill(pid, 0), 0, "the target runs")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.stop(signal: SIGKILL, timeout: 10)
         let gone = Date().addingTimeInterval(5)
         while kill(pid, 0) == 0, Date() < gone { usleep(50_000) }
         XCTAssertNotEqual(kill(pid, 0), 0, "the target (pid \(pid)) stopped with its parent")

@@ -11,34 +11,6 @@ final class MetricsEndpointTests: FaultServerTestCase {
         try MetricsScrape.fetch(try TargetURL(url), timeout: 5)
     }
 
-    /// Reads `text` with prometheus_client's parser and returns each sample as `name{labels}` → value.
-    private func parsed(_ text: String) throws -> [String: Double] {
-        let script = """
-            import json, sys
-            from prometheus_client.parser import text_string_to_metric_families
-            out = {}
-            for family in text_string_to_metric_families(sys.stdin.read()):
-                for s in family.samples:
-                    labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
-                    out[f"{s.name}{{{labels}}}"] = s.value
-            print(json.dumps(out))
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Double])
-    }
-
     func testTheExpositionParsesAndItsCountersEqualTheRunsTotals() throws {
         let scenario = Scenario(host: server.baseURL) {
             UserClass("Mixed", weight: 1, wait: .constant(0.005)) {
@@ -54,11 +26,11 @@ final class MetricsEndpointTests: FaultServerTestCase {
         let metrics = try MetricsServer.start(host: "127.0.0.1", port: 0) { run.progress }
         defer { metrics.stop() }
         usleep(700_000)
-        let during = try parsed(try scrape(metrics.url))
+        let during = try PrometheusParser.samples(try scrape(metrics.url))
         XCTAssertGreaterThan(during["cicada_requests_total{method=GET,name=/ok}"] ?? 0, 0, "figures while the run goes on")
         let result = try run.wait()
         let text = try scrape(metrics.url)
-        let after = try parsed(text)
+        let after = try PrometheusParser.samples(text)
         let ok = try XCTUnwrap(result.statistics.perEndpoint.first { $0.endpoint.name == "/ok" })
         let failing = try XCTUnwrap(result.statistics.perEndpoint.first { $0.endpoint.name == "/status/\"500\"" })
         XCTAssertEqual(after["cicada_requests_total{method=GET,name=/ok}"], Double(ok.requests))
@@ -83,24 +55,15 @@ final class MetricsEndpointTests: FaultServerTestCase {
     }
 
     func testTheCommandLinePrintsWhereItServesAndRefusesABadPort() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
-        process.arguments = ["run", server.baseURL + "/ok", "-u", "2", "-t", "4s", "--wait", "0.01", "--metrics-port", "0"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        while !text.contains("/metrics\n"), Date() < deadline { text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
-        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("metrics: ") }, text)
+        let child = try CicadaChild(["run", "--headless", server.baseURL + "/ok", "-u", "2", "-t", "4s", "--wait", "0.01", "--metrics-port", "0"])
+        let url = try child.line(startingWith: "metrics: ", timeout: 10)
         // The figures are the run's progress, which it publishes at each report (every 2 s on the command line).
         usleep(2_600_000)
-        let scraped = try scrape(String(line.dropFirst("metrics: ".count)))
+        let scraped = try scrape(url)
         XCTAssertTrue(scraped.contains("cicada_requests_total{method=\"GET\",name=\"/ok\"}"), scraped)
         XCTAssertTrue(scraped.contains("cicada_users 2"), scraped)
-        CicadaBinary.waitForExit(process, timeout: 30, "the run ends")
-        XCTAssertEqual(process.terminationStatus, 0)
+        CicadaBinary.waitForExit(child.process, timeout: 30, "the run ends")
+        XCTAssertEqual(child.process.terminationStatus, 0)
 
         let bad = try CicadaBinary.run([server.baseURL + "/ok", "-u", "1", "-t", "1s", "--metrics-port", "70000"], json: false)
         XCTAssertEqual(bad.exitCode, 2)

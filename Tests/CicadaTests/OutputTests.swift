@@ -24,7 +24,7 @@ final class OutputTests: XCTestCase {
     private func launch(_ arguments: [String], stdout: FileHandle, stderr: FileHandle) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
-        process.arguments = ["run"] + arguments
+        process.arguments = ["run", "--headless"] + arguments
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()

@@ -260,7 +260,7 @@ final class ThresholdRunTests: XCTestCase {
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CicadaBinary.path)
-        process.arguments = ["run", server.baseURL + "/ok", "-t", "1500ms", "--wait", "0.01",
+        process.arguments = ["run", "--headless", server.baseURL + "/ok", "-t", "1500ms", "--wait", "0.01",
                              "--threshold", "http_req_failed: rate == 0", "--junit", folder + "/junit.xml"]
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))

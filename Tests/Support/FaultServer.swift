@@ -27,6 +27,7 @@ import Glibc
 /// | `/echo-body` | `200` `application/json` whose body is the request's body. |
 /// | `/echo-body-chunked` | The same, chunked in chunks of 3 bytes. |
 /// | `/set-cookie?c=V&c=V` | `200` with one `Set-Cookie: V` per `c` (percent-decoded), body `ok`. |
+/// | `/connections` | `200` whose body is the number of connections open now, the asking one included, for a test in another process (the web UI's browser test). |
 /// | `/job/N` | `200` `{"job": {"status": "running", "polls": K}}` until the path has been asked N times, then `"done"`. |
 /// | anything else | `404` with body `not found\n`; keep-alive. |
 ///
@@ -516,7 +517,10 @@ final class FaultServerConnection {
             guard bodyRemaining == 0, let head = currentRequest else { return }
             currentRequest = nil
             counters.recordRequest(path: head.path)
-            let response = FaultResponse.route(head, seen: counters.count(path: head.path))
+            // `/connections` reads the server's own state, which the stateless router cannot see.
+            let response = head.path == "/connections"
+                ? FaultResponse.simple(status: 200, body: "\(counters.open)\n", closing: false)
+                : FaultResponse.route(head, seen: counters.count(path: head.path))
             if response.delayMilliseconds > 0 {
                 phase = .delaying
                 delayedResponse = response

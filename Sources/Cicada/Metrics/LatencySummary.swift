@@ -11,7 +11,7 @@ public struct LatencySummary: Codable, Sendable, Equatable {
     public var p99_9: Double
     public var max: Double
 
-    init(_ histogram: Histogram<UInt64>) {
+    public init(_ histogram: Histogram<UInt64>) {
         func ms(_ microseconds: UInt64) -> Double { Double(microseconds) / 1000 }
         guard histogram.totalCount > 0 else {
             self.init(min: 0, avg: 0, median: 0, p90: 0, p95: 0, p99: 0, p99_9: 0, max: 0)

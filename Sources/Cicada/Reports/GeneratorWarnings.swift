@@ -1,10 +1,10 @@
 import Foundation
 
 /// Above this share of the cores it could use, the generator is taken to be the limit.
-let generatorCPULimitShare = 0.9
+public let generatorCPULimitShare = 0.9
 /// Above this event-loop lag p99, in milliseconds, the generator is taken to be late with its own work: a
 /// 10 ms late timer is a 10 ms late request, which the latencies then include.
-let generatorLoopLagLimitMilliseconds = 10.0
+public let generatorLoopLagLimitMilliseconds = 10.0
 
 /// Signs that the generator, not the target, may have limited the result, in words: what the console's
 /// final report and the HTML report print as warnings.

@@ -33,6 +33,7 @@ public final class LoadRun: Sendable {
 
     private struct State {
         var stopReason: String?
+        var resetRequested = false
         var progress: RunProgress
         var outcome: Result<RunResult, CicadaError>?
     }
@@ -78,6 +79,7 @@ public final class LoadRun: Sendable {
             outcome = .success(try driver.run(
                 observer: observer,
                 stopRequest: { state.withLock { $0.stopReason } },
+                resetRequest: { state.withLock { state in defer { state.resetRequested = false }; return state.resetRequested } },
                 publish: { progress in state.withLock { $0.progress = progress } }))
         } catch let error as CicadaError {
             outcome = .failure(error)
@@ -85,7 +87,12 @@ public final class LoadRun: Sendable {
         state.withLock { state in
             state.outcome = outcome
             state.progress.phase = .finished
-            if case let .success(result) = outcome { state.progress.statistics = result.statistics }
+            if case let .success(result) = outcome {
+                state.progress.statistics = result.statistics
+                state.progress.stages = result.stages
+                state.progress.elapsed = result.duration
+                state.progress.usersActive = 0
+            }
         }
         ended.signal()
         return try outcome.get()
@@ -102,6 +109,12 @@ public final class LoadRun: Sendable {
             state.stopReason = reason
             return true
         }
+    }
+
+    /// Starts the whole run's statistics again at the next tick, as Locust's reset: the table counts from
+    /// then on (its dropped iterations too); the history and the stages keep theirs. Any thread; returns at once.
+    public func resetStatistics() {
+        state.withLock { $0.resetRequested = true }
     }
 
     /// The run's phase and its statistics as of the last report interval (the whole run once finished).

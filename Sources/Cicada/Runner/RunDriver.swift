@@ -39,8 +39,10 @@ final class RunDriver {
     /// Runs to the end and returns what happened.
     /// - Parameters:
     ///   - stopRequest: polled every tick; a reason once a stop has been asked for.
+    ///   - resetRequest: polled every tick; true once each time the statistics should start again.
     ///   - publish: called with the progress at each report and each change of phase.
-    func run(observer: (any RunObserver)?, stopRequest: () -> String?, publish: (RunProgress) -> Void) throws -> RunResult {
+    func run(observer: (any RunObserver)?, stopRequest: () -> String?, resetRequest: () -> Bool = { false },
+             publish: (RunProgress) -> Void) throws -> RunResult {
         let usageBefore = ProcessUsage.now()
         try engine.start()
         observer?.runStarted(target: engine.targetDescription, threads: engine.workerCount)
@@ -74,7 +76,8 @@ final class RunDriver {
             let now = cc_clock_now_ns()
             return RunProgress(phase: phase, elapsed: Double(now - start) / 1e9, usersActive: usersActive,
                                statistics: statistics, stage: stages.progress(at: now, remaining: stageRemaining),
-                               target: configuration.monitor?.report(), arrivalRate: arrivalRate)
+                               target: configuration.monitor?.report(), arrivalRate: arrivalRate,
+                               stages: stages.stages)
         }
         publish(progress(.running, usersActive: 0))
         if let arrival = configuration.arrival { try preAllocate(arrival) }
@@ -91,6 +94,12 @@ final class RunDriver {
             if let reason = stopRequest() {
                 stopReason = reason
                 break
+            }
+            if resetRequest() {
+                // Locust's reset: the whole run's table starts again; the history and the stages keep theirs.
+                drainAndWatch()
+                statistics = RunStatistics(endpoints: engine.plan.endpoints, failureNames: engine.plan.failureNames)
+                statistics.markTime(cc_clock_now_ns())
             }
             guard let target = configuration.shape.tick(elapsed: elapsed) else {
                 stopReason = stages.current.map { "the last stage (\($0.name)) ended" } ?? "the load shape ended"

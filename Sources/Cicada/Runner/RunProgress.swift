@@ -25,4 +25,19 @@ public struct RunProgress: Sendable {
     public var target: TargetReport? = nil
     /// The open model's current iterations per second; `nil` in a run of users.
     public var arrivalRate: Double? = nil
+    /// The stages so far, the current one last, each with its statistics as of `elapsed` (the current
+    /// one's ``StageResult/duration`` is its time so far only once the run has ended).
+    public var stages: [StageResult] = []
+
+    public init(phase: Phase, elapsed: Double, usersActive: Int, statistics: RunStatistics, stage: StageProgress? = nil,
+                target: TargetReport? = nil, arrivalRate: Double? = nil, stages: [StageResult] = []) {
+        self.phase = phase
+        self.elapsed = elapsed
+        self.usersActive = usersActive
+        self.statistics = statistics
+        self.stage = stage
+        self.target = target
+        self.arrivalRate = arrivalRate
+        self.stages = stages
+    }
 }

@@ -47,6 +47,16 @@ public struct Stage: Sendable, Equatable {
         return stage
     }
 
+    /// The stage as ``parseList(_:)`` reads it back (`peak:1000@50/600s`, `peak:2000/s/600s`): how a form
+    /// shows a scenario's stages for editing.
+    public var written: String {
+        func number(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        }
+        if let arrivalRate { return "\(name):\(number(arrivalRate))/s/\(number(duration))s" }
+        return "\(name):\(users)@\(number(spawnRate))/\(number(duration))s"
+    }
+
     /// The command line's form of one stage, for messages and help.
     public static let form = "NAME:USERS@RATE/DURATION (such as peak:1000@50/10m), or NAME:RATE/s/DURATION for the open model (such as peak:2000/s/10m)"
 

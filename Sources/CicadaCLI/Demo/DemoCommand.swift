@@ -45,7 +45,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Open the HTML report in a browser afterwards, when one is there (xdg-open).")
     var open = false
 
-    @Flag(help: "Run the demo in the web UI (not built yet).")
+    @Flag(help: "Serve the web UI (http://127.0.0.1:8089/) with the seed's stages in its form instead of running headless; start the run from the page, and Ctrl-C when done.")
     var web = false
 
     @Option(name: .customLong("error-rate"), help: "The target answers this fraction of /api/v1 requests with 500, 0 to 1 (see the error-rate threshold fail).")
@@ -63,7 +63,6 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         if full, timeFactor != nil { throw ValidationError("--full is --time-factor 1; give one of them") }
-        if web { throw ValidationError("the web UI is not part of Cicada yet; run the demo without --web") }
     }
 
     /// The seed's stages with their durations scaled by `factor`, as `--stages` takes them. The spawn rates
@@ -104,6 +103,7 @@ struct DemoCommand: ParsableCommand {
                          "--threshold", "target_rss: max < 1GiB",
                          "--html", folder + "/report.html", "--json", folder + "/summary.json",
                          "--csv", folder + "/stats", "--junit", folder + "/junit.xml", "--stop-timeout", "5s"]
+        if !web { arguments.append("--headless") }
         // Each stage judged on its own too, so that the report says which stage broke a criterion.
         for stage in Self.seedStages {
             arguments += ["--threshold", "http_req_duration{stage:\(stage.name)}: p(95) < 500ms",

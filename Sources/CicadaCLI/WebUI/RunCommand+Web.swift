@@ -1,0 +1,216 @@
+import ArgumentParser
+import Cicada
+import CicadaWeb
+import Dispatch
+import Foundation
+import Synchronization
+
+extension RunCommand {
+    /// `cicada run SCENARIO` without `--headless`: serves the web UI until Ctrl-C (or `--autoquit`), each
+    /// run started from the page (or `--autostart`) prepared and reported as a headless run with the same
+    /// values would be. Exits with the last run's exit code.
+    func runWithWebUI() throws {
+        if metricsPort != nil {
+            throw SetupError("--metrics-port is for headless runs: the web UI serves /metrics on its own port")
+        }
+        let chartLibrary: String
+        do { chartLibrary = try HTMLReport.loadChartLibrary() } catch {
+            throw SetupError("the web UI draws its charts with Chart.js: \(error) (apt-get install libjs-chart.js), or give --headless")
+        }
+        let launcher = CommandLauncher(command: self, defaults: try formDefaults(), chartLibrary: chartLibrary)
+        let session = WebSession(launcher: launcher)
+        let host = webOptions.bindHost
+        let server: WebServer
+        do {
+            server = try WebServer.start(session: session, host: host, port: webOptions.port ?? WebOptions.defaultPort,
+                                         credentials: webOptions.auth, loopbackOnly: WebOptions.isLoopback(host),
+                                         chartLibrary: chartLibrary)
+        } catch let error as CicadaError {
+            throw SetupError(error.description)
+        }
+        defer { server.stop() }
+        let errors = ConsoleStream(fileDescriptor: STDERR_FILENO, name: "standard error")
+        let console = ConsoleStream(fileDescriptor: STDOUT_FILENO, name: "standard output", warnings: errors)
+        console.write("web UI: \(server.url)\n")
+        if !WebOptions.isLoopback(host) {
+            errors.write(webOptions.auth == nil
+                ? "warning: the web UI listens on \(host) without a password (--web-insecure): anyone who reaches it can start load\n"
+                : "warning: the web UI listens on \(host), behind --web-auth (HTTP basic: the password crosses the network in the clear)\n")
+        }
+
+        let quit = DispatchSemaphore(value: 0)
+        let interrupts = Mutex(0)
+        // The first Ctrl-C stops the run (its reports are still written) and quits; a second exits at once.
+        let handler = InterruptHandler {
+            let count = interrupts.withLock { count in
+                count += 1
+                return count
+            }
+            if count > 1 { Foundation.exit(130) }
+            quit.signal()
+        }
+        if webOptions.autostart {
+            do {
+                try session.start(StartFields())
+            } catch let error as WebError {
+                throw SetupError(error.message)
+            }
+            if let autoquit = webOptions.autoquit {
+                let waiter = Thread {
+                    while !session.waitForFinish(timeout: 3600) {}
+                    Thread.sleep(forTimeInterval: autoquit)
+                    quit.signal()
+                }
+                waiter.start()
+            }
+        }
+        withExtendedLifetime(handler) {
+            quit.wait()
+            if session.stop(reason: "interrupted") { console.write("stopping the run; its reports are being written\n") }
+            _ = session.waitForFinish(timeout: (stopTimeout ?? 10) + 60)
+        }
+        if let code = session.snapshot.reports?.exitCode, code != 0 { throw ExitCode(code) }
+    }
+
+    /// The start form's values: the scenario's, with the command line's over them.
+    func formDefaults() throws -> FormDefaults {
+        guard let path = locustfile ?? target else {
+            throw SetupError("no scenario: give one, as `cicada run FILE` or `cicada run -f FILE`")
+        }
+        let scenario: Scenario
+        do { scenario = try Scenario.load(path: path) } catch let error as ScenarioError {
+            throw SetupError(error.description)
+        } catch let error as CicadaError {
+            throw SetupError(error.description)
+        }
+        let run = scenario.run
+        let stagesGiven = stages ?? (users == nil && spawnRate == nil && arrivalOptions.arrivalRate == nil ? scenario.stages : [])
+        return FormDefaults(
+            scenario: path, users: users ?? run.users, spawnRate: spawnRate ?? run.spawnRate, host: host ?? scenario.host,
+            runTime: (runTime ?? run.runTime).map { "\(formatNumber($0))s" },
+            stages: stagesGiven.isEmpty ? nil : stagesGiven.map(\.written).joined(separator: ","),
+            arrivalRate: arrivalOptions.arrivalRate ?? run.arrivalRate, userClasses: scenario.userClasses.map(\.name))
+    }
+
+    /// This command with the form's fields over its options, each read as the command line reads it.
+    /// - Throws: ``WebError`` 400 naming the field, with the command line's message.
+    func applying(_ fields: StartFields) throws -> RunCommand {
+        var command = self
+        func read<Value>(_ bound: SettingBound<Value>, _ text: String, field: String, option: String) throws -> Value {
+            do { return try bound.parse(text) } catch let error as InputError {
+                throw WebError.badInput("\(option): \(error.message)", field: field)
+            }
+        }
+        if let stages = fields.stages {
+            if fields.users != nil || fields.spawnRate != nil {
+                throw WebError.badInput("--stages gives each stage its users and spawn rate; give it without -u/--users and -r/--spawn-rate", field: "stages")
+            }
+            do { command.stages = try Stage.parseList(stages) } catch let error as InputError {
+                throw WebError.badInput("--stages: \(error.message)", field: "stages")
+            }
+            command.users = nil
+            command.spawnRate = nil
+            command.arrivalOptions.arrivalRate = nil
+        }
+        if let users = fields.users {
+            command.users = try read(SettingBounds.users, users, field: "users", option: "--users")
+            command.stages = fields.stages == nil ? nil : command.stages
+        }
+        if let spawnRate = fields.spawnRate {
+            command.spawnRate = try read(SettingBounds.spawnRate, spawnRate, field: "spawn_rate", option: "--spawn-rate")
+        }
+        if let rate = fields.arrivalRate {
+            if fields.users != nil || fields.spawnRate != nil {
+                throw WebError.badInput("--arrival-rate starts iterations, not users: give it without -u/--users and -r/--spawn-rate", field: "arrival_rate")
+            }
+            command.arrivalOptions.arrivalRate = try read(SettingBounds.arrivalRate, rate, field: "arrival_rate", option: "--arrival-rate")
+            if fields.stages == nil { command.stages = nil }
+            command.users = nil
+            command.spawnRate = nil
+        }
+        if let host = fields.host {
+            do { _ = try TargetURL(base: host) } catch {
+                throw WebError.badInput("host '\(host)': \(error)", field: "host")
+            }
+            command.host = host
+        }
+        if let runTime = fields.runTime {
+            command.runTime = try read(SettingBounds.runTime, runTime, field: "run_time", option: "--run-time")
+        }
+        if let classes = fields.userClasses, !classes.isEmpty {
+            // With -f, the positional word was a class; the form's list replaces the command line's.
+            if command.locustfile != nil { command.target = nil }
+            command.selection.userClasses = classes
+        }
+        return command
+    }
+}
+
+/// Starts the web UI's runs as `cicada run --headless` with the same values: ``RunCommand/applying(_:)``,
+/// then ``RunCommand/prepare(web:)`` and the run on a thread of its own, then
+/// ``RunCommand/finish(_:result:keepReports:chartLibrary:)``, whose files and exit code are the headless
+/// run's.
+struct CommandLauncher: RunLauncher, @unchecked Sendable {
+    // A copy of the parsed command, only read (each launch copies it again).
+    let command: RunCommand
+    let defaults: FormDefaults
+    let chartLibrary: String
+
+    func launch(_ fields: StartFields, finished: @escaping @Sendable (Result<RunReports, WebError>) -> Void) throws -> StartedRun {
+        let command = try command.applying(fields)
+        let handoff = LaunchHandoff()
+        let chartLibrary = chartLibrary
+        let thread = Thread {
+            let prepared: PreparedRun
+            do {
+                prepared = try command.prepare(web: true)
+            } catch {
+                handoff.hand(.failure(Self.webError(error)))
+                return
+            }
+            handoff.hand(.success(StartedRun(
+                run: prepared.run, control: prepared.control, feed: prepared.feed, evaluator: prepared.evaluator,
+                target: prepared.target,
+                userCapacity: prepared.userCapacity, isOpenModel: prepared.isOpenModel, hasStages: prepared.hasStages,
+                workerThreads: command.threads ?? ProcessInfo.processInfo.activeProcessorCount)))
+            do {
+                let result = try prepared.run.run(observer: prepared.observer)
+                let ending = command.finish(prepared, result: result, keepReports: true, chartLibrary: chartLibrary)
+                finished(ending.reports.map { .success($0) } ?? .failure(WebError(.internalServerError, "the reports were not made")))
+            } catch {
+                prepared.errors.write("cicada: error: \(error)\n")
+                finished(.failure(Self.webError(error)))
+            }
+        }
+        thread.name = "cicada web run"
+        thread.start()
+        return try handoff.receive().get()
+    }
+
+    static func webError(_ error: any Error) -> WebError {
+        switch error {
+        case let error as WebError: return error
+        case let error as SetupError: return WebError.badInput(error.description)
+        case let error as CicadaError: return WebError.badInput(error.description)
+        case let error as InputError: return WebError.badInput(error.message)
+        default: return WebError.badInput("\(error)")
+        }
+    }
+}
+
+/// Hands the prepared run (or why it could not be) from the run's thread to the web handler that started it.
+private final class LaunchHandoff: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    // Written before `ready` is signalled, read after: the semaphore orders them.
+    private var outcome: Result<StartedRun, WebError>?
+
+    func hand(_ outcome: Result<StartedRun, WebError>) {
+        self.outcome = outcome
+        ready.signal()
+    }
+
+    func receive() -> Result<StartedRun, WebError> {
+        ready.wait()
+        return outcome!
+    }
+}

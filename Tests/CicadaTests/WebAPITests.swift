@@ -1,0 +1,242 @@
+import CicadaTestSupport
+import Foundation
+import XCTest
+
+/// The web UI's REST API, Locust's endpoints, `/metrics` and the UI's protection, driven over HTTP against
+/// `cicada run SCENARIO` without `--headless`, with the fault server as the target.
+final class WebAPITests: FaultServerTestCase {
+    private var directory: String!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-web-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+        super.tearDown()
+    }
+
+    /// Two stages of a minute each, so that only the API moves the run on.
+    private func stagedScenario() throws -> String {
+        try CicadaBinary.scenarioFile("""
+            host: \(server.baseURL)
+            users:
+              - name: Browser
+                wait: constant(0.05)
+                tasks:
+                  - {path: /ok}
+              - name: Crawler
+                weight: 1
+                wait: constant(0.05)
+                tasks:
+                  - {path: /status/404}
+            stages:
+              - {name: warm, users: 2, spawn_rate: 20, duration: 60s}
+              - {name: hot, users: 5, spawn_rate: 20, duration: 60s}
+            thresholds:
+              http_req_duration: ["p(95) < 5s"]
+            """)
+    }
+
+    /// Starts the UI on a free port and returns it with its base URL (no trailing slash).
+    private func startUI(_ scenario: String, _ extra: [String] = []) throws -> (CicadaChild, String) {
+        let child = try CicadaChild(["run", scenario, "--web-port", "0"] + extra, stderr: directory + "/stderr")
+        let url = try child.line(startingWith: "web UI: ")
+        return (child, String(url.dropLast(url.hasSuffix("/") ? 1 : 0)))
+    }
+
+    private func status(_ base: String) throws -> [String: Any] {
+        try WebClient.get(base + "/api/status").json
+    }
+
+    /// Polls `condition` every 100 ms for at most `timeout` seconds.
+    private func eventually(_ what: String, timeout: Double = 20, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(100_000)
+        }
+        XCTFail("not within \(timeout) s: \(what)")
+    }
+
+    func testTheAPIStartsScalesSkipsResetsAndStopsARunAndServesItsReports() throws {
+        let (child, base) = try startUI(try stagedScenario())
+        let defaults = try WebClient.get(base + "/api/defaults").json
+        XCTAssertEqual(defaults["stages"] as? String, "warm:2@20/60s,hot:5@20/60s")
+        XCTAssertEqual(defaults["user_classes"] as? [String], ["Browser", "Crawler"])
+        XCTAssertEqual(try status(base)["phase"] as? String, "ready")
+        XCTAssertEqual(try WebClient.get(base + "/api/reports/stats.csv").status, 404, "no report before a run")
+
+        // Bad input: the command line's message, beside its field, and nothing starts.
+        let negative = try WebClient.post(base + "/api/start", #"{"users": -5}"#)
+        XCTAssertEqual(negative.status, 400)
+        XCTAssertEqual(negative.json["field"] as? String, "users")
+        XCTAssertEqual(negative.json["error"] as? String, "--users: expected an integer number of users from 1 to 1000000, got '-5'")
+        let badStage = try WebClient.post(base + "/api/start", "stages=warm%3A2%4010%2F1x", contentType: "application/x-www-form-urlencoded")
+        XCTAssertEqual(badStage.status, 400)
+        XCTAssertEqual(badStage.json["field"] as? String, "stages")
+        XCTAssertTrue((badStage.json["error"] as? String ?? "").hasPrefix("--stages: "), badStage.body)
+        XCTAssertEqual(try WebClient.post(base + "/api/start", #"{"user_classes": ["Nobody"]}"#).status, 400)
+        XCTAssertEqual(try WebClient.post(base + "/api/stop").status, 409, "no run to stop")
+        XCTAssertEqual(try status(base)["phase"] as? String, "ready")
+
+        // Start with the scenario's stages; a second start is refused while it runs.
+        let started = try WebClient.post(base + "/api/start", #"{"user_classes": ["Browser"]}"#)
+        XCTAssertEqual(started.status, 200, started.body)
+        XCTAssertEqual(try WebClient.post(base + "/api/start").status, 409)
+        try eventually("the warm stage's 2 users hold 2 connections") { server.openConnections == 2 }
+        XCTAssertEqual(server.count(path: "/status/404"), 0, "only the Browser class runs")
+
+        // Scale within the stage: the server's connections follow.
+        let scaled = try WebClient.post(base + "/api/scale", "users=4&spawn_rate=50", contentType: "application/x-www-form-urlencoded")
+        XCTAssertEqual(scaled.status, 200, scaled.body)
+        try eventually("4 users hold 4 connections") { server.openConnections == 4 }
+        let tooMany = try WebClient.post(base + "/api/scale", #"{"users": 2000000}"#)
+        XCTAssertEqual(tooMany.status, 400)
+        XCTAssertEqual(tooMany.json["error"] as? String, "users: expected an integer number of users from 0 to 1000000, got '2000000'")
+        XCTAssertEqual(try WebClient.post(base + "/api/scale", #"{"arrival_rate": 5}"#).status, 400, "a run of users has no rate")
+
+        // Skip to the next stage: its 5 users.
+        XCTAssertEqual(try WebClient.post(base + "/api/skip-stage").status, 200)
+        try eventually("the hot stage runs") { ((try status(base)["stage"] as? [String: Any])?["name"] as? String) == "hot" }
+        try eventually("the hot stage's 5 users hold 5 connections") { server.openConnections == 5 }
+        let stages = try status(base)["stages"] as? [[String: Any]] ?? []
+        XCTAssertEqual(stages.map { $0["name"] as? String }, ["warm", "hot"])
+
+        // The history comes in slices: from an index, the seconds after it.
+        let history = try WebClient.get(base + "/api/history?since=0").json
+        let points = history["points"] as? [[String: Any]] ?? []
+        XCTAssertGreaterThan(points.count, 0)
+        XCTAssertEqual(history["next"] as? Int, (history["first"] as? Int ?? -1) + points.count)
+        let later = try WebClient.get(base + "/api/history?since=\(history["next"] as? Int ?? 0)").json
+        XCTAssertLessThanOrEqual((later["points"] as? [Any] ?? []).count, 2, "only what came since")
+        XCTAssertEqual(try WebClient.get(base + "/api/history?since=-1").status, 400)
+
+        // Reset: the table counts again from nothing.
+        func requests() throws -> Int { ((try status(base)["totals"] as? [String: Any])?["requests"] as? Int) ?? 0 }
+        try eventually("requests are counted") { try requests() > 50 }
+        let before = try requests()
+        XCTAssertEqual(try WebClient.post(base + "/api/reset").status, 200)
+        try eventually("the reset shows") { try requests() < before }
+
+        // Stop: the run ends, its reports are there, and another run may start.
+        XCTAssertEqual(try WebClient.post(base + "/api/stop").status, 200)
+        try eventually("the run finishes and its reports are written") {
+            let now = try status(base)
+            return now["phase"] as? String == "finished" && now["reports_ready"] as? Bool == true
+        }
+        XCTAssertEqual(try status(base)["users"] as? Int, 0)
+        let csv = try WebClient.get(base + "/api/reports/stats.csv")
+        XCTAssertEqual(csv.status, 200)
+        XCTAssertTrue(csv.headers["content-disposition"]?.contains("attachment") == true)
+        XCTAssertEqual(csv.body.split(whereSeparator: \.isNewline).first.map(String.init),
+                       "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%")
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(WebClient.get(base + "/api/reports/summary.json").body.utf8)) as? [String: Any])
+        let totals = try XCTUnwrap(summary["totals"] as? [String: Any])
+        XCTAssertEqual((summary["stages"] as? [[String: Any]])?.map { $0["name"] as? String }, ["warm", "hot"])
+        let html = try WebClient.get(base + "/api/reports/report.html")
+        XCTAssertTrue(html.body.contains("<canvas"), "the HTML report has its charts")
+
+        // /metrics after the run: the final counters, equal to the summary's (read by prometheus_client).
+        let metrics = try WebClient.get(base + "/metrics")
+        XCTAssertEqual(metrics.status, 200)
+        let parsed = try PrometheusParser.samples(metrics.body)
+        let counted = parsed.filter { $0.key.hasPrefix("cicada_requests_total{") }.values.reduce(0, +)
+        XCTAssertEqual(counted, (totals["requests"] as? NSNumber)?.doubleValue, metrics.body.prefix(1500).description)
+        let failed = parsed.filter { $0.key.hasPrefix("cicada_request_failures_total{") }.values.reduce(0, +)
+        XCTAssertEqual(failed, (totals["failures"] as? NSNumber)?.doubleValue)
+
+        let again = try WebClient.post(base + "/api/start", #"{"users": 1, "run_time": "1s"}"#)
+        XCTAssertEqual(again.status, 200, again.body)
+        XCTAssertEqual(again.json["run"] as? Int, 2)
+        try eventually("the second run finishes by its run time") { try status(base)["phase"] as? String == "finished" && (try status(base)["run"] as? Int) == 2 }
+        XCTAssertEqual(child.stop(signal: SIGINT), 0, "the last run passed its threshold")
+    }
+
+    /// A client written for Locust's web API, as Locust's documentation drives it (form-encoded
+    /// `POST /swarm`, `GET /stats/requests`, its CSV, `GET /stats/reset`, `GET /stop`), runs unchanged.
+    func testAScriptWrittenForLocustsWebAPIDrivesCicada() throws {
+        let (child, base) = try startUI(try stagedScenario())
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Browser/locust_web_api_client.py").path
+        let run = try CicadaBinary.command([script, base, server.baseURL], timeout: 120, binary: "/usr/bin/python3")
+        XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("locust client: all steps passed"), run.stdout + run.stderr)
+        XCTAssertEqual(child.stop(), 0)
+    }
+
+    func testAutostartRunsAtOnceAndAutoquitEndsTheProcessWithTheRunsExitCode() throws {
+        let summary = directory + "/summary.json"
+        let scenario = try CicadaBinary.scenarioFile("""
+            host: \(server.baseURL)
+            users:
+              - name: A
+                wait: constant(0.05)
+                tasks:
+                  - {path: /status/500}
+            """)
+        let child = try CicadaChild(["run", scenario, "--web-port", "0", "--autostart", "--autoquit", "0", "-u", "2", "-t", "1s",
+                                     "--json", summary])
+        CicadaBinary.waitForExit(child.process, timeout: 30, "the autostarted run ends and the process quits")
+        XCTAssertEqual(child.process.terminationStatus, 1, "every request failed and no threshold judges: exit 1, as headless")
+        XCTAssertTrue(child.output.contains("web UI: http://127.0.0.1:"), child.output)
+        let written = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summary))) as? [String: Any])
+        XCTAssertGreaterThan(((written["totals"] as? [String: Any])?["requests"] as? Int) ?? 0, 0, "the --json file is written as headless")
+    }
+
+    func testTheUIRefusesARemoteBindWithoutAuthCrossSiteControlAndAWrongPassword() throws {
+        let scenario = try stagedScenario()
+        let remote = try CicadaBinary.command(["run", scenario, "--web-host", "0.0.0.0", "--web-port", "0"])
+        XCTAssertEqual(remote.exitCode, 2)
+        XCTAssertTrue(remote.stderr.contains("--web-host 0.0.0.0 is not a loopback address"), remote.stderr)
+        let headless = try CicadaBinary.command(["run", scenario, "--headless", "--web-port", "8089"])
+        XCTAssertEqual(headless.exitCode, 2)
+        XCTAssertTrue(headless.stderr.contains("give them without --headless"), headless.stderr)
+        let quit = try CicadaBinary.command(["run", scenario, "--autoquit", "5"])
+        XCTAssertEqual(quit.exitCode, 2)
+        XCTAssertTrue(quit.stderr.contains("give --autostart too"), quit.stderr)
+
+        let (child, base) = try startUI(scenario, ["--web-auth", "tester:s3cret"])
+        let anonymous = try WebClient.get(base + "/api/status")
+        XCTAssertEqual(anonymous.status, 401)
+        XCTAssertTrue(anonymous.headers["www-authenticate"]?.hasPrefix("Basic") == true, "\(anonymous.headers)")
+        func basic(_ credentials: String) -> [String: String] { ["Authorization": "Basic " + Data(credentials.utf8).base64EncodedString()] }
+        XCTAssertEqual(try WebClient.get(base + "/api/status", headers: basic("tester:wrong")).status, 401)
+        XCTAssertEqual(try WebClient.get(base + "/metrics", headers: basic("tester:wrong")).status, 401)
+        let auth = basic("tester:s3cret")
+        XCTAssertEqual(try WebClient.get(base + "/api/status", headers: auth).status, 200)
+
+        // A page of another site: refused by its Origin, by Sec-Fetch-Site, and without the page's token.
+        let page = try WebClient.get(base + "/", headers: auth).body
+        let token = try XCTUnwrap(page.range(of: #"name="cicada-token" content=""#).map { String(page[$0.upperBound...].prefix(32)) })
+        let crossOrigin = try WebClient.post(base + "/api/start", headers: auth.merging(["Origin": "http://evil.example", "X-Cicada-Token": token]) { $1 })
+        XCTAssertEqual(crossOrigin.status, 403)
+        XCTAssertEqual(try WebClient.post(base + "/api/start", headers: auth.merging(["Sec-Fetch-Site": "cross-site"]) { $1 }).status, 403)
+        XCTAssertEqual(try WebClient.get(base + "/stop", headers: auth.merging(["Sec-Fetch-Site": "cross-site"]) { $1 }).status, 403)
+        let origin = ["Origin": base]
+        XCTAssertEqual(try WebClient.post(base + "/api/start", headers: auth.merging(origin) { $1 }).status, 403, "a browser's POST needs the token")
+        XCTAssertEqual(try WebClient.post(base + "/api/start", headers: auth.merging(origin) { $1 }.merging(["X-Cicada-Token": "0" + token.dropFirst()]) { $1 }).status, 403)
+        XCTAssertEqual(try status(base, headers: auth)["phase"] as? String, "ready", "nothing started")
+        let same = try WebClient.post(base + "/api/start", #"{"users": 1, "run_time": "1s"}"#, headers: auth.merging(origin) { $1 }.merging(["X-Cicada-Token": token]) { $1 })
+        XCTAssertEqual(same.status, 200, same.body)
+
+        // A name that is not loopback in Host (DNS rebinding) is refused.
+        let rebinding = try CicadaBinary.command(["-c", """
+            import http.client, sys
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+            c.putrequest("GET", "/api/status", skip_host=True)
+            c.putheader("Host", "evil.example")
+            c.putheader("Authorization", sys.argv[2])
+            c.endheaders()
+            print(c.getresponse().status)
+            """, String(base.split(separator: ":").last!), auth["Authorization"]!], binary: "/usr/bin/python3")
+        XCTAssertEqual(rebinding.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "403", rebinding.stderr)
+        child.stop()
+    }
+
+    private func status(_ base: String, headers: [String: String]) throws -> [String: Any] {
+        try WebClient.get(base + "/api/status", headers: headers).json
+    }
+}

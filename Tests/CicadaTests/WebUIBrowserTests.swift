@@ -1,0 +1,48 @@
+import CicadaTestSupport
+import Foundation
+import XCTest
+
+/// The web UI in a real browser: Debian's chromium, driven by Selenium through chromium-driver
+/// (Tests/Browser/web_ui_browser.py), against `cicada run SCENARIO` and the fault server. Its screenshots
+/// are kept in `.build/test-artifacts/web-ui/`.
+final class WebUIBrowserTests: FaultServerTestCase {
+    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private static let python = repository.appendingPathComponent(".build/test-python/bin/python").path
+
+    func testAPersonStartsWatchesSteersStopsAndDownloadsInChromium() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), HeadlessChromium.isInstalled,
+              FileManager.default.isExecutableFile(atPath: Self.python) else {
+            throw ChildError(description: "chromium, chromium-driver and the test venv's selenium are needed: run scripts/test, which installs them")
+        }
+        let scenario = try CicadaBinary.scenarioFile("""
+            host: \(server.baseURL)
+            users:
+              - name: Browser
+                wait: constant(0.05)
+                tasks:
+                  - {path: /ok}
+              - name: Crawler
+                wait: constant(0.05)
+                tasks:
+                  - {path: /ok?crawl}
+            stages:
+              - {name: warm, users: 2, spawn_rate: 20, duration: 60s}
+              - {name: hot, users: 5, spawn_rate: 20, duration: 60s}
+            thresholds:
+              http_req_failed: ["rate < 0.01"]
+            """)
+        let child = try CicadaChild(["run", scenario, "--web-port", "0"])
+        let url = try child.line(startingWith: "web UI: ")
+        let artifacts = Self.repository.appendingPathComponent(".build/test-artifacts/web-ui").path
+        try? FileManager.default.removeItem(atPath: artifacts)
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let script = Self.repository.appendingPathComponent("Tests/Browser/web_ui_browser.py").path
+        let run = try CicadaBinary.command([script, url, server.baseURL, artifacts], timeout: 180, binary: Self.python)
+        XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr.suffix(3000))
+        XCTAssertTrue(run.stdout.contains("browser: all steps passed"), run.stdout + run.stderr.suffix(3000))
+        for shot in ["running.png", "hot-stage.png", "finished.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: artifacts + "/" + shot), shot)
+        }
+        XCTAssertEqual(child.stop(), 0)
+    }
+}

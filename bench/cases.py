@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from commands import (H2LOAD_CLOSE_RPS, H2LOAD_TLS_CLOSE_RPS, ab_argv, cicada_argv, cicada_arrival_argv,
-                      cicada_hook_argv, cicada_staged_argv, h2load_argv, h2load_count_argv, h2load_rps_argv, hey_argv,
+                      cicada_hook_argv, cicada_staged_argv, cicada_web_argv, h2load_argv, h2load_count_argv, h2load_rps_argv, hey_argv,
                       locust_argv, wrk_argv, wrk_pipeline_argv)
 from install import HOOK_BENCH
 from model import Case, Generator, Job
@@ -35,6 +35,9 @@ def build_cases(opts) -> list:
         ]
     rows.append(Generator("cicada", "Cicada", cicada_argv("url"), parse_cicada))
     rows.append(Generator("cicada", "Cicada, one stage + 2 thresholds", cicada_staged_argv, parse_cicada))
+    # Issue 11: the web UI's cost, as a scenario file headless and the same with the UI serving a watching page.
+    rows.append(Generator("cicada", "Cicada, scenario file, headless", cicada_argv("plain.yaml"), parse_cicada))
+    rows.append(Generator("cicada", "Cicada, scenario file, web UI watched", cicada_web_argv, parse_cicada))
     cases.append(Case(
         "1", "Keep-alive, 50 connections, no wait",
         "50 connections (users), each sending GET / as soon as the previous response is in, over keep-alive.",
@@ -217,6 +220,11 @@ def targets_case1(case, summaries):
             # Issue 9: stages, the history and thresholds on cost at most 5 % more per request.
             out.append(("Cicada with a stage and thresholds: ≤ 1.05x the plain row's CPU per request",
                         f"{s['ratio'] / plain['ratio']:.2f}x", s["ratio"] / plain["ratio"] <= 1.05))
+        headless = next((t for t in summaries if t["label"] == "Cicada, scenario file, headless" and t.get("ratio")), None)
+        if s["label"] == "Cicada, scenario file, web UI watched" and s.get("ratio") is not None and headless is not None:
+            # Issue 11: the web UI with a page open costs at most 5 % more per request than headless.
+            out.append(("Cicada with the web UI and a watching page: ≤ 1.05x the headless scenario's CPU per request",
+                        f"{s['ratio'] / headless['ratio']:.2f}x", s["ratio"] / headless["ratio"] <= 1.05))
     return out
 
 

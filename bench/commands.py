@@ -98,3 +98,12 @@ def cicada_staged_argv(j: Job) -> list:
             "--threshold", "http_req_duration: p(95) < 1s", "--threshold", "http_req_failed: rate < 0.01",
             "--threads", "1", "--headless", "--json", str(j.out)]
 
+
+
+def cicada_web_argv(j: Job) -> list:
+    """Case 1's request from bench/scenarios/plain.yaml with the web UI serving and a page watching its live
+    updates the whole run (bench/web_watch.py), started by --autostart and ended by --autoquit: beside the
+    same scenario run headless, what the UI costs per request."""
+    return ["python3", str(BENCH / "web_watch.py"), j.cicada, "run", str(BENCH / "scenarios" / "plain.yaml"),
+            "--host", j.base, "-u", str(j.users), "-r", str(j.rate), "-t", f"{j.duration}s", "--threads", "1",
+            "--autostart", "--autoquit", "0", "--json", str(j.out)]

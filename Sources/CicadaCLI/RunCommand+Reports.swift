@@ -9,8 +9,9 @@ extension RunCommand {
     /// - Parameter keepReports: also render the reports for the web UI's downloads, whether or not files
     ///   were asked for (the HTML needs `chartLibrary`).
     /// - Returns: the exit code (`nil`: 0), and with `keepReports` the rendered reports.
-    func finish(_ prepared: PreparedRun, result: RunResult, keepReports: Bool, chartLibrary: String? = nil)
-        -> (exitCode: Int32?, reports: RunReports?) {
+    /// - Parameter startedFrom: the web UI's form, for a run started there: the report's settings say so.
+    func finish(_ prepared: PreparedRun, result: RunResult, keepReports: Bool, chartLibrary: String? = nil,
+                startedFrom: StartFields? = nil) -> (exitCode: Int32?, reports: RunReports?) {
         let errors = prepared.errors
         let outcomes = prepared.evaluator.verdict(result, aborted: prepared.watcher.aborted)
         let limit = prepared.findLimit.map { LimitFinding(search: $0, verdicts: result.stageVerdicts) }
@@ -38,9 +39,10 @@ extension RunCommand {
             }
         }
         func htmlPage(_ chartLibrary: String) throws -> String {
-            let settings = [("Command", CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
+            var settings = [("Command", CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
                             ("Started", ISO8601DateFormatter().string(from: result.startedAt)),
                             ("Target", result.target), ("Cicada", cicadaVersion)]
+            if let startedFrom { settings.insert(("Started from the web UI with", startedFrom.description), at: 1) }
             return try HTMLReport.render(summary: summary, thresholds: outcomes, settings: settings,
                                          warnings: generatorWarnings(result), chartLibrary: chartLibrary)
         }
@@ -73,7 +75,7 @@ extension RunCommand {
         guard keepReports else { return (exitCode, nil) }
         let html = (try? htmlPage(chartLibrary ?? "")) ?? "<p>the HTML report could not be rendered</p>"
         let reports = RunReports(summaryJSON: summaryData ?? Data("{}".utf8),
-                                 statsCSV: LocustCSV.stats(result.statistics, duration: result.duration),
+                                 statsCSV: LocustCSV.stats(result.statistics, duration: result.statisticsDuration),
                                  failuresCSV: LocustCSV.failures(result.statistics, startedAt: result.startedAt),
                                  html: html, exitCode: exitCode ?? 0)
         return (exitCode, reports)

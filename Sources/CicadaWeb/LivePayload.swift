@@ -121,10 +121,12 @@ struct LivePayload: Encodable {
                 fromIntendedStartMs: LatencySummary(stats.fromIntendedStart))
         }
         func overall(_ requests: UInt64, _ duration: Double) -> Double { duration > 0 ? Double(requests) / duration : 0 }
+        // Over the whole run, or since a reset of the statistics.
+        let covered = progress.elapsed - progress.statisticsSince
         endpoints = statistics.perEndpoint.enumerated().map { index, stats in
-            row(stats, rps: live ? statistics.currentEndpointRPS[index] : overall(stats.requests, progress.elapsed))
+            row(stats, rps: live ? statistics.currentEndpointRPS[index] : overall(stats.requests, covered))
         }
-        totals = row(statistics.aggregated, rps: live ? statistics.currentRPS : overall(statistics.aggregated.requests, progress.elapsed))
+        totals = row(statistics.aggregated, rps: live ? statistics.currentRPS : overall(statistics.aggregated.requests, covered))
         stages = progress.stages.enumerated().map { index, stage in
             // The current stage's duration is known once it ends; until then it runs to now.
             let ended = index < progress.stages.count - 1 || !live

@@ -20,6 +20,31 @@ struct LocustStats: Encodable {
         var ninetieth_response_time: Double
         var ninety_ninth_response_time: Double
         var avg_content_length: Double
+
+        enum CodingKeys: String, CodingKey {
+            case method, name, safe_name, num_requests, num_failures, avg_response_time, min_response_time,
+                 max_response_time, current_rps, current_fail_per_sec, median_response_time, ninetieth_response_time,
+                 ninety_ninth_response_time, avg_content_length
+        }
+
+        // Locust writes the Aggregated row's method as null, not leaving the key out.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(method, forKey: .method)
+            try container.encode(name, forKey: .name)
+            try container.encode(safe_name, forKey: .safe_name)
+            try container.encode(num_requests, forKey: .num_requests)
+            try container.encode(num_failures, forKey: .num_failures)
+            try container.encode(avg_response_time, forKey: .avg_response_time)
+            try container.encode(min_response_time, forKey: .min_response_time)
+            try container.encode(max_response_time, forKey: .max_response_time)
+            try container.encode(current_rps, forKey: .current_rps)
+            try container.encode(current_fail_per_sec, forKey: .current_fail_per_sec)
+            try container.encode(median_response_time, forKey: .median_response_time)
+            try container.encode(ninetieth_response_time, forKey: .ninetieth_response_time)
+            try container.encode(ninety_ninth_response_time, forKey: .ninety_ninth_response_time)
+            try container.encode(avg_content_length, forKey: .avg_content_length)
+        }
     }
 
     struct ErrorEntry: Encodable {
@@ -38,6 +63,25 @@ struct LocustStats: Encodable {
     var current_response_time_percentile_2: Double?
     var state: String
     var user_count: Int
+
+    enum CodingKeys: String, CodingKey {
+        case stats, errors, total_rps, total_fail_per_sec, fail_ratio, current_response_time_percentile_1,
+             current_response_time_percentile_2, state, user_count
+    }
+
+    // The chart percentiles are null, as Locust's, until a second has closed.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stats, forKey: .stats)
+        try container.encode(errors, forKey: .errors)
+        try container.encode(total_rps, forKey: .total_rps)
+        try container.encode(total_fail_per_sec, forKey: .total_fail_per_sec)
+        try container.encode(fail_ratio, forKey: .fail_ratio)
+        try container.encode(current_response_time_percentile_1, forKey: .current_response_time_percentile_1)
+        try container.encode(current_response_time_percentile_2, forKey: .current_response_time_percentile_2)
+        try container.encode(state, forKey: .state)
+        try container.encode(user_count, forKey: .user_count)
+    }
 
     init(_ session: WebSession) {
         let snapshot = session.snapshot
@@ -63,11 +107,12 @@ struct LocustStats: Encodable {
                          ninety_ninth_response_time: latency.p99, avg_content_length: stats.averageSize)
         }
         let failureRatio = { (stats: EndpointStatistics) in stats.requests == 0 ? 0 : Double(stats.failures) / Double(stats.requests) }
+        // Sorted by name, then method, as Locust sorts its entries.
         stats = statistics.perEndpoint.enumerated().map { index, stats in
             let rps = live ? statistics.currentEndpointRPS[index] : 0
             return entry(stats, method: stats.endpoint.method, name: stats.endpoint.name, rps: rps,
                          failuresPerSecond: rps * failureRatio(stats))
-        }
+        }.sorted { ($0.name, $0.method ?? "") < ($1.name, $1.method ?? "") }
         let total = statistics.aggregated
         total_rps = live ? statistics.currentRPS : 0
         total_fail_per_sec = live ? statistics.currentFailuresPerSecond : 0
@@ -83,7 +128,7 @@ struct LocustStats: Encodable {
         current_response_time_percentile_2 = recent?.responseTimeMs.p95
         switch progress.phase {
         case .ready: state = "ready"
-        case .running: state = progress.usersActive < (progress.stage?.users ?? progress.usersActive) ? "spawning" : "running"
+        case .running: state = "running"
         case .stopping: state = "stopping"
         case .finished: state = "stopped"
         }

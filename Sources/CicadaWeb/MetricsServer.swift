@@ -40,6 +40,7 @@ public final class MetricsServer: Sendable {
 func metricsResponse(_ progress: RunProgress) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+    headers[.cacheControl] = "no-store"
     return Response(status: .ok, headers: headers,
                     body: ResponseBody(byteBuffer: ByteBuffer(string: PrometheusExposition.render(progress))))
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// What the start form and `POST /api/start` (or Locust's `POST /swarm`) give: each as typed, read by
 /// the launcher with the command line's own rules. `nil`: the scenario's value (or the command line's).
-public struct StartFields: Sendable, Equatable {
+public struct StartFields: Sendable, Equatable, CustomStringConvertible {
     public var users: String?
     public var spawnRate: String?
     public var host: String?
@@ -11,8 +11,18 @@ public struct StartFields: Sendable, Equatable {
     /// Stages in the command line's form (`--stages`); not with `users` or `spawnRate`.
     public var stages: String?
     public var arrivalRate: String?
-    /// The user classes to run; `nil` or empty: all the scenario's.
+    /// The user classes to run; `nil` or empty: those of the command line (all the scenario's when it
+    /// names none).
     public var userClasses: [String]?
+
+    /// The fields given, as `name=value` pairs (`users=10 stages=…`), or `the command line's values`.
+    public var description: String {
+        let given: [(String, String?)] = [("users", users), ("spawn_rate", spawnRate), ("host", host), ("run_time", runTime),
+                                          ("stages", stages), ("arrival_rate", arrivalRate),
+                                          ("user_classes", userClasses?.joined(separator: ","))]
+        let pairs = given.compactMap { name, value in value.map { "\(name)=\($0)" } }
+        return pairs.isEmpty ? "the command line's values" : pairs.joined(separator: " ")
+    }
 
     public init(users: String? = nil, spawnRate: String? = nil, host: String? = nil, runTime: String? = nil,
                 stages: String? = nil, arrivalRate: String? = nil, userClasses: [String]? = nil) {
@@ -39,9 +49,11 @@ public struct FormDefaults: Sendable, Encodable {
     public var arrivalRate: Double?
     /// Every user class of the scenario, in its order.
     public var userClasses: [String]
+    /// The classes the command line chose (all of them when it named none).
+    public var selectedUserClasses: [String]
 
     public init(scenario: String, users: Int?, spawnRate: Double?, host: String?, runTime: String?, stages: String?,
-                arrivalRate: Double?, userClasses: [String]) {
+                arrivalRate: Double?, userClasses: [String], selectedUserClasses: [String]) {
         self.scenario = scenario
         self.users = users
         self.spawnRate = spawnRate
@@ -50,11 +62,12 @@ public struct FormDefaults: Sendable, Encodable {
         self.stages = stages
         self.arrivalRate = arrivalRate
         self.userClasses = userClasses
+        self.selectedUserClasses = selectedUserClasses
     }
 
     enum CodingKeys: String, CodingKey {
         case scenario, users, spawnRate = "spawn_rate", host, runTime = "run_time", stages, arrivalRate = "arrival_rate"
-        case userClasses = "user_classes"
+        case userClasses = "user_classes", selectedUserClasses = "selected_user_classes"
     }
 }
 

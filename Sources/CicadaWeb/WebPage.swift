@@ -291,7 +291,8 @@ function fillForm(d) {
   const box = $("user-classes"); box.replaceChildren();
   for (const name of d.user_classes) {
     const label = document.createElement("label"); label.style.display = "inline"; label.style.marginRight = "12px"; label.style.fontWeight = "normal";
-    const input = Object.assign(document.createElement("input"), { type: "checkbox", name: "user_classes", value: name, checked: true });
+    const input = Object.assign(document.createElement("input"), { type: "checkbox", name: "user_classes", value: name,
+                                                                   checked: d.selected_user_classes.includes(name) });
     label.append(input, " " + name); box.appendChild(label);
   }
 }
@@ -305,8 +306,8 @@ $("start-form").addEventListener("submit", async (event) => {
     for (const name of ["users", "spawn_rate", "arrival_rate"]) { const v = $(name).value.trim(); if (v) body[name] = v; }
   }
   for (const name of ["host", "run_time"]) { const v = $(name).value.trim(); if (v) body[name] = v; }
-  const classes = [...document.querySelectorAll('input[name="user_classes"]')];
-  if (classes.some((c) => !c.checked)) body.user_classes = classes.filter((c) => c.checked).map((c) => c.value);
+  // Always the ticked list, so that ticking every class runs every class whatever the command line chose.
+  body.user_classes = [...document.querySelectorAll('input[name="user_classes"]:checked')].map((c) => c.value);
   try {
     await call("/api/start", body);
     clearCharts(); lastStage = null; lastTargetX = -1;

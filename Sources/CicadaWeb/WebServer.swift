@@ -52,8 +52,8 @@ public final class WebServer: Sendable {
             return Self.json(Self.history(session, since: since))
         }
         router.get("/api/events") { request, _ in
-            guard watchers.enter() else { throw WebError(.serviceUnavailable, "more than \(maxWatchers) pages are watching") }
             let since = try Self.index(request, "since")
+            guard watchers.enter() else { throw WebError(.serviceUnavailable, "more than \(maxWatchers) pages are watching") }
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-store"
@@ -119,11 +119,11 @@ public final class WebServer: Sendable {
             let fields = try await FormFields.read(request)
             if session.snapshot.finished {
                 try session.start(Self.startFields(fields, users: "user_count", spawnRate: "spawn_rate"))
-                return Self.json(LocustReply(success: true, message: "Swarming started", host: session.snapshot.run?.target))
+                return Self.json(LocustReply(success: true, message: "Swarming started", host: fields.value("host") ?? session.launcher.defaults.host))
             }
             // As Locust's: a swarm while a run goes on moves it to the new user count.
             try session.scale(users: fields.value("user_count"), spawnRate: fields.value("spawn_rate"), arrivalRate: nil)
-            return Self.json(LocustReply(success: true, message: "Swarming started", host: session.snapshot.run?.target))
+            return Self.json(LocustReply(success: true, message: "Swarming started", host: fields.value("host") ?? session.launcher.defaults.host))
         }
         router.get("/stop") { _, _ in
             session.stop()
@@ -138,7 +138,7 @@ public final class WebServer: Sendable {
             let csv: String
             if let run = session.snapshot.run {
                 let progress = run.run.progress
-                csv = LocustCSV.stats(progress.statistics, duration: progress.elapsed)
+                csv = LocustCSV.stats(progress.statistics, duration: progress.elapsed - progress.statisticsSince)
             } else {
                 csv = LocustCSV.stats(RunStatistics(endpoints: []), duration: 0)
             }
@@ -198,7 +198,7 @@ public final class WebServer: Sendable {
     }
 
     static func json<Value: Encodable>(_ value: Value) -> Response {
-        respond(String(decoding: LivePayload.encode(value), as: UTF8.self), type: "application/json")
+        respond(String(decoding: LivePayload.encode(value), as: UTF8.self), type: "application/json; charset=utf-8")
     }
 
     static func respond(_ text: String, type: String) -> Response {

@@ -16,7 +16,7 @@ public final class WebSession: Sendable {
         /// Runs started so far; the current one's number.
         var runNumber = 0
         var reports: RunReports?
-        /// Why the last run ended, or what went wrong with it.
+        /// What went wrong with the last run, when it failed.
         var message: String?
         /// Whether the current run's reports (or its failure) are in: its thread is done.
         var finished = true
@@ -50,6 +50,9 @@ public final class WebSession: Sendable {
             guard state.finished else { throw WebError.conflict("a run is going on: stop it before starting another") }
             state.finished = false
             state.runNumber += 1
+            // The last run's reports go with it: the next run's come when it ends.
+            state.reports = nil
+            state.message = nil
             return state.runNumber
         }
         do {

@@ -5,8 +5,11 @@ count and sees the target's open connections follow, skips a stage, stops, and d
 WebUIBrowserTests runs it; screenshots go to ARTIFACTS.
 
     python web_ui_browser.py WEB_UI_URL TARGET_BASE_URL ARTIFACTS
+    python web_ui_browser.py --seed WEB_UI_URL ARTIFACTS
 
 TARGET_BASE_URL is the tests' fault server, whose /connections says how many connections it holds.
+With --seed, the page is `cicada demo --web`'s: the seed's suite against the demo target, whose four
+stages the form holds; the script starts it, watches the four stages pass and downloads the HTML report.
 Exits 0 and prints "browser: all steps passed", or exits 1 naming the step.
 """
 import os
@@ -19,7 +22,11 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-url, target, artifacts = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
+seed = sys.argv[1] == "--seed"
+if seed:
+    url, target, artifacts = sys.argv[2], None, sys.argv[3]
+else:
+    url, target, artifacts = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
 downloads = os.path.join(artifacts, "downloads")
 os.makedirs(downloads, exist_ok=True)
 
@@ -67,7 +74,37 @@ def fill(id_, text):
     field.send_keys(text)
 
 
+def seed_run():
+    """The seed's load test as a person runs it from `cicada demo --web`."""
+    until("the form holds the seed's stages", lambda: element("stages").get_attribute("value").startswith("baseline:100@10/"))
+    element("start-button").click()
+    until("the run starts", lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-phase") == "running")
+    until("the charts gain points", lambda: int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-points")) >= 3)
+    until("the target's CPU and RSS chart", lambda: element("target-chart").is_displayed())
+    driver.save_screenshot(os.path.join(artifacts, "seed-running.png"))
+    until("the four stages in the per-stage table",
+          lambda: len(driver.find_elements(By.CSS_SELECTOR, "#stages-table tbody tr")) == 4, timeout=120)
+    until("the run finishes", lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-phase") == "finished",
+          timeout=120)
+    until("the downloads show", lambda: element("download-html").is_displayed())
+    verdicts = element("thresholds-table").text
+    if "PASS" not in verdicts:
+        fail("the thresholds' verdicts", verdicts)
+    element("download-html").click()
+    path = os.path.join(downloads, "cicada-report.html")
+    until("the HTML report is downloaded", lambda: os.path.exists(path) and os.path.getsize(path) > 10000)
+    with open(path) as report:
+        if "baseline" not in report.read():
+            fail("the HTML report", "no baseline stage in it")
+    driver.save_screenshot(os.path.join(artifacts, "seed-finished.png"))
+    driver.quit()
+    print("browser: all steps passed")
+    sys.exit(0)
+
+
 driver.get(url)
+if seed:
+    seed_run()
 until("the form is filled from the scenario", lambda: element("stages").get_attribute("value") == "warm:2@20/60s,hot:5@20/60s")
 if len(driver.find_elements(By.CSS_SELECTOR, 'input[name="user_classes"]')) != 2:
     fail("the user classes", "expected two checkboxes")

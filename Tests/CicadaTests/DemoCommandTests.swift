@@ -108,7 +108,7 @@ final class DemoCommandTests: XCTestCase {
     func testADemoKilledOutrightLeavesNoTargetBehind() throws {
         let child = try CicadaChild(["demo", "--time-factor", "1", "--output", folder + "/killed"], binary: binary)
         // The first line names the target's pid.
-        let text = try child.line(startingWith: "", timeout: 30)
+        let text = try child.line(startingWith: "cicada demo: ", timeout: 30)
         let pid = try XCTUnwrap(text.range(of: "(pid ").flatMap { Int32(text[$0.upperBound...].prefix { $0.isNumber }) }, text)
         XCTAssertEqual(kill(pid, 0), 0, "the target runs")
         child.stop(signal: SIGKILL, timeout: 10)

@@ -62,6 +62,7 @@ final class MetricsEndpointTests: FaultServerTestCase {
         let scraped = try scrape(url)
         XCTAssertTrue(scraped.contains("cicada_requests_total{method=\"GET\",name=\"/ok\"}"), scraped)
         XCTAssertTrue(scraped.contains("cicada_users 2"), scraped)
+        XCTAssertTrue(scraped.contains("# TYPE cicada_loop_lag_seconds gauge\ncicada_loop_lag_seconds "), scraped)
         CicadaBinary.waitForExit(child.process, timeout: 30, "the run ends")
         XCTAssertEqual(child.process.terminationStatus, 0)
 

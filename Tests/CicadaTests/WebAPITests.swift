@@ -167,6 +167,34 @@ final class WebAPITests: FaultServerTestCase {
         XCTAssertEqual(child.stop(), 0)
     }
 
+    /// docs/web-api.openapi.yaml describes the routes the UI serves: each path and method it lists is routed
+    /// (an unrouted request gets Hummingbird's empty 404; every route answers with a body).
+    func testEveryPathOfTheOpenAPIDescriptionIsServed() throws {
+        let (child, base) = try startUI(try stagedScenario())
+        let document = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/web-api.openapi.yaml")
+        var operations: [(method: String, path: String)] = []
+        var inPaths = false, path: String?
+        for line in try String(contentsOf: document, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            if inPaths, let first = line.first, first != " " { break }
+            if inPaths, line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()) }
+            if inPaths, let path, line == "    get:" || line == "    post:" {
+                operations.append((line.trimmingCharacters(in: .whitespaces).dropLast().uppercased(), path))
+            }
+        }
+        XCTAssertGreaterThanOrEqual(operations.count, 19, "\(operations)")
+        let unknown = try WebClient.get(base + "/no-such-route")
+        XCTAssertTrue(unknown.status == 404 && unknown.body.isEmpty, "an unrouted path: \(unknown)")
+        // Not the stream (it never ends) nor the two that would start a run.
+        for (method, path) in operations where !["/api/events", "/api/start", "/swarm"].contains(path) {
+            let concrete = path.replacingOccurrences(of: "{file}", with: "stats.csv")
+            let reply = try WebClient.send(method, base + concrete, body: method == "POST" ? "{}" : nil)
+            XCTAssertFalse(reply.status == 404 && reply.body.isEmpty, "\(method) \(path) is not routed")
+        }
+        child.stop()
+    }
+
     func testAutostartRunsAtOnceAndAutoquitEndsTheProcessWithTheRunsExitCode() throws {
         let summary = directory + "/summary.json"
         let scenario = try CicadaBinary.scenarioFile("""

@@ -45,4 +45,28 @@ final class WebUIBrowserTests: FaultServerTestCase {
         }
         XCTAssertEqual(child.stop(), 0)
     }
+
+    /// The "done when": the seed's load test started, watched through its four stages and its
+    /// report downloaded from the page of `cicada demo --web` (the release binary, as a user runs it).
+    func testThePersonRunsTheSeedsLoadTestFromTheDemosPage() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), HeadlessChromium.isInstalled,
+              FileManager.default.isExecutableFile(atPath: Self.python) else {
+            throw ChildError(description: "chromium, chromium-driver and the test venv's selenium are needed: run scripts/test, which installs them")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-web-demo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let child = try CicadaChild(["demo", "--web", "--web-port", "0", "--time-factor", "0.02", "--output", folder],
+                                    binary: CicadaBinary.releasePath)
+        let url = try child.line(startingWith: "web UI: ", timeout: 60)
+        let artifacts = Self.repository.appendingPathComponent(".build/test-artifacts/web-ui-seed").path
+        try? FileManager.default.removeItem(atPath: artifacts)
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let script = Self.repository.appendingPathComponent("Tests/Browser/web_ui_browser.py").path
+        let run = try CicadaBinary.command([script, "--seed", url, artifacts], timeout: 240, binary: Self.python)
+        XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr.suffix(3000))
+        XCTAssertTrue(run.stdout.contains("browser: all steps passed"), run.stdout + run.stderr.suffix(3000))
+        child.stop(timeout: 60)
+        XCTAssertTrue(child.output.contains("Every route's count agrees"), String(child.output.suffix(3000)))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/report.html"), "the demo's own files are written too")
+    }
 }

@@ -70,12 +70,13 @@ public final class ConsoleReporter: RunObserver {
             text += StatsTable.render(stage.statistics, duration: stage.duration, live: false) + "\n"
         }
         if !result.stages.isEmpty { text += "\nWhole run\n" }
-        text += (result.stages.isEmpty ? "\n" : "") + StatsTable.render(statistics, duration: result.duration, live: false) + "\n"
+        text += (result.stages.isEmpty ? "\n" : "") + StatsTable.render(statistics, duration: result.statisticsDuration, live: false) + "\n"
         let failures = StatsTable.renderFailures(statistics)
         if !failures.isEmpty { text += "\n" + failures + "\n" }
         let intended = LatencySummary(total.fromIntendedStart)
         text += String(format: "\nTotals: %llu requests in %.2fs (%.1f req/s): %llu succeeded, %llu failed, %llu cancelled\n",
-                       total.requests, result.duration, result.duration > 0 ? Double(total.requests) / result.duration : 0,
+                       total.requests, result.statisticsDuration,
+                       result.statisticsDuration > 0 ? Double(total.requests) / result.statisticsDuration : 0,
                        total.successes, total.failures, total.cancelled)
         let figures = " median \(StatsTable.ms(intended.median)) ms, p99 \(StatsTable.ms(intended.p99)) ms, max \(StatsTable.ms(intended.max)) ms\n"
         if let arrival = result.arrival {

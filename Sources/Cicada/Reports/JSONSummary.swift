@@ -168,7 +168,8 @@ public struct JSONSummary: Codable, Sendable {
     public init(result: RunResult, version: String, thresholds: [ThresholdOutcome] = []) {
         self.thresholds = thresholds.map(ThresholdSummary.init)
         let statistics = result.statistics
-        let duration = result.duration
+        // The whole run's, or since a reset of the statistics: the span their counts cover.
+        let duration = result.statisticsDuration
         cicadaVersion = version
         target = result.target
         totals = Self.totalsBlock(statistics, duration: duration)

@@ -48,7 +48,7 @@ public final class LocustCSVFiles: RunObserver {
         func attempt(_ write: () throws -> Void) {
             do { try write() } catch { first = first ?? error }
         }
-        attempt { try stats.write(Data(LocustCSV.stats(result.statistics, duration: result.duration).utf8)) }
+        attempt { try stats.write(Data(LocustCSV.stats(result.statistics, duration: result.statisticsDuration).utf8)) }
         attempt { try failures.write(Data(LocustCSV.failures(result.statistics, startedAt: result.startedAt).utf8)) }
         attempt { try exceptions.write(Data(LocustCSV.exceptions().utf8)) }
         attempt { try history.commit() }

@@ -20,6 +20,7 @@ import Histogram
 /// | `cicada_dropped_iterations_total` | counter | |
 /// | `cicada_stage` | gauge, 1 | `stage` (the current one; absent without stages) |
 /// | `cicada_arrival_rate` | gauge | (the open model's iterations per second) |
+/// | `cicada_loop_lag_seconds` | gauge | (the longest event-loop lag over the last report interval) |
 /// | `process_cpu_seconds_total`, `process_resident_memory_bytes` | counter, gauge | (the generator process, as the client libraries name them) |
 public enum PrometheusExposition {
     /// The histograms' upper bounds, in seconds: a load test's range from a millisecond to ten seconds.
@@ -58,6 +59,10 @@ public enum PrometheusExposition {
         if let rate = progress.arrivalRate {
             family("cicada_arrival_rate", "gauge", "The open model's iterations per second.")
             text += "cicada_arrival_rate \(number(rate))\n"
+        }
+        if let lag = progress.loopLagMaxMilliseconds {
+            family("cicada_loop_lag_seconds", "gauge", "The longest event-loop lag any worker reported over the last report interval.")
+            text += "cicada_loop_lag_seconds \(number(lag / 1000))\n"
         }
         let usage = ProcessUsage.now()
         family("process_cpu_seconds_total", "counter", "The generator process's user and system CPU time.")

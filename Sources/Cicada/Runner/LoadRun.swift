@@ -92,6 +92,7 @@ public final class LoadRun: Sendable {
                 state.progress.stages = result.stages
                 state.progress.elapsed = result.duration
                 state.progress.usersActive = 0
+                state.progress.statisticsSince = result.statisticsSince
             }
         }
         ended.signal()

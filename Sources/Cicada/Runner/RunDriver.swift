@@ -26,6 +26,8 @@ final class RunDriver {
     private var arrivalRate: Double?
     private var droppedSoFar: UInt64 = 0
     private var stageVerdicts: [StageVerdict] = []
+    /// The longest event-loop lag read since the last report, for the progress.
+    private var lagSinceReportNs: UInt64 = 0
 
     init(engine: LoadEngine, configuration: RunConfiguration) {
         self.engine = engine
@@ -74,10 +76,14 @@ final class RunDriver {
         var stageRemaining: Double?
         func progress(_ phase: RunProgress.Phase, usersActive: Int) -> RunProgress {
             let now = cc_clock_now_ns()
-            return RunProgress(phase: phase, elapsed: Double(now - start) / 1e9, usersActive: usersActive,
+            var progress = RunProgress(phase: phase, elapsed: Double(now - start) / 1e9, usersActive: usersActive,
                                statistics: statistics, stage: stages.progress(at: now, remaining: stageRemaining),
                                target: configuration.monitor?.report(), arrivalRate: arrivalRate,
                                stages: stages.stages)
+            progress.loopLagMaxMilliseconds = Double(lagSinceReportNs) / 1e6
+            progress.statisticsSince = Double(statistics.origin - start) / 1e9
+            lagSinceReportNs = 0
+            return progress
         }
         publish(progress(.running, usersActive: 0))
         if let arrival = configuration.arrival { try preAllocate(arrival) }
@@ -179,10 +185,12 @@ final class RunDriver {
             connectionsOpened: after.connections_opened,
             samplesDropped: after.samples_dropped,
             usersPeak: usersPeak)
-        return RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
-                         target: engine.targetDescription, generator: generator,
-                         requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport,
-                         history: history, startedAt: startedAt, arrival: arrivalFigures(), stageVerdicts: stageVerdicts)
+        var result = RunResult(statistics: statistics, duration: Double(end - start) / 1e9,
+                               target: engine.targetDescription, generator: generator,
+                               requestsStarted: after.requests_started, stages: stages.stages, targetReport: targetReport,
+                               history: history, startedAt: startedAt, arrival: arrivalFigures(), stageVerdicts: stageVerdicts)
+        result.statisticsSince = Double(statistics.origin - start) / 1e9
+        return result
     }
 
     /// Judges the stage that ends at `now` (``RunConfiguration/stageVerdict``); returns why the run ends
@@ -291,6 +299,7 @@ final class RunDriver {
         let counters = engine.counters()
         loopLag.read(lagNanoseconds: counters.loop_lag_max_ns, at: cc_clock_now_ns())
         interval.noteLoopLag(counters.loop_lag_max_ns)
+        lagSinceReportNs = max(lagSinceReportNs, counters.loop_lag_max_ns)
         return counters
     }
 }

@@ -28,6 +28,11 @@ public struct RunProgress: Sendable {
     /// The stages so far, the current one last, each with its statistics as of `elapsed` (the current
     /// one's ``StageResult/duration`` is its time so far only once the run has ended).
     public var stages: [StageResult] = []
+    /// The longest event-loop lag any worker reported over the last report interval, in milliseconds;
+    /// `nil` before the first report.
+    public var loopLagMaxMilliseconds: Double? = nil
+    /// Seconds from the run's start to ``statistics``' start: 0 unless they were reset.
+    public var statisticsSince: Double = 0
 
     public init(phase: Phase, elapsed: Double, usersActive: Int, statistics: RunStatistics, stage: StageProgress? = nil,
                 target: TargetReport? = nil, arrivalRate: Double? = nil, stages: [StageResult] = []) {

@@ -21,6 +21,13 @@ public struct RunResult: Sendable {
     public var arrival: ArrivalFigures? = nil
     /// The stages judged as they ended (``RunConfiguration/stageVerdict``), in order; empty when none was.
     public var stageVerdicts: [StageVerdict] = []
+    /// Seconds from the run's start to its ``statistics``' start: 0 unless the statistics were reset
+    /// (``LoadRun/resetStatistics()``), whose table then counts from the reset.
+    public var statisticsSince: Double = 0
+
+    /// The seconds ``statistics`` cover: the whole run's, or since the last reset. The rates of the final
+    /// tables divide by it.
+    public var statisticsDuration: Double { max(0, duration - statisticsSince) }
 }
 
 /// What the open model's schedule did over a run (``ArrivalModel``), all classes together. Once the run

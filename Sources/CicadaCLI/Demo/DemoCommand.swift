@@ -48,6 +48,16 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Serve the web UI (http://127.0.0.1:8089/) with the seed's stages in its form instead of running headless; start the run from the page, and Ctrl-C when done.")
     var web = false
 
+    @Option(name: .customLong("web-port"), parsing: .unconditional,
+            help: ArgumentHelp("With --web: the web UI's port (default 8089; 0: a free port, printed).", valueName: "port"),
+            transform: { text in
+                guard let port = Int(text), (0...65535).contains(port) else {
+                    throw ValidationError("expected a port from 0 to 65535, got '\(text)'")
+                }
+                return port
+            })
+    var webPort: Int?
+
     @Option(name: .customLong("error-rate"), help: "The target answers this fraction of /api/v1 requests with 500, 0 to 1 (see the error-rate threshold fail).")
     var errorRate: Double?
 
@@ -63,6 +73,7 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         if full, timeFactor != nil { throw ValidationError("--full is --time-factor 1; give one of them") }
+        if webPort != nil, !web { throw ValidationError("--web-port is for --web") }
     }
 
     /// The seed's stages with their durations scaled by `factor`, as `--stages` takes them. The spawn rates
@@ -104,6 +115,7 @@ struct DemoCommand: ParsableCommand {
                          "--html", folder + "/report.html", "--json", folder + "/summary.json",
                          "--csv", folder + "/stats", "--junit", folder + "/junit.xml", "--stop-timeout", "5s"]
         if !web { arguments.append("--headless") }
+        if let webPort { arguments += ["--web-port", "\(webPort)"] }
         // Each stage judged on its own too, so that the report says which stage broke a criterion.
         for stage in Self.seedStages {
             arguments += ["--threshold", "http_req_duration{stage:\(stage.name)}: p(95) < 500ms",

@@ -69,7 +69,10 @@ extension RunCommand {
             if session.stop(reason: "interrupted") { console.write("stopping the run; its reports are being written\n") }
             _ = session.waitForFinish(timeout: (stopTimeout ?? 10) + 60)
         }
-        if let code = session.snapshot.reports?.exitCode, code != 0 { throw ExitCode(code) }
+        // The last run's exit code, as headless; a run that failed to run (the engine refused it) is 2.
+        let last = session.snapshot
+        if let code = last.reports?.exitCode, code != 0 { throw ExitCode(code) }
+        if last.reports == nil, last.message != nil { throw ExitCode(RunExitCode.usage) }
     }
 
     /// The start form's values: the scenario's, with the command line's over them.
@@ -84,12 +87,15 @@ extension RunCommand {
             throw SetupError(error.description)
         }
         let run = scenario.run
+        // With -f, the positional word is the first class (as in run()).
+        let chosen = (locustfile != nil ? [target].compactMap { $0 } : []) + selection.userClasses
         let stagesGiven = stages ?? (users == nil && spawnRate == nil && arrivalOptions.arrivalRate == nil ? scenario.stages : [])
         return FormDefaults(
             scenario: path, users: users ?? run.users, spawnRate: spawnRate ?? run.spawnRate, host: host ?? scenario.host,
             runTime: (runTime ?? run.runTime).map { "\(formatNumber($0))s" },
             stages: stagesGiven.isEmpty ? nil : stagesGiven.map(\.written).joined(separator: ","),
-            arrivalRate: arrivalOptions.arrivalRate ?? run.arrivalRate, userClasses: scenario.userClasses.map(\.name))
+            arrivalRate: arrivalOptions.arrivalRate ?? run.arrivalRate, userClasses: scenario.userClasses.map(\.name),
+            selectedUserClasses: chosen.isEmpty ? scenario.userClasses.map(\.name) : chosen)
     }
 
     /// This command with the form's fields over its options, each read as the command line reads it.
@@ -137,7 +143,8 @@ extension RunCommand {
         if let runTime = fields.runTime {
             command.runTime = try read(SettingBounds.runTime, runTime, field: "run_time", option: "--run-time")
         }
-        if let classes = fields.userClasses, !classes.isEmpty {
+        if let classes = fields.userClasses {
+            guard !classes.isEmpty else { throw WebError.badInput("choose at least one user class", field: "user_classes") }
             // With -f, the positional word was a class; the form's list replaces the command line's.
             if command.locustfile != nil { command.target = nil }
             command.selection.userClasses = classes
@@ -175,7 +182,8 @@ struct CommandLauncher: RunLauncher, @unchecked Sendable {
                 workerThreads: command.threads ?? ProcessInfo.processInfo.activeProcessorCount)))
             do {
                 let result = try prepared.run.run(observer: prepared.observer)
-                let ending = command.finish(prepared, result: result, keepReports: true, chartLibrary: chartLibrary)
+                let ending = command.finish(prepared, result: result, keepReports: true, chartLibrary: chartLibrary,
+                                            startedFrom: fields)
                 finished(ending.reports.map { .success($0) } ?? .failure(WebError(.internalServerError, "the reports were not made")))
             } catch {
                 prepared.errors.write("cicada: error: \(error)\n")

@@ -45,7 +45,11 @@ struct WebOptions: ParsableArguments {
 
     private var isGiven: Bool { host != nil || port != nil || auth != nil || insecure || autostart || autoquit != nil }
 
-    var bindHost: String { host ?? Self.defaultHost }
+    /// The address to bind, without the brackets of an IPv6 literal (`[::1]` binds `::1`).
+    var bindHost: String {
+        guard let host else { return Self.defaultHost }
+        return host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
 
     /// Whether the run serves the web UI: a scenario file without `--headless` does; a URL run (the wrk
     /// mode) and `--headless` do not. Checks the options against each other.

@@ -2,7 +2,8 @@ import Cicada
 import CicadaWeb
 
 /// A run made ready by ``RunCommand/prepare(web:)`` on its control thread: the run, what steers and
-/// watches it, and the report files it writes when it ends (``RunCommand/finish(_:result:keepReports:)``).
+/// watches it, and the report files it writes when it ends
+/// (``RunCommand/finish(_:result:keepReports:chartLibrary:startedFrom:)``).
 struct PreparedRun {
     let run: LoadRun
     /// The target's base URL, as the run was given it.

@@ -22,6 +22,18 @@ public final class LiveFeed: RunObserver, @unchecked Sendable {
         var points: [HistoryPoint] = []
         /// The index of `points[0]` in the run's seconds.
         var dropped = 0
+        /// Over every second so far, kept as they come so that a reader need not walk the points.
+        var health = Health()
+    }
+
+    /// The generator's figures over the run so far, from its seconds.
+    public struct Health: Sendable {
+        public var seconds = 0
+        public var cpuPercentSum = 0.0
+        public var cpuMaxPercent = 0.0
+        public var loopLagMaxMilliseconds = 0.0
+
+        public var cpuAveragePercent: Double { seconds == 0 ? 0 : cpuPercentSum / Double(seconds) }
     }
 
     // `next` is touched on the control thread only (RunObserver's rule); `kept` by any thread, locked.
@@ -41,6 +53,11 @@ public final class LiveFeed: RunObserver, @unchecked Sendable {
         }
     }
 
+    /// The generator's CPU and loop lag over every second so far.
+    public var health: Health {
+        kept.withLock { $0.health }
+    }
+
     /// The last `count` points, newest last.
     public func last(_ count: Int) -> [HistoryPoint] {
         kept.withLock { Array($0.points.suffix(count)) }
@@ -53,6 +70,10 @@ public final class LiveFeed: RunObserver, @unchecked Sendable {
     public func intervalClosed(_ tick: HistoryTick) {
         kept.withLock { kept in
             kept.points.append(tick.point)
+            kept.health.seconds += 1
+            kept.health.cpuPercentSum += tick.point.generatorCpuPercent
+            kept.health.cpuMaxPercent = max(kept.health.cpuMaxPercent, tick.point.generatorCpuPercent)
+            kept.health.loopLagMaxMilliseconds = max(kept.health.loopLagMaxMilliseconds, tick.point.loopLagMaxMs)
             if kept.points.count > Self.capacity {
                 let excess = kept.points.count - Self.capacity
                 kept.points.removeFirst(excess)

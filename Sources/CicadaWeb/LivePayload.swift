@@ -77,9 +77,8 @@ struct LivePayload: Encodable {
     var warnings: [String]
     var targetProcess: TargetNow?
 
-    /// The payload of `session`'s current (or last) run.
-    init(_ session: WebSession) {
-        let snapshot = session.snapshot
+    /// The payload of the session's current (or last) run, as of `snapshot`.
+    init(_ snapshot: WebSession.Snapshot) {
         run = snapshot.number
         reportsReady = snapshot.reports != nil && snapshot.finished
         message = snapshot.message
@@ -139,10 +138,10 @@ struct LivePayload: Encodable {
             let endpoint = statistics.endpoints[failure.endpoint]
             return Failure(method: endpoint.method, name: endpoint.name, message: failure.message, count: failure.count)
         }
-        let recent = started.feed.last(LiveFeed.capacity)
-        let cpuAverage = recent.isEmpty ? 0 : recent.map(\.generatorCpuPercent).reduce(0, +) / Double(recent.count)
-        let health = GeneratorHealth(cpuAveragePercent: cpuAverage, cpuMaxPercent: recent.map(\.generatorCpuPercent).max(),
-                                     loopLagMaxMilliseconds: recent.map(\.loopLagMaxMs).max())
+        let seconds = started.feed.health
+        let health = GeneratorHealth(cpuAveragePercent: seconds.cpuAveragePercent,
+                                     cpuMaxPercent: seconds.seconds == 0 ? nil : seconds.cpuMaxPercent,
+                                     loopLagMaxMilliseconds: seconds.seconds == 0 ? nil : seconds.loopLagMaxMilliseconds)
         thresholds = started.evaluator.rules.indices.map { index in
             let rule = started.evaluator.rules[index]
             guard rule.stage == nil, statistics.aggregated.requests > 0 else {
@@ -153,7 +152,7 @@ struct LivePayload: Encodable {
             return Verdict(metric: rule.threshold.metric, expression: rule.threshold.expression, observed: outcome.observed,
                            unit: rule.unit, passed: outcome.observed == nil ? nil : outcome.passed)
         }
-        warnings = Self.generatorWarnings(recent: Array(recent.suffix(5)), threads: started.workerThreads)
+        warnings = Self.generatorWarnings(recent: started.feed.last(5), threads: started.workerThreads)
         if let point = progress.target?.combined.points.last {
             targetProcess = TargetNow(cpuPercent: point.cpuPercent, rssBytes: point.rssBytes, elapsedS: point.elapsedS)
         }
@@ -176,14 +175,5 @@ struct LivePayload: Encodable {
                                    lag, recent.count, generatorLoopLagLimitMilliseconds))
         }
         return warnings
-    }
-
-    /// The JSON the API answers with: snake_case keys, as the JSON summary's.
-    static func encode<Value: Encodable>(_ value: Value) -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
 }

@@ -83,8 +83,7 @@ struct LocustStats: Encodable {
         try container.encode(user_count, forKey: .user_count)
     }
 
-    init(_ session: WebSession) {
-        let snapshot = session.snapshot
+    init(_ snapshot: WebSession.Snapshot) {
         guard let started = snapshot.run else {
             stats = []
             errors = []

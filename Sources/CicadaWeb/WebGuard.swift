@@ -27,7 +27,7 @@ struct WebGuard<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let expectedAuthorization {
-            guard let given = request.headers[.authorization], constantTimeEqual(given, expectedAuthorization) else {
+            guard let given = request.headers[.authorization].map(Self.normalizedScheme), constantTimeEqual(given, expectedAuthorization) else {
                 var error = WebError(.unauthorized, "this Cicada web UI needs the user and password of its --web-auth")
                 error.headers[.wwwAuthenticate] = "Basic realm=\"cicada\", charset=\"UTF-8\""
                 throw error
@@ -41,6 +41,11 @@ struct WebGuard<Context: RequestContext>: RouterMiddleware {
             if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" {
                 throw WebError(.forbidden, "a cross-site request may not control the run")
             }
+            // A browser without Sec-Fetch-Site still names the page it comes from.
+            if request.headers[.origin] == nil, let referer = request.headers[.referer],
+               let from = URLComponents(string: referer), from.host.map({ "\($0)\(from.port.map { ":\($0)" } ?? "")" }) != host {
+                throw WebError(.forbidden, "a request from another site may not control the run")
+            }
             if let origin = request.headers[.origin] {
                 guard origin == "http://\(host)" || origin == "https://\(host)" else {
                     throw WebError(.forbidden, "a request from the origin \(origin.prefix(100)) may not control the run")
@@ -53,19 +58,29 @@ struct WebGuard<Context: RequestContext>: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// Whether the request changes the run: not a GET or HEAD, or one of Locust's GETs that do.
+    /// Whether the request changes the run: not a GET or HEAD, or one of Locust's GETs that do. The router
+    /// ignores empty path segments (`/stop/` and `//stop` are `/stop`), so the path is compared without them.
     static func changesRun(_ request: Request) -> Bool {
         switch request.method {
-        case .get, .head: return ["/stop", "/stats/reset"].contains(request.uri.path)
+        case .get, .head:
+            let segments = request.uri.path.split(separator: "/").joined(separator: "/")
+            return segments == "stop" || segments == "stats/reset"
         default: return true
         }
+    }
+
+    /// `Authorization` with its scheme in the case the comparison expects (RFC 7617: the scheme is
+    /// case-insensitive).
+    static func normalizedScheme(_ value: String) -> String {
+        guard value.count > 6, value.prefix(6).lowercased() == "basic " else { return value }
+        return "Basic " + value.dropFirst(6)
     }
 
     /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
     static func isLoopbackName(_ authority: String) -> Bool {
         var name = authority.lowercased()
         if name.hasPrefix("[") {
-            return name.hasPrefix("[::1]")
+            return name == "[::1]" || (name.hasPrefix("[::1]:") && UInt16(name.dropFirst(6)) != nil)
         }
         if let colon = name.lastIndex(of: ":") { name = String(name[..<colon]) }
         if name == "localhost" { return true }

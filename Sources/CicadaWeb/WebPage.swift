@@ -66,7 +66,7 @@ th.sortable { cursor: pointer; text-decoration: underline dotted; }
     <label for="spawn_rate">Spawn rate (users/s)</label><input type="text" id="spawn_rate" name="spawn_rate"><span class="field-error" id="error-spawn_rate"></span>
     <label for="arrival_rate">Arrival rate (iterations/s, the open model)</label><input type="text" id="arrival_rate" name="arrival_rate"><span class="field-error" id="error-arrival_rate"></span>
     <label for="host">Host</label><input type="text" id="host" name="host" class="wide"><span class="field-error" id="error-host"></span>
-    <label for="run_time">Run time</label><input type="text" id="run_time" name="run_time" placeholder="e.g. 5m; empty: until stopped"><span class="field-error" id="error-run_time"></span>
+    <label for="run_time">Run time</label><input type="text" id="run_time" name="run_time" placeholder="e.g. 5m; empty: until stopped, or the last stage ends"><span class="field-error" id="error-run_time"></span>
     <label for="stages">Stages</label><input type="text" id="stages" name="stages" class="wide" placeholder="baseline:100@10/1m,peak:1000@50/10m">
     <span class="hint">With stages, users and spawn rate come from each stage; clear the stages to run a constant load.</span><span class="field-error" id="error-stages"></span>
     <label>User classes</label><span id="user-classes"></span><span class="field-error" id="error-user_classes"></span>
@@ -89,7 +89,6 @@ th.sortable { cursor: pointer; text-decoration: underline dotted; }
   <a id="download-json" href="/api/reports/summary.json">JSON summary</a> ·
   <a id="download-stats-csv" href="/api/reports/stats.csv">stats CSV</a> ·
   <a id="download-failures-csv" href="/api/reports/failures.csv">failures CSV</a>
-  <button id="new-run-button">New run</button>
 </section>
 <section id="warnings-section" hidden><h2>Generator</h2><div id="warnings"></div></section>
 <section>
@@ -97,6 +96,7 @@ th.sortable { cursor: pointer; text-decoration: underline dotted; }
   <div class="charts">
     <div class="chart"><canvas id="chart-rps"></canvas></div>
     <div class="chart"><canvas id="chart-latency"></canvas></div>
+    <div class="chart"><canvas id="chart-intended"></canvas></div>
     <div class="chart"><canvas id="chart-users"></canvas></div>
     <div class="chart"><canvas id="chart-generator"></canvas></div>
     <div class="chart" id="target-chart" hidden><canvas id="chart-target"></canvas></div>
@@ -170,8 +170,10 @@ function makeChart(id, title, series, axes) {
 }
 const charts = {
   rps: makeChart("chart-rps", "Requests and failures per second", [["req/s", "#2271b1"], ["failures/s", "#d63638"]], { y: "per second" }),
-  latency: makeChart("chart-latency", "Latency (ms)", [["p50", "#00a32a"], ["p95", "#dba617"], ["p99", "#d63638"],
-                     ["p99 from intended start", "#8c5383"]], { y: "ms" }),
+  latency: makeChart("chart-latency", "Response time, from the send (ms)", [["p50", "#00a32a"], ["p95", "#dba617"], ["p99", "#d63638"]],
+                     { y: "ms" }),
+  intended: makeChart("chart-intended", "Latency from the intended start (ms)", [["p50", "#00a32a"], ["p95", "#dba617"],
+                      ["p99", "#d63638"]], { y: "ms" }),
   users: makeChart("chart-users", "Users and dropped iterations", [["users", "#2271b1"], ["dropped/s", "#d63638", "y1"]], { y: "users", y1: "dropped/s" }),
   generator: makeChart("chart-generator", "Generator: CPU and event-loop lag", [["CPU %", "#2271b1"], ["loop lag max ms", "#d63638", "y1"]], { y: "% of a core", y1: "ms" }),
   target: makeChart("chart-target", "Target: CPU and RSS (with --monitor-pid)", [["CPU %", "#2271b1"], ["RSS MiB", "#00a32a", "y1"]], { y: "% of a core", y1: "MiB" }),
@@ -190,13 +192,16 @@ function clearCharts() {
 let lastStage = null, lastTargetX = -1, nextIndex = 0;
 function addHistory(history) {
   // A reconnected stream starts again from where it was opened: skip the seconds already drawn.
-  const points = history.points.slice(Math.max(0, nextIndex - history.first));
+  // Only the seconds not drawn yet, and of those no more than a chart keeps (a page opened late).
+  const points = history.points.slice(Math.max(0, nextIndex - history.first)).slice(-maxPoints);
   nextIndex = Math.max(nextIndex, history.next);
   for (const p of points) {
     const x = p.elapsed_s;
     push(charts.rps, 0, x, p.rps); push(charts.rps, 1, x, p.failures_per_s);
     push(charts.latency, 0, x, p.response_time_ms.p50); push(charts.latency, 1, x, p.response_time_ms.p95);
-    push(charts.latency, 2, x, p.response_time_ms.p99); push(charts.latency, 3, x, p.from_intended_start_ms.p99);
+    push(charts.latency, 2, x, p.response_time_ms.p99);
+    push(charts.intended, 0, x, p.from_intended_start_ms.p50); push(charts.intended, 1, x, p.from_intended_start_ms.p95);
+    push(charts.intended, 2, x, p.from_intended_start_ms.p99);
     push(charts.users, 0, x, p.users); push(charts.users, 1, x, p.dropped / p.interval_s);
     push(charts.generator, 0, x, p.generator_cpu_percent); push(charts.generator, 1, x, p.loop_lag_max_ms);
     if (p.stage && p.stage !== lastStage) { marks.push({ x: x - p.interval_s, name: p.stage }); lastStage = p.stage; }
@@ -228,11 +233,11 @@ function showStatus(s) {
   $("users-now").textContent = s.users;
   $("rps-now").textContent = s.totals ? fmt(s.totals.rps, 1) : "0";
   $("failures-now").textContent = s.totals && s.totals.requests ? fmt(s.totals.failures / s.totals.requests * 100, 2) + "%" : "0%";
-  $("stage-now").textContent = s.stage ? s.stage.name + (s.stage.remaining_s != null ? " (" + Math.ceil(s.stage.remaining_s) + " s left)" : "") : "–";
+  $("stage-now").textContent = s.stage && s.phase !== "finished" ? s.stage.name + (s.stage.remaining_s != null ? " (" + Math.ceil(s.stage.remaining_s) + " s left)" : "") : "–";
   $("elapsed-now").textContent = Math.floor(s.elapsed_s) + " s";
   $("message").textContent = s.message || "";
   const running = s.phase === "running" || s.phase === "stopping";
-  $("start-section").hidden = running || s.phase === "finished";
+  $("start-section").hidden = running;
   $("control-section").hidden = !running;
   $("skip-button").hidden = !s.has_stages;
   $("scale-users-fields").hidden = s.open_model; $("scale-rate-fields").hidden = !s.open_model;
@@ -310,7 +315,6 @@ $("start-form").addEventListener("submit", async (event) => {
   body.user_classes = [...document.querySelectorAll('input[name="user_classes"]:checked')].map((c) => c.value);
   try {
     await call("/api/start", body);
-    clearCharts(); lastStage = null; lastTargetX = -1;
   } catch (reply) {
     const where = reply.field && $("error-" + reply.field) ? $("error-" + reply.field) : $("error-form");
     where.textContent = reply.error;
@@ -328,19 +332,29 @@ for (const [id, path] of [["skip-button", "/api/skip-stage"], ["stop-button", "/
     try { await call(path); } catch (reply) { $("error-scale").textContent = reply.error; }
   });
 }
-$("new-run-button").addEventListener("click", () => { $("start-section").hidden = false; $("downloads").hidden = true; });
-fetch("/api/defaults").then((r) => r.json()).then(fillForm);
-const events = new EventSource("/api/events");
-events.addEventListener("update", (event) => {
-  const update = JSON.parse(event.data);
-  if (update.history.run !== currentRun) {
-    if (currentRun !== -1) { clearCharts(); lastStage = null; lastTargetX = -1; }
-    currentRun = update.history.run;
-  }
-  addHistory(update.history);
-  showStatus(update.status);
-  for (const chart of Object.values(charts)) chart.update("none");
-});
+fetch("/api/defaults").then((r) => { if (!r.ok) throw new Error("the server answered " + r.status); return r.json(); })
+  .then(fillForm).catch((error) => { $("message").textContent = "the form's values could not be read: " + error.message; });
+// The live updates. The browser reconnects by itself after a network error; a refusal closes the stream,
+// so the page opens a new one a little later, and says meanwhile that what it shows is not live.
+function follow() {
+  const events = new EventSource("/api/events");
+  events.addEventListener("update", (event) => {
+    const update = JSON.parse(event.data);
+    if (update.history.run !== currentRun) {
+      if (currentRun !== -1) { clearCharts(); lastStage = null; lastTargetX = -1; }
+      currentRun = update.history.run;
+    }
+    addHistory(update.history);
+    showStatus(update.status);
+    for (const chart of Object.values(charts)) chart.update("none");
+  });
+  events.addEventListener("refused", (event) => { $("message").textContent = "not live: " + event.data; });
+  events.onerror = () => {
+    $("message").textContent = "not live: the connection to Cicada is lost; trying again";
+    if (events.readyState === EventSource.CLOSED) setTimeout(follow, 5000);
+  };
+}
+follow();
 </script>
 </body>
 </html>

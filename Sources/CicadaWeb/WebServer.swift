@@ -1,5 +1,6 @@
 import Cicada
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The web UI of `cicada run` without `--headless`: the page, its live updates, the REST API of
@@ -10,7 +11,7 @@ import Hummingbird
 /// ```swift
 /// let session = WebSession(launcher: launcher)
 /// let server = try WebServer.start(session: session, host: "127.0.0.1", port: 8089, credentials: nil,
-///                                  chartLibrary: try HTMLReport.loadChartLibrary())
+///                                  loopbackOnly: true, chartLibrary: try HTMLReport.loadChartLibrary())
 /// print(server.url)
 /// ```
 public final class WebServer: Sendable {
@@ -38,49 +39,25 @@ public final class WebServer: Sendable {
                              chartLibrary: String) throws -> WebServer {
         let router = Router()
         router.add(middleware: WebGuard(credentials: credentials, token: session.token, loopbackOnly: loopbackOnly))
-        let watchers = WatcherCount()
+        let watchers = LiveEvents.Watchers()
         let page = WebPage.render(token: session.token)
         router.get("/") { _, _ in Self.respond(page, type: "text/html; charset=utf-8") }
         router.get("/chart.js") { _, _ in Self.respond(chartLibrary, type: "text/javascript; charset=utf-8") }
 
         // The API of docs/web-api.md.
-        router.get("/api/status") { _, _ in Self.json(LivePayload(session)) }
-        router.get("/api/stats") { _, _ in Self.json(LivePayload(session)) }
+        router.get("/api/status") { _, _ in Self.json(LivePayload(session.snapshot)) }
+        router.get("/api/stats") { _, _ in Self.json(LivePayload(session.snapshot)) }
         router.get("/api/defaults") { _, _ in Self.json(session.launcher.defaults) }
         router.get("/api/history") { request, _ in
-            let since = try Self.index(request, "since")
-            return Self.json(Self.history(session, since: since))
+            let since = try Self.sinceIndex(request, "since")
+            return Self.json(HistorySlice(session.snapshot, since: since))
         }
         router.get("/api/events") { request, _ in
-            let since = try Self.index(request, "since")
-            guard watchers.enter() else { throw WebError(.serviceUnavailable, "more than \(maxWatchers) pages are watching") }
-            var headers = HTTPFields()
-            headers[.contentType] = "text/event-stream"
-            headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                defer { watchers.leave() }
-                var next = since
-                var run = -1
-                while !_Concurrency.Task.isCancelled {
-                    let status = LivePayload(session)
-                    if status.run != run {
-                        // A new run starts its history from its first second.
-                        if run != -1 { next = 0 }
-                        run = status.run
-                    }
-                    let history = Self.history(session, since: next)
-                    next = history.next
-                    let event = Update(status: status, history: history)
-                    let data = String(decoding: LivePayload.encode(event), as: UTF8.self)
-                    try await writer.write(ByteBuffer(string: "event: update\ndata: \(data)\n\n"))
-                    try await _Concurrency.Task.sleep(nanoseconds: UInt64(pushInterval * 1e9))
-                }
-                try await writer.finish(nil)
-            })
+            LiveEvents.stream(session, since: try Self.sinceIndex(request, "since"), watchers: watchers)
         }
         router.post("/api/start") { request, _ in
             let fields = try await FormFields.read(request)
-            let number = try session.start(Self.startFields(fields, users: "users", spawnRate: "spawn_rate"))
+            let number = try await offloaded { try session.start(Self.startFields(fields, users: "users", spawnRate: "spawn_rate")) }
             return Self.json(["run": number])
         }
         router.post("/api/stop") { _, _ in
@@ -118,7 +95,7 @@ public final class WebServer: Sendable {
         router.post("/swarm") { request, _ in
             let fields = try await FormFields.read(request)
             if session.snapshot.finished {
-                try session.start(Self.startFields(fields, users: "user_count", spawnRate: "spawn_rate"))
+                try await offloaded { try session.start(Self.startFields(fields, users: "user_count", spawnRate: "spawn_rate")) }
                 return Self.json(LocustReply(success: true, message: "Swarming started", host: fields.value("host") ?? session.launcher.defaults.host))
             }
             // As Locust's: a swarm while a run goes on moves it to the new user count.
@@ -133,7 +110,7 @@ public final class WebServer: Sendable {
             session.resetStatistics()
             return Self.respond("ok", type: "text/plain; charset=utf-8")
         }
-        router.get("/stats/requests") { _, _ in Self.json(LocustStats(session)) }
+        router.get("/stats/requests") { _, _ in Self.json(LocustStats(session.snapshot)) }
         router.get("/stats/requests/csv") { _, _ in
             let csv: String
             if let run = session.snapshot.run {
@@ -159,29 +136,10 @@ public final class WebServer: Sendable {
         listener.stop()
     }
 
-    struct Update: Encodable {
-        var status: LivePayload
-        var history: HistorySlice
-    }
-
-    struct HistorySlice: Encodable {
-        var run: Int
-        var first: Int
-        var next: Int
-        var points: [HistoryPoint]
-    }
-
     struct LocustReply: Encodable {
         var success: Bool
         var message: String
         var host: String?
-    }
-
-    static func history(_ session: WebSession, since: Int) -> HistorySlice {
-        let snapshot = session.snapshot
-        guard let run = snapshot.run else { return HistorySlice(run: snapshot.number, first: 0, next: 0, points: []) }
-        let slice = run.feed.points(from: since)
-        return HistorySlice(run: snapshot.number, first: slice.first, next: slice.first + slice.points.count, points: slice.points)
     }
 
     static func startFields(_ fields: FormFields, users: String, spawnRate: String) -> StartFields {
@@ -191,44 +149,34 @@ public final class WebServer: Sendable {
     }
 
     /// A query's index (`since`), 0 when absent.
-    static func index(_ request: Request, _ name: String) throws -> Int {
+    static func sinceIndex(_ request: Request, _ name: String) throws -> Int {
         guard let text = request.uri.queryParameters.get(name) else { return 0 }
         guard let value = Int(text), value >= 0 else { throw WebError.badInput("\(name): expected a whole number of seconds from 0, got '\(text.prefix(40))'") }
         return value
     }
 
     static func json<Value: Encodable>(_ value: Value) -> Response {
-        respond(String(decoding: LivePayload.encode(value), as: UTF8.self), type: "application/json; charset=utf-8")
+        respond(String(decoding: APIJSON.encode(value), as: UTF8.self), type: "application/json; charset=utf-8")
     }
 
     static func respond(_ text: String, type: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
         headers[.cacheControl] = "no-store"
+        Self.protect(&headers)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// No other site may frame the page (and trick clicks on it), and no answer is read as another type.
+    static func protect(_ headers: inout HTTPFields) {
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
     }
 
     static func download(_ text: String, type: String, name: String) -> Response {
         var response = respond(text, type: type)
         response.headers[.contentDisposition] = "attachment; filename=\"\(name)\""
         return response
-    }
-}
-
-/// The pages watching the live updates, bounded by ``WebServer/maxWatchers``.
-private final class WatcherCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func enter() -> Bool {
-        lock.withLock {
-            guard count < WebServer.maxWatchers else { return false }
-            count += 1
-            return true
-        }
-    }
-
-    func leave() {
-        lock.withLock { count -= 1 }
     }
 }

@@ -4,27 +4,17 @@ import Synchronization
 
 /// The web UI's one run at a time: starts it through the ``RunLauncher``, steers it (scale, skip a stage,
 /// reset the statistics, stop) and keeps the last finished run's reports for download. Any thread; every
-/// action returns at once. Numbers from the page or the API are read by ``SettingBounds``, as the command
-/// line's, and refused with its messages.
+/// action but ``start(_:)`` (which prepares the run) returns at once. Numbers from the page or the API are
+/// read by ``SettingBounds``, as the command line's, and refused with its messages. The rules of the slot
+/// are ``RunSlot``'s.
 public final class WebSession: Sendable {
     public let launcher: any RunLauncher
     /// The per-process token the page carries on each control request (``WebGuard``).
     public let token: String
 
-    private struct State {
-        var current: StartedRun?
-        /// Runs started so far; the current one's number.
-        var runNumber = 0
-        var reports: RunReports?
-        /// What went wrong with the last run, when it failed.
-        var message: String?
-        /// Whether the current run's reports (or its failure) are in: its thread is done.
-        var finished = true
-    }
-
-    private let state = Mutex(State())
-    /// Signalled each time a run's thread is done (``waitForFinish(timeout:)``).
-    private let finishedSignal = DispatchSemaphore(value: 0)
+    private let slot = Mutex(RunSlot())
+    /// Woken each time a run's thread is done (``waitForFinish(timeout:)``).
+    private let ended = NSCondition()
 
     public init(launcher: any RunLauncher, token: String = WebSession.makeToken()) {
         self.launcher = launcher
@@ -37,47 +27,49 @@ public final class WebSession: Sendable {
         return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max, using: &generator)) }.joined()
     }
 
-    /// The run in progress or the last one, with its number and whether its thread is done.
-    public var snapshot: (run: StartedRun?, number: Int, finished: Bool, message: String?, reports: RunReports?) {
-        state.withLock { ($0.current, $0.runNumber, $0.finished, $0.message, $0.reports) }
+    /// One consistent view of the slot: the current (or last) run, its number, whether its thread is done,
+    /// what went wrong and its reports.
+    public struct Snapshot: Sendable {
+        public var run: StartedRun?
+        public var number: Int
+        public var finished: Bool
+        public var message: String?
+        public var reports: RunReports?
     }
 
-    /// Starts a run; returns its number.
-    /// - Throws: ``WebError`` 409 while a run goes on; 400 for what the command line would refuse.
+    public var snapshot: Snapshot {
+        slot.withLock { Snapshot(run: $0.current, number: $0.runNumber, finished: $0.finished, message: $0.message, reports: $0.reports) }
+    }
+
+    /// Prepares and starts a run; returns its number once it runs. Blocks while the run is prepared (the
+    /// host resolved, the workers made): call it off the server's event loops.
+    /// - Throws: ``WebError`` 409 while a run goes on, 503 once the UI is quitting; 400 for what the command
+    ///   line would refuse.
     @discardableResult
     public func start(_ fields: StartFields) throws -> Int {
-        let number = try state.withLock { state -> Int in
-            guard state.finished else { throw WebError.conflict("a run is going on: stop it before starting another") }
-            state.finished = false
-            state.runNumber += 1
-            // The last run's reports go with it: the next run's come when it ends.
-            state.reports = nil
-            state.message = nil
-            return state.runNumber
+        let number: Int
+        do {
+            number = try slot.withLock { slot throws(RunSlot.Refusal) in try slot.begin() }
+        } catch .busy {
+            throw WebError.conflict("a run is going on: stop it before starting another")
+        } catch {
+            throw WebError(.serviceUnavailable, "the web UI is quitting")
         }
         do {
             let started = try launcher.launch(fields) { [self] outcome in
-                state.withLock { state in
-                    guard state.runNumber == number else { return }
-                    switch outcome {
-                    case .success(let reports):
-                        state.reports = reports
-                    case .failure(let error):
-                        state.message = error.message
-                    }
-                    state.finished = true
-                }
-                finishedSignal.signal()
+                slot.withLock { $0.ended(number, outcome) }
+                ended.lock()
+                ended.broadcast()
+                ended.unlock()
             }
-            state.withLock { state in
-                state.current = started
-                state.message = nil
+            let late = slot.withLock { slot in
+                slot.started(started, number: number)
+                return slot.closed
             }
+            // Quitting began while this run was prepared: it stops at once and writes its reports.
+            if late { started.run.stop(reason: "interrupted") }
         } catch {
-            state.withLock { state in
-                state.finished = true
-                state.runNumber -= 1
-            }
+            slot.withLock { $0.launchFailed(number) }
             throw error
         }
         return number
@@ -85,8 +77,8 @@ public final class WebSession: Sendable {
 
     /// The run going on, or 409.
     private func running() throws -> StartedRun {
-        try state.withLock { state in
-            guard !state.finished, let run = state.current, run.run.progress.phase != .finished else {
+        try slot.withLock { slot in
+            guard !slot.finished, let run = slot.current, run.run.progress.phase != .finished else {
                 throw WebError.conflict("no run is going on")
             }
             return run
@@ -98,6 +90,14 @@ public final class WebSession: Sendable {
     public func stop(reason: String = "stopped from the web UI") -> Bool {
         guard let run = try? running() else { return false }
         run.run.stop(reason: reason)
+        return true
+    }
+
+    /// The UI is quitting: refuses new starts and stops the run going on. Returns whether one was.
+    @discardableResult
+    public func close() -> Bool {
+        guard let run = slot.withLock({ $0.close() }) else { return false }
+        run.run.stop(reason: "interrupted")
         return true
     }
 
@@ -125,7 +125,8 @@ public final class WebSession: Sendable {
         guard count <= run.userCapacity else {
             throw WebError.badInput("users: expected at most \(run.userCapacity), the most this run was prepared for", field: "users")
         }
-        let rate = try spawnRate.map { try read(SettingBounds.spawnRate, $0, "spawn_rate") } ?? Double(max(count, 1))
+        // Without a spawn rate the users move at once (LoadTarget's 0), as a stage of spawn rate 0 would.
+        let rate = try spawnRate.map { try read(SettingBounds.spawnRate, $0, "spawn_rate") } ?? 0
         run.control.scale(users: count, spawnRate: rate)
     }
 
@@ -145,11 +146,15 @@ public final class WebSession: Sendable {
         return true
     }
 
-    /// Waits until the current run's thread is done (its reports written); true when it is.
+    /// Waits until the current run's thread is done (its reports written), at most `timeout` seconds;
+    /// true when it is.
     public func waitForFinish(timeout: Double) -> Bool {
-        if state.withLock({ $0.finished }) { return true }
-        guard finishedSignal.wait(timeout: .now() + timeout) == .success else { return false }
-        finishedSignal.signal()
-        return state.withLock { $0.finished }
+        let deadline = Date().addingTimeInterval(timeout)
+        ended.lock()
+        defer { ended.unlock() }
+        while !slot.withLock({ $0.finished }) {
+            guard ended.wait(until: deadline) else { return slot.withLock { $0.finished } }
+        }
+        return true
     }
 }

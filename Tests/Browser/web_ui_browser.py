@@ -77,6 +77,8 @@ def fill(id_, text):
 def seed_run():
     """The seed's load test as a person runs it from `cicada demo --web`."""
     until("the form holds the seed's stages", lambda: element("stages").get_attribute("value").startswith("baseline:100@10/"))
+    if element("run_time").get_attribute("value") != "":
+        fail("the run time", "with the seed's stages the form must not cut them short with the scenario's run_time")
     element("start-button").click()
     until("the run starts", lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-phase") == "running")
     until("the charts gain points", lambda: int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-points")) >= 3)
@@ -158,5 +160,18 @@ with open(path) as csv_file:
 if not header.startswith("Type,Name,Request Count,Failure Count,Median Response Time"):
     fail("the CSV's header", header)
 driver.save_screenshot(os.path.join(artifacts, "finished.png"))
+
+# A second run from the same page: the form is back, and the charts start again.
+until("the form is back after the run", lambda: element("start-section").is_displayed())
+fill("stages", "")
+fill("users", "1")
+fill("spawn_rate", "1")
+fill("run_time", "2s")
+element("start-button").click()
+until("the second run starts", lambda: element("control-section").is_displayed(), timeout=10)
+until("the second run ends by its run time", lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-phase") == "finished"
+      and element("downloads").is_displayed())
+if len(driver.find_elements(By.CSS_SELECTOR, "#stages-table tbody tr")) != 0:
+    fail("the second run", "it has no stages, yet the stages table shows some")
 driver.quit()
 print("browser: all steps passed")

@@ -62,7 +62,8 @@ final class WebAPITests: FaultServerTestCase {
     }
 
     func testTheAPIStartsScalesSkipsResetsAndStopsARunAndServesItsReports() throws {
-        let (child, base) = try startUI(try stagedScenario())
+        let summaryFile = directory + "/summary.json"
+        let (child, base) = try startUI(try stagedScenario(), ["--json", summaryFile])
         let defaults = try WebClient.get(base + "/api/defaults").json
         XCTAssertEqual(defaults["stages"] as? String, "warm:2@20/60s,hot:5@20/60s")
         XCTAssertEqual(defaults["user_classes"] as? [String], ["Browser", "Crawler"])
@@ -148,11 +149,16 @@ final class WebAPITests: FaultServerTestCase {
         let failed = parsed.filter { $0.key.hasPrefix("cicada_request_failures_total{") }.values.reduce(0, +)
         XCTAssertEqual(failed, (totals["failures"] as? NSNumber)?.doubleValue)
 
-        let again = try WebClient.post(base + "/api/start", #"{"users": 1, "run_time": "1s"}"#)
+        // A second run; Ctrl-C in the middle of it stops it, writes its --json file and quits with its code.
+        let again = try WebClient.post(base + "/api/start", #"{"users": 1, "run_time": "60s"}"#)
         XCTAssertEqual(again.status, 200, again.body)
         XCTAssertEqual(again.json["run"] as? Int, 2)
-        try eventually("the second run finishes by its run time") { try status(base)["phase"] as? String == "finished" && (try status(base)["run"] as? Int) == 2 }
+        XCTAssertEqual(try WebClient.get(base + "/api/reports/stats.csv").status, 404, "the first run's reports went with it")
+        try eventually("the second run sends requests") { try requests() > 10 }
         XCTAssertEqual(child.stop(signal: SIGINT), 0, "the last run passed its threshold")
+        let written = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryFile))) as? [String: Any])
+        XCTAssertEqual((written["generator"] as? [String: Any])?["users_peak"] as? Int, 1, "the --json file is the second run's")
+        XCTAssertNil(written["stages"], "the second run had no stages")
     }
 
     /// A client written for Locust's web API, as Locust's documentation drives it (form-encoded
@@ -237,12 +243,18 @@ final class WebAPITests: FaultServerTestCase {
         XCTAssertEqual(try WebClient.get(base + "/api/status", headers: auth).status, 200)
 
         // A page of another site: refused by its Origin, by Sec-Fetch-Site, and without the page's token.
-        let page = try WebClient.get(base + "/", headers: auth).body
-        let token = try XCTUnwrap(page.range(of: #"name="cicada-token" content=""#).map { String(page[$0.upperBound...].prefix(32)) })
+        let page = try WebClient.get(base + "/", headers: auth)
+        XCTAssertEqual(page.headers["x-frame-options"], "DENY", "no other site frames the page")
+        let body = page.body
+        let token = try XCTUnwrap(body.range(of: #"name="cicada-token" content=""#).map { String(body[$0.upperBound...].prefix(32)) })
         let crossOrigin = try WebClient.post(base + "/api/start", headers: auth.merging(["Origin": "http://evil.example", "X-Cicada-Token": token]) { $1 })
         XCTAssertEqual(crossOrigin.status, 403)
         XCTAssertEqual(try WebClient.post(base + "/api/start", headers: auth.merging(["Sec-Fetch-Site": "cross-site"]) { $1 }).status, 403)
         XCTAssertEqual(try WebClient.get(base + "/stop", headers: auth.merging(["Sec-Fetch-Site": "cross-site"]) { $1 }).status, 403)
+        XCTAssertEqual(try WebClient.get(base + "/stop/", headers: auth.merging(["Sec-Fetch-Site": "cross-site"]) { $1 }).status, 403,
+                       "the router's /stop/ is /stop")
+        XCTAssertEqual(try WebClient.get(base + "//stats/reset", headers: auth.merging(["Referer": "http://evil.example/page"]) { $1 }).status, 403,
+                       "a cross-site Referer without Sec-Fetch-Site")
         let origin = ["Origin": base]
         XCTAssertEqual(try WebClient.post(base + "/api/start", headers: auth.merging(origin) { $1 }).status, 403, "a browser's POST needs the token")
         XCTAssertEqual(try WebClient.post(base + "/api/start", headers: auth.merging(origin) { $1 }.merging(["X-Cicada-Token": "0" + token.dropFirst()]) { $1 }).status, 403)

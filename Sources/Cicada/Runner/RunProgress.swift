@@ -29,7 +29,7 @@ public struct RunProgress: Sendable {
     /// one's ``StageResult/duration`` is its time so far only once the run has ended).
     public var stages: [StageResult] = []
     /// The longest event-loop lag any worker reported over the last report interval, in milliseconds;
-    /// `nil` before the first report.
+    /// `nil` in a progress made before the run started.
     public var loopLagMaxMilliseconds: Double? = nil
     /// Seconds from the run's start to ``statistics``' start: 0 unless they were reset.
     public var statisticsSince: Double = 0

@@ -79,8 +79,10 @@ struct WebOptions: ParsableArguments {
         return true
     }
 
-    /// `127.x.y.z`, `::1` or `localhost`.
+    /// `127.x.y.z` (four numbers), `::1` or `localhost`: never a name that merely starts with `127.`.
     static func isLoopback(_ host: String) -> Bool {
-        host == "::1" || host == "[::1]" || host == "localhost" || host.split(separator: ".").first == "127"
+        if host == "::1" || host == "[::1]" || host == "localhost" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 }

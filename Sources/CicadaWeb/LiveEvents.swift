@@ -4,7 +4,8 @@ import Hummingbird
 
 /// The page's live updates (`GET /api/events`): Server-Sent Events, one `update` a second with the
 /// status and the seconds of history the page has not had yet, so that a page left open for hours
-/// receives each second once. Each stream reads the session's snapshot under its locks and writes on the
+/// receives each second once. Each event's `id` is `RUN:NEXT`; a browser that reconnects sends it back
+/// as `Last-Event-ID`, and the stream goes on from there instead of from the run's first second. Each stream reads the session's snapshot under its locks and writes on the
 /// server's threads; a page that stops reading holds only its own stream.
 enum LiveEvents {
     /// The pages watching, bounded by ``WebServer/maxWatchers`` so that forgotten tabs cannot pile up.
@@ -32,7 +33,8 @@ enum LiveEvents {
 
     /// The stream from second `since` on. A page beyond the bound gets one `refused` event and the end of
     /// the stream (counted inside the body, so that a stream whose head was never written holds no place).
-    static func stream(_ session: WebSession, since: Int, watchers: Watchers) -> Response {
+    /// - Parameter resume: the run and second of a `Last-Event-ID`, which override `since`.
+    static func stream(_ session: WebSession, since: Int, resume: (run: Int, next: Int)?, watchers: Watchers) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-store"
@@ -46,6 +48,9 @@ enum LiveEvents {
             defer { watchers.leave() }
             var next = since
             var run = -1
+            if let resumed = resume {
+                (run, next) = resumed
+            }
             while !_Concurrency.Task.isCancelled {
                 // One snapshot for the status and the history, so that both are of the same run.
                 let snapshot = session.snapshot
@@ -57,12 +62,20 @@ enum LiveEvents {
                 let history = HistorySlice(snapshot, since: next)
                 next = history.next
                 let data = String(decoding: APIJSON.encode(Update(status: LivePayload(snapshot), history: history)), as: UTF8.self)
-                try await writer.write(ByteBuffer(string: "event: update\ndata: \(data)\n\n"))
+                try await writer.write(ByteBuffer(string: "id: \(run):\(next)\nevent: update\ndata: \(data)\n\n"))
                 try await _Concurrency.Task.sleep(nanoseconds: UInt64(WebServer.pushInterval * 1e9))
             }
             try await writer.finish(nil)
         })
     }
+}
+
+/// `RUN:NEXT` from a `Last-Event-ID` header, or nil when absent or malformed (the stream then starts
+/// from its `since`).
+func lastEventID(_ value: String?) -> (run: Int, next: Int)? {
+    guard let parts = value?.split(separator: ":"), parts.count == 2, let run = Int(parts[0]), let next = Int(parts[1]),
+          run >= 0, next >= 0 else { return nil }
+    return (run, next)
 }
 
 /// The run's seconds from an index on (`/api/history`, and each live update).

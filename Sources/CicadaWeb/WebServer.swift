@@ -53,7 +53,8 @@ public final class WebServer: Sendable {
             return Self.json(HistorySlice(session.snapshot, since: since))
         }
         router.get("/api/events") { request, _ in
-            LiveEvents.stream(session, since: try Self.sinceIndex(request, "since"), watchers: watchers)
+            LiveEvents.stream(session, since: try Self.sinceIndex(request, "since"),
+                              resume: lastEventID(request.headers[HTTPField.Name("Last-Event-ID")!]), watchers: watchers)
         }
         router.post("/api/start") { request, _ in
             let fields = try await FormFields.read(request)

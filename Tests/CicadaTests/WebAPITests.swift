@@ -114,6 +114,27 @@ final class WebAPITests: FaultServerTestCase {
         let later = try WebClient.get(base + "/api/history?since=\(history["next"] as? Int ?? 0)").json
         XCTAssertLessThanOrEqual((later["points"] as? [Any] ?? []).count, 2, "only what came since")
         XCTAssertEqual(try WebClient.get(base + "/api/history?since=-1").status, 400)
+        // The live stream: each event's id is RUN:NEXT, and a reconnect with it as Last-Event-ID goes on from there.
+        let resumeAt = (history["next"] as? Int ?? 1) - 1
+        let firstEvent = try CicadaBinary.command(["-c", """
+            import http.client, json, sys
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+            c.request("GET", "/api/events", headers={"Last-Event-ID": sys.argv[2]})
+            r = c.getresponse()
+            lines = []
+            while True:
+                line = r.readline().decode().rstrip("\\n")
+                if line == "" and lines:
+                    break
+                lines.append(line)
+            event = dict(l.split(": ", 1) for l in lines if ": " in l)
+            data = json.loads(event["data"])
+            print(event["id"], data["history"]["first"], data["history"]["run"])
+            """, String(base.split(separator: ":").last!), "1:\(resumeAt)"], binary: "/usr/bin/python3")
+        let fields = firstEvent.stdout.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        XCTAssertEqual(fields.count, 3, firstEvent.stdout + firstEvent.stderr)
+        XCTAssertEqual(fields.dropFirst().first, "\(resumeAt)", "the stream resumes at the second the id named")
+        XCTAssertTrue(fields.first?.hasPrefix("1:") == true, firstEvent.stdout)
 
         // Reset: the table counts again from nothing.
         func requests() throws -> Int { ((try status(base)["totals"] as? [String: Any])?["requests"] as? Int) ?? 0 }
@@ -139,6 +160,8 @@ final class WebAPITests: FaultServerTestCase {
         XCTAssertEqual((summary["stages"] as? [[String: Any]])?.map { $0["name"] as? String }, ["warm", "hot"])
         let html = try WebClient.get(base + "/api/reports/report.html")
         XCTAssertTrue(html.body.contains("<canvas"), "the HTML report has its charts")
+        XCTAssertTrue(html.body.contains("Started from the web UI with") && html.body.contains("user_classes=Browser"),
+                      "the report says the form's values")
 
         // /metrics after the run: the final counters, equal to the summary's (read by prometheus_client).
         let metrics = try WebClient.get(base + "/metrics")
@@ -159,6 +182,28 @@ final class WebAPITests: FaultServerTestCase {
         let written = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryFile))) as? [String: Any])
         XCTAssertEqual((written["generator"] as? [String: Any])?["users_peak"] as? Int, 1, "the --json file is the second run's")
         XCTAssertNil(written["stages"], "the second run had no stages")
+    }
+
+    /// The open model from the page: a run started with an arrival rate is steered by its rate, and
+    /// refuses a user count.
+    func testAnOpenModelRunIsStartedAndSteeredByItsArrivalRate() throws {
+        let (child, base) = try startUI(try stagedScenario())
+        let started = try WebClient.post(base + "/api/start", #"{"arrival_rate": "20", "run_time": "60s"}"#)
+        XCTAssertEqual(started.status, 200, started.body)
+        try eventually("the run follows 20 iterations a second") {
+            let now = try status(base)
+            return now["open_model"] as? Bool == true && (now["arrival_rate"] as? Double) == 20
+        }
+        let users = try WebClient.post(base + "/api/scale", #"{"users": 5}"#)
+        XCTAssertEqual(users.status, 400)
+        XCTAssertEqual(users.json["error"] as? String, "this run follows an arrival rate: change arrival_rate, not users")
+        XCTAssertEqual(try WebClient.post(base + "/api/scale", #"{"arrival_rate": 60}"#).status, 200)
+        try eventually("the rate moves to 60") { (try status(base)["arrival_rate"] as? Double) == 60 }
+        let before = server.count(path: "/ok")
+        usleep(2_000_000)
+        let sent = server.count(path: "/ok") - before
+        XCTAssertGreaterThan(sent, 40, "about 60 a second, half of them to /ok (the two classes share the rate)")
+        XCTAssertEqual(child.stop(), 0)
     }
 
     /// A client written for Locust's web API, as Locust's documentation drives it (form-encoded

@@ -29,18 +29,19 @@ ensure_test_packages() {
     ensure_packages python3-jsonschema chromium chromium-driver python3-venv libhdrhistogram-java default-jre-headless python3-prometheus-client
 }
 
-# PyPI's hdrhistogram, the Python reader of --hdr-log files, and Selenium, which drives Debian's chromium
-# (with chromium-driver) through the web UI's tests, in a venv of the build folder (Debian's pip refuses to
-# install into the system's Python). The tests run its python from there.
+# PyPI's hdrhistogram, the Python reader of --hdr-log files; Selenium, which drives Debian's chromium (with
+# chromium-driver) through the web UI's tests; and Locust, whose web API the Locust client test checks
+# first against Locust itself; in a venv of the build folder (Debian's pip refuses to install into the
+# system's Python). The tests run its python from there.
 test_python_venv() { echo "$(repo_root)/.build/test-python"; }
 ensure_test_python() {
     local venv
     venv="$(test_python_venv)"
-    if "$venv/bin/python" -c 'import hdrh, selenium' >/dev/null 2>&1; then return 0; fi
-    echo "installing: hdrhistogram and selenium (PyPI) into $venv"
+    if "$venv/bin/python" -c 'import hdrh, selenium, locust' >/dev/null 2>&1; then return 0; fi
+    echo "installing: hdrhistogram, selenium and locust (PyPI) into $venv"
     mkdir -p "$(dirname "$venv")"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'hdrhistogram==0.10.8' 'selenium==4.27.1'
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'hdrhistogram==0.10.8' 'selenium==4.27.1' 'locust==2.47.0'
 }
 
 # nginx for the integration tests and the demo, unless some nginx is already installed.

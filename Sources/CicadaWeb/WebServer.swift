@@ -103,13 +103,16 @@ public final class WebServer: Sendable {
             try session.scale(users: fields.value("user_count"), spawnRate: fields.value("spawn_rate"), arrivalRate: nil)
             return Self.json(LocustReply(success: true, message: "Swarming started", host: fields.value("host") ?? session.launcher.defaults.host))
         }
-        router.get("/stop") { _, _ in
-            session.stop()
-            return Self.json(LocustReply(success: true, message: "Test stopped", host: nil))
-        }
-        router.get("/stats/reset") { _, _ in
-            session.resetStatistics()
-            return Self.respond("ok", type: "text/plain; charset=utf-8")
+        // Locust 2.x takes these as POST, its older releases as GET: both are served.
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/stop", method: method) { _, _ in
+                session.stop()
+                return Self.json(LocustReply(success: true, message: "Test stopped", host: nil))
+            }
+            router.on("/stats/reset", method: method) { _, _ in
+                session.resetStatistics()
+                return Self.respond("ok", type: "text/plain; charset=utf-8")
+            }
         }
         router.get("/stats/requests") { _, _ in Self.json(LocustStats(session.snapshot)) }
         router.get("/stats/requests/csv") { _, _ in

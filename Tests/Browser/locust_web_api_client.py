@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A client of Locust's web API, written as Locust's documentation and its own web UI call it, run by
-WebAPITests against Cicada's web UI to show that such a script drives Cicada unchanged.
+"""A client of Locust's web API, written against Locust 2.47 (as its web UI calls it: a form-encoded
+POST /swarm, GET /stats/requests and its CSV, POST /stats/reset, POST /stop). WebAPITests runs it against
+a real Locust (locust_peer.py) and, unchanged, against Cicada's web UI.
 
     python3 locust_web_api_client.py WEB_UI_URL TARGET_HOST
 
@@ -53,14 +54,14 @@ while True:
     if time.time() > deadline:
         fail("waiting for 3 users and requests", json.dumps(report)[:500])
     time.sleep(0.5)
-for key in ("stats", "errors", "total_rps", "fail_ratio", "state", "user_count",
-            "current_response_time_percentile_1", "current_response_time_percentile_2"):
+for key in ("stats", "errors", "total_rps", "total_fail_per_sec", "current_rps", "current_fail_per_sec", "fail_ratio",
+            "state", "user_count", "current_response_time_percentiles"):
     if key not in report:
         fail("GET /stats/requests", f"no key {key}")
 entry = report["stats"][0]
 for key in ("method", "name", "num_requests", "num_failures", "avg_response_time", "min_response_time",
-            "max_response_time", "current_rps", "median_response_time", "ninetieth_response_time",
-            "ninety_ninth_response_time", "avg_content_length"):
+            "max_response_time", "current_rps", "current_fail_per_sec", "total_rps", "median_response_time",
+            "response_time_percentile_0.95", "response_time_percentile_0.99", "avg_content_length"):
     if key not in entry:
         fail("GET /stats/requests", f"no key {key} in an entry")
 
@@ -78,21 +79,21 @@ if status != 200 or header[:4] != ["Type", "Name", "Request Count", "Failure Cou
     fail("GET /stats/requests/csv", f"{status} {header}")
 
 before = next(s for s in stats()["stats"] if s["name"] == "Aggregated")["num_requests"]
-status, _, body = call("GET", "/stats/reset")
+status, _, body = call("POST", "/stats/reset", {})
 if status != 200 or body != "ok":
-    fail("GET /stats/reset", f"{status} {body}")
+    fail("POST /stats/reset", f"{status} {body}")
 deadline = time.time() + 10
 while next(s for s in stats()["stats"] if s["name"] == "Aggregated")["num_requests"] >= before:
     if time.time() > deadline:
-        fail("GET /stats/reset", "the counts did not start again")
+        fail("POST /stats/reset", "the counts did not start again")
     time.sleep(0.3)
 
-status, _, body = call("GET", "/stop")
+status, _, body = call("POST", "/stop", {})
 if status != 200 or json.loads(body).get("success") is not True:
-    fail("GET /stop", body)
+    fail("POST /stop", body)
 deadline = time.time() + 20
 while stats()["state"] != "stopped":
     if time.time() > deadline:
-        fail("GET /stop", "the state did not become stopped")
+        fail("POST /stop", "the state did not become stopped")
     time.sleep(0.3)
 print("locust client: all steps passed")

@@ -206,12 +206,31 @@ final class WebAPITests: FaultServerTestCase {
         XCTAssertEqual(child.stop(), 0)
     }
 
-    /// A client written for Locust's web API, as Locust's documentation drives it (form-encoded
-    /// `POST /swarm`, `GET /stats/requests`, its CSV, `GET /stats/reset`, `GET /stop`), runs unchanged.
+    /// A client of Locust's web API (Locust 2.47's: form-encoded `POST /swarm`, `GET /stats/requests`, its
+    /// CSV, `POST /stats/reset`, `POST /stop`) passes against a real Locust, then runs unchanged against Cicada.
     func testAScriptWrittenForLocustsWebAPIDrivesCicada() throws {
+        let browser = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Browser")
+        let script = browser.appendingPathComponent("locust_web_api_client.py").path
+        let venv = browser.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/test-python/bin")
+        guard FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("locust").path) else {
+            throw ChildError(description: "Locust is needed in .build/test-python: run scripts/test, which installs it")
+        }
+        // First against Locust itself, so that the script is known to be a Locust client.
+        let port = FaultServer.closedPort()
+        let locust = Process()
+        locust.executableURL = venv.appendingPathComponent("locust")
+        locust.arguments = ["-f", browser.appendingPathComponent("locust_peer.py").path, "--web-host", "127.0.0.1",
+                            "--web-port", "\(port)", "--skip-log-setup"]
+        locust.standardOutput = FileHandle.nullDevice
+        locust.standardError = FileHandle.nullDevice
+        try locust.run()
+        defer { if locust.isRunning { locust.terminate(); locust.waitUntilExit() } }
+        try eventually("Locust's web UI answers", timeout: 60) { (try? WebClient.get("http://127.0.0.1:\(port)/stats/requests"))?.status == 200 }
+        let peer = try CicadaBinary.command([script, "http://127.0.0.1:\(port)", server.baseURL], timeout: 120, binary: "/usr/bin/python3")
+        XCTAssertEqual(peer.exitCode, 0, "against Locust: " + peer.stdout + peer.stderr)
+
         let (child, base) = try startUI(try stagedScenario())
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Browser/locust_web_api_client.py").path
         let run = try CicadaBinary.command([script, base, server.baseURL], timeout: 120, binary: "/usr/bin/python3")
         XCTAssertEqual(run.exitCode, 0, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("locust client: all steps passed"), run.stdout + run.stderr)

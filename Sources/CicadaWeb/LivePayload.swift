@@ -142,13 +142,28 @@ struct LivePayload: Encodable {
         let health = GeneratorHealth(cpuAveragePercent: seconds.cpuAveragePercent,
                                      cpuMaxPercent: seconds.seconds == 0 ? nil : seconds.cpuMaxPercent,
                                      loopLagMaxMilliseconds: seconds.seconds == 0 ? nil : seconds.loopLagMaxMilliseconds)
+        // Each threshold on what it covers so far: the whole run (since a reset), or its stage once that has
+        // begun (over the stage's time so far, and the target's readings within it), as the final verdict
+        // judges them. Not judged while what it covers has no request.
         thresholds = started.evaluator.rules.indices.map { index in
             let rule = started.evaluator.rules[index]
-            guard rule.stage == nil, statistics.aggregated.requests > 0 else {
+            var judged: (statistics: RunStatistics, elapsed: Double, target: TargetSeries?)?
+            if let name = rule.stage {
+                if let position = progress.stages.firstIndex(where: { $0.name == name }) {
+                    let stage = progress.stages[position]
+                    let ended = position < progress.stages.count - 1 || !live
+                    let duration = ended ? stage.duration : max(0, progress.elapsed - stage.started)
+                    judged = (stage.statistics, duration,
+                              progress.target.map { $0.combined.window(from: stage.started, to: stage.started + duration) })
+                }
+            } else {
+                judged = (statistics, covered, progress.target?.combined)
+            }
+            guard let judged, judged.statistics.aggregated.requests > 0 else {
                 return Verdict(metric: rule.threshold.metric, expression: rule.threshold.expression, observed: nil, unit: rule.unit, passed: nil)
             }
-            let outcome = started.evaluator.outcome(index, statistics: statistics, elapsed: progress.elapsed, generator: health,
-                                                    target: progress.target?.combined)
+            let outcome = started.evaluator.outcome(index, statistics: judged.statistics, elapsed: judged.elapsed, generator: health,
+                                                    target: judged.target)
             return Verdict(metric: rule.threshold.metric, expression: rule.threshold.expression, observed: outcome.observed,
                            unit: rule.unit, passed: outcome.observed == nil ? nil : outcome.passed)
         }

@@ -37,6 +37,8 @@ final class WebAPITests: FaultServerTestCase {
               - {name: hot, users: 5, spawn_rate: 20, duration: 60s}
             thresholds:
               http_req_duration: ["p(95) < 5s"]
+              "http_reqs{stage:warm}": ["count > 1"]
+              "http_reqs{stage:hot}": ["count > 1"]
             """)
     }
 
@@ -105,6 +107,12 @@ final class WebAPITests: FaultServerTestCase {
         try eventually("the hot stage's 5 users hold 5 connections") { server.openConnections == 5 }
         let stages = try status(base)["stages"] as? [[String: Any]] ?? []
         XCTAssertEqual(stages.map { $0["name"] as? String }, ["warm", "hot"])
+        // Each threshold is judged on what it covers so far: a stage's once that stage has requests.
+        try eventually("the stages' thresholds are judged") {
+            let verdicts = try status(base)["thresholds"] as? [[String: Any]] ?? []
+            let passed = Dictionary(uniqueKeysWithValues: verdicts.map { ($0["metric"] as? String ?? "", $0["passed"] as? Bool) })
+            return passed["http_reqs{stage:warm}"] == true && passed["http_reqs{stage:hot}"] == true && passed["http_req_duration"] == true
+        }
 
         // The history comes in slices: from an index, the seconds after it.
         let history = try WebClient.get(base + "/api/history?since=0").json

@@ -48,7 +48,8 @@ struct CommandLauncher: RunLauncher, @unchecked Sendable {
     static func webError(_ error: any Error) -> WebError {
         switch error {
         case let error as WebError: return error
-        case let error as SetupError: return WebError.badInput(error.description)
+        // The host is the one setting whose absence the command line reports as a setup error: name its field.
+        case let error as SetupError: return WebError.badInput(error.description, field: error.description.hasPrefix("no host") ? "host" : nil)
         case let error as CicadaError: return WebError.badInput(error.description)
         case let error as InputError: return WebError.badInput(error.message)
         default: return WebError.badInput("\(error)")

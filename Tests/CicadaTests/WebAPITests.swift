@@ -273,6 +273,23 @@ final class WebAPITests: FaultServerTestCase {
         child.stop()
     }
 
+    func testAStartWithoutAnyHostNamesTheHostField() throws {
+        let scenario = try CicadaBinary.scenarioFile("""
+            users:
+              - name: A
+                tasks:
+                  - {path: /ok}
+            """)
+        let (child, base) = try startUI(scenario)
+        let refused = try WebClient.post(base + "/api/start", #"{"users": 1}"#)
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertEqual(refused.json["field"] as? String, "host")
+        XCTAssertTrue((refused.json["error"] as? String ?? "").hasPrefix("no host: give --host"), refused.body)
+        let started = try WebClient.post(base + "/api/start", "{\"users\": 1, \"run_time\": \"1s\", \"host\": \"\(server.baseURL)\"}")
+        XCTAssertEqual(started.status, 200, started.body)
+        child.stop()
+    }
+
     func testAutostartRunsAtOnceAndAutoquitEndsTheProcessWithTheRunsExitCode() throws {
         let summary = directory + "/summary.json"
         let scenario = try CicadaBinary.scenarioFile("""

@@ -79,12 +79,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("metrics-port"), parsing: .unconditional,
             help: ArgumentHelp("Serve the run's figures in Prometheus's text format at http://127.0.0.1:PORT/metrics while it goes on (0: a free port, printed at the start): per-endpoint request, failure and cancelled counters, both latencies as histograms, users, dropped iterations, the stage and the generator's CPU and memory.",
                                valueName: "port"),
-            transform: { text in
-                guard let port = Int(text), (0...65535).contains(port) else {
-                    throw ValidationError("expected a port from 0 to 65535, got '\(text)'")
-                }
-                return port
-            })
+            transform: parsePort)
     var metricsPort: Int?
 
     @Option(parsing: .unconditional, help: "Worker threads, each with its own event loop, \(SettingBounds.threads.rangeText) (default: one per core).",

@@ -53,14 +53,10 @@ final class WebAPITests: FaultServerTestCase {
         try WebClient.get(base + "/api/status").json
     }
 
-    /// Polls `condition` every 100 ms for at most `timeout` seconds.
-    private func eventually(_ what: String, timeout: Double = 20, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(100_000)
-        }
-        XCTFail("not within \(timeout) s: \(what)")
+    /// Fails the test unless `condition` holds within `timeout` seconds (polled by the support's `waitUntil`);
+    /// a condition that throws has not held yet.
+    private func eventually(_ what: String, timeout: Double = 20, _ condition: () throws -> Bool) {
+        XCTAssertTrue(waitUntil(timeout) { (try? condition()) ?? false }, "not within \(timeout) s: \(what)")
     }
 
     func testTheAPIStartsScalesSkipsResetsAndStopsARunAndServesItsReports() throws {
@@ -89,13 +85,13 @@ final class WebAPITests: FaultServerTestCase {
         let started = try WebClient.post(base + "/api/start", #"{"user_classes": ["Browser"]}"#)
         XCTAssertEqual(started.status, 200, started.body)
         XCTAssertEqual(try WebClient.post(base + "/api/start").status, 409)
-        try eventually("the warm stage's 2 users hold 2 connections") { server.openConnections == 2 }
+        eventually("the warm stage's 2 users hold 2 connections") { server.openConnections == 2 }
         XCTAssertEqual(server.count(path: "/status/404"), 0, "only the Browser class runs")
 
         // Scale within the stage: the server's connections follow.
         let scaled = try WebClient.post(base + "/api/scale", "users=4&spawn_rate=50", contentType: "application/x-www-form-urlencoded")
         XCTAssertEqual(scaled.status, 200, scaled.body)
-        try eventually("4 users hold 4 connections") { server.openConnections == 4 }
+        eventually("4 users hold 4 connections") { server.openConnections == 4 }
         let tooMany = try WebClient.post(base + "/api/scale", #"{"users": 2000000}"#)
         XCTAssertEqual(tooMany.status, 400)
         XCTAssertEqual(tooMany.json["error"] as? String, "users: expected an integer number of users from 0 to 1000000, got '2000000'")
@@ -103,12 +99,12 @@ final class WebAPITests: FaultServerTestCase {
 
         // Skip to the next stage: its 5 users.
         XCTAssertEqual(try WebClient.post(base + "/api/skip-stage").status, 200)
-        try eventually("the hot stage runs") { ((try status(base)["stage"] as? [String: Any])?["name"] as? String) == "hot" }
-        try eventually("the hot stage's 5 users hold 5 connections") { server.openConnections == 5 }
+        eventually("the hot stage runs") { ((try status(base)["stage"] as? [String: Any])?["name"] as? String) == "hot" }
+        eventually("the hot stage's 5 users hold 5 connections") { server.openConnections == 5 }
         let stages = try status(base)["stages"] as? [[String: Any]] ?? []
         XCTAssertEqual(stages.map { $0["name"] as? String }, ["warm", "hot"])
         // Each threshold is judged on what it covers so far: a stage's once that stage has requests.
-        try eventually("the stages' thresholds are judged") {
+        eventually("the stages' thresholds are judged") {
             let verdicts = try status(base)["thresholds"] as? [[String: Any]] ?? []
             let passed = Dictionary(uniqueKeysWithValues: verdicts.map { ($0["metric"] as? String ?? "", $0["passed"] as? Bool) })
             return passed["http_reqs{stage:warm}"] == true && passed["http_reqs{stage:hot}"] == true && passed["http_req_duration"] == true
@@ -146,14 +142,14 @@ final class WebAPITests: FaultServerTestCase {
 
         // Reset: the table counts again from nothing.
         func requests() throws -> Int { ((try status(base)["totals"] as? [String: Any])?["requests"] as? Int) ?? 0 }
-        try eventually("requests are counted") { try requests() > 50 }
+        eventually("requests are counted") { try requests() > 50 }
         let before = try requests()
         XCTAssertEqual(try WebClient.post(base + "/api/reset").status, 200)
-        try eventually("the reset shows") { try requests() < before }
+        eventually("the reset shows") { try requests() < before }
 
         // Stop: the run ends, its reports are there, and another run may start.
         XCTAssertEqual(try WebClient.post(base + "/api/stop").status, 200)
-        try eventually("the run finishes and its reports are written") {
+        eventually("the run finishes and its reports are written") {
             let now = try status(base)
             return now["phase"] as? String == "finished" && now["reports_ready"] as? Bool == true
         }
@@ -185,7 +181,7 @@ final class WebAPITests: FaultServerTestCase {
         XCTAssertEqual(again.status, 200, again.body)
         XCTAssertEqual(again.json["run"] as? Int, 2)
         XCTAssertEqual(try WebClient.get(base + "/api/reports/stats.csv").status, 404, "the first run's reports went with it")
-        try eventually("the second run sends requests") { try requests() > 10 }
+        eventually("the second run sends requests") { try requests() > 10 }
         XCTAssertEqual(child.stop(signal: SIGINT), 0, "the last run passed its threshold")
         let written = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryFile))) as? [String: Any])
         XCTAssertEqual((written["generator"] as? [String: Any])?["users_peak"] as? Int, 1, "the --json file is the second run's")
@@ -198,7 +194,7 @@ final class WebAPITests: FaultServerTestCase {
         let (child, base) = try startUI(try stagedScenario())
         let started = try WebClient.post(base + "/api/start", #"{"arrival_rate": "20", "run_time": "60s"}"#)
         XCTAssertEqual(started.status, 200, started.body)
-        try eventually("the run follows 20 iterations a second") {
+        eventually("the run follows 20 iterations a second") {
             let now = try status(base)
             return now["open_model"] as? Bool == true && (now["arrival_rate"] as? Double) == 20
         }
@@ -206,7 +202,7 @@ final class WebAPITests: FaultServerTestCase {
         XCTAssertEqual(users.status, 400)
         XCTAssertEqual(users.json["error"] as? String, "this run follows an arrival rate: change arrival_rate, not users")
         XCTAssertEqual(try WebClient.post(base + "/api/scale", #"{"arrival_rate": 60}"#).status, 200)
-        try eventually("the rate moves to 60") { (try status(base)["arrival_rate"] as? Double) == 60 }
+        eventually("the rate moves to 60") { (try status(base)["arrival_rate"] as? Double) == 60 }
         let before = server.count(path: "/ok")
         usleep(2_000_000)
         let sent = server.count(path: "/ok") - before
@@ -234,7 +230,7 @@ final class WebAPITests: FaultServerTestCase {
         locust.standardError = FileHandle.nullDevice
         try locust.run()
         defer { if locust.isRunning { locust.terminate(); locust.waitUntilExit() } }
-        try eventually("Locust's web UI answers", timeout: 60) { (try? WebClient.get("http://127.0.0.1:\(port)/stats/requests"))?.status == 200 }
+        eventually("Locust's web UI answers", timeout: 60) { (try? WebClient.get("http://127.0.0.1:\(port)/stats/requests"))?.status == 200 }
         let peer = try CicadaBinary.command([script, "http://127.0.0.1:\(port)", server.baseURL], timeout: 120, binary: "/usr/bin/python3")
         XCTAssertEqual(peer.exitCode, 0, "against Locust: " + peer.stdout + peer.stderr)
 

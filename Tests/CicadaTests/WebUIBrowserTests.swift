@@ -9,11 +9,17 @@ final class WebUIBrowserTests: FaultServerTestCase {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private static let python = repository.appendingPathComponent(".build/test-python/bin/python").path
 
-    func testAPersonStartsWatchesSteersStopsAndDownloadsInChromium() throws {
+    /// Chromium, its driver and the test venv's Selenium, which scripts/test installs: without them the test
+    /// fails saying so (it is not skipped).
+    private static func requireBrowser() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), HeadlessChromium.isInstalled,
-              FileManager.default.isExecutableFile(atPath: Self.python) else {
+              FileManager.default.isExecutableFile(atPath: python) else {
             throw ChildError(description: "chromium, chromium-driver and the test venv's selenium are needed: run scripts/test, which installs them")
         }
+    }
+
+    func testAPersonStartsWatchesSteersStopsAndDownloadsInChromium() throws {
+        try Self.requireBrowser()
         let scenario = try CicadaBinary.scenarioFile("""
             host: \(server.baseURL)
             users:
@@ -49,10 +55,7 @@ final class WebUIBrowserTests: FaultServerTestCase {
     /// The issue's "done when": the seed's load test started, watched through its four stages and its
     /// report downloaded from the page of `cicada demo --web` (the release binary, as a user runs it).
     func testThePersonRunsTheSeedsLoadTestFromTheDemosPage() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), HeadlessChromium.isInstalled,
-              FileManager.default.isExecutableFile(atPath: Self.python) else {
-            throw ChildError(description: "chromium, chromium-driver and the test venv's selenium are needed: run scripts/test, which installs them")
-        }
+        try Self.requireBrowser()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cicada-web-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let child = try CicadaChild(["demo", "--web", "--web-port", "0", "--time-factor", "0.02", "--output", folder],

@@ -50,12 +50,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(name: .customLong("web-port"), parsing: .unconditional,
             help: ArgumentHelp("With --web: the web UI's port (default 8089; 0: a free port, printed).", valueName: "port"),
-            transform: { text in
-                guard let port = Int(text), (0...65535).contains(port) else {
-                    throw ValidationError("expected a port from 0 to 65535, got '\(text)'")
-                }
-                return port
-            })
+            transform: parsePort)
     var webPort: Int?
 
     @Option(name: .customLong("error-rate"), help: "The target answers this fraction of /api/v1 requests with 500, 0 to 1 (see the error-rate threshold fail).")

@@ -11,12 +11,7 @@ struct WebOptions: ParsableArguments {
 
     @Option(name: .customLong("web-port"), parsing: .unconditional,
             help: ArgumentHelp("The web UI's port (default 8089, Locust's; 0: a free port, printed at the start).", valueName: "port"),
-            transform: { text in
-                guard let port = Int(text), (0...65535).contains(port) else {
-                    throw ValidationError("expected a port from 0 to 65535, got '\(text)'")
-                }
-                return port
-            })
+            transform: parsePort)
     var port: Int?
 
     @Option(name: .customLong("web-auth"),
